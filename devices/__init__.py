@@ -1,0 +1,1 @@
+"""Counter device drivers (pyserial) and their simulators. No Qt."""

@@ -1,0 +1,3 @@
+from hallclient.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,52 @@
+"""Case events and the outbox: the only way a case changes state.
+
+`record_event` appends to the case's event log and, unless the case is training data, writes
+the matching outbox row, all in the caller's session, so that state, event and outbox commit
+or roll back together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hallclient.models import Case, CaseEvent, OutboxEntry, new_uuid, utcnow
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], uuid: str | None = None) -> OutboxEntry:
+    """Queue a record for the central server in the caller's transaction."""
+    entry = OutboxEntry(uuid=uuid or new_uuid(), kind=kind, payload=payload, created_at=utcnow())
+    session.add(entry)
+    return entry
+
+
+def record_event(
+    session: Session,
+    case: Case,
+    type: str,
+    payload: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> CaseEvent:
+    """Append an event to the case's log (and its outbox row) in the caller's transaction."""
+    now = utcnow()
+    ev = CaseEvent(uuid=new_uuid(), case_id=case.id, type=type, payload=payload or {}, actor_id=actor_id, at=now)
+    session.add(ev)
+    case.updated_at = now
+    if not case.training:
+        enqueue(
+            session,
+            "case.event",
+            {
+                "event_uuid": ev.uuid,
+                "case_id": case.id,
+                "case_no": case.case_no,
+                "type": type,
+                "state": case.state,
+                "payload": ev.payload,
+                "actor_id": actor_id,
+                "at": now.isoformat(),
+            },
+            uuid=ev.uuid,
+        )
+    return ev

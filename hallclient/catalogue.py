@@ -1,0 +1,105 @@
+"""The service catalogue (事项目录): loading, and searching by name, code or pinyin initials."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hallclient.models import CaseType, Department, Material, ServiceItem, utcnow
+
+
+def pinyin_initials(text: str) -> str:
+    """"个体工商户设立登记" -> "gtgshsldj"; non-Chinese characters pass through lower-cased."""
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default") if p).lower()
+
+
+def demo_catalogue() -> dict[str, Any]:
+    return json.loads(resources.files("hallclient.demo_data").joinpath("catalogue.json").read_text("utf-8"))
+
+
+def load_catalogue(session: Session, data: dict[str, Any]) -> int:
+    """Insert or update case types, departments and items (matched by code). Materials of an
+    updated item are replaced. Returns the number of items loaded."""
+    for ct in data.get("case_types", []):
+        row = session.get(CaseType, ct["key"]) or CaseType(key=ct["key"])
+        row.name, row.platform_code = ct["name"], str(ct["platform_code"])
+        session.add(row)
+    depts = {d.code: d for d in session.scalars(select(Department))}
+    for d in data.get("departments", []):
+        row = depts.get(d["code"]) or Department(code=d["code"])
+        row.name = d["name"]
+        session.add(row)
+        depts[d["code"]] = row
+    session.flush()
+    existing = {i.code: i for i in session.scalars(select(ServiceItem).options(selectinload(ServiceItem.materials)))}
+    for it in data.get("items", []):
+        item = existing.get(it["code"]) or ServiceItem(code=it["code"])
+        item.name = it["name"]
+        item.department = depts[it["department"]]
+        item.case_type = it["case_type"]
+        item.legal_limit_days = int(it["legal"])
+        item.promised_limit_days = int(it["promised"])
+        item.queue_category = it.get("queue", "A")
+        item.fee_rules = it.get("fees", [])
+        item.certificate_template = it.get("certificate")
+        item.legal_basis = it.get("legal_basis", "")
+        item.pinyin_initials = pinyin_initials(item.name)
+        item.active = it.get("active", True)
+        item.updated_at = utcnow()
+        item.materials = [
+            Material(
+                seq=n,
+                name=m["name"],
+                required=m.get("required", True),
+                original_count=m.get("original", 1),
+                copy_count=m.get("copy", 0),
+                medium=m.get("medium", "paper"),
+                gap_allowed=m.get("gap", False),
+                e_licence_type=m.get("e_licence"),
+                source=m.get("source", ""),
+                notes=m.get("notes", ""),
+            )
+            for n, m in enumerate(it["materials"], start=1)
+        ]
+        session.add(item)
+    session.flush()
+    return len(data.get("items", []))
+
+
+@dataclass(frozen=True)
+class ItemHit:
+    id: int
+    code: str
+    name: str
+    department: str
+    case_type: str
+
+
+def search_items(session: Session, query: str, department_code: str | None = None, limit: int = 50) -> list[ItemHit]:
+    """Items whose name or code contains `query`, or whose pinyin initials start with or contain
+    it; name-prefix and initials-prefix matches first."""
+    q = query.strip().lower()
+    stmt = select(ServiceItem, Department).join(Department).where(ServiceItem.active.is_(True))
+    if department_code:
+        stmt = stmt.where(Department.code == department_code)
+    hits = []
+    for item, dept in session.execute(stmt):
+        if not q:
+            rank = 3
+        elif item.name.startswith(query.strip()) or item.pinyin_initials.startswith(q) or item.code.lower() == q:
+            rank = 0
+        elif query.strip() in item.name or q in item.code.lower():
+            rank = 1
+        elif q in item.pinyin_initials:
+            rank = 2
+        else:
+            continue
+        hits.append((rank, item.code, ItemHit(item.id, item.code, item.name, dept.name, item.case_type)))
+    hits.sort(key=lambda h: (h[0], h[1]))
+    return [h[2] for h in hits[:limit]]

@@ -1,0 +1,63 @@
+"""The `hallclient` command: the composition root.
+
+This is the single module of the core allowed to import ui/, printing/, devices/ and sync/
+(see the import-linter contracts in pyproject.toml): it parses the command line and hands each
+subcommand to the package that implements it. Each package's `cli.register(subparsers)` adds
+its commands; those modules import nothing heavy at top level so `hallclient validate` starts
+fast. A handler takes the parsed args and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hallclient import __version__
+from hallclient.paths import default_data_dir
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from devices import cli as devices_cli
+    from hallclient import cli_core
+    from printing import cli as printing_cli
+    from sync import cli as sync_cli
+    from ui import cli as ui_cli
+
+    parser = argparse.ArgumentParser(prog="hallclient", description="政务服务大厅窗口客户端")
+    parser.add_argument("--version", action="version", version=f"hallclient {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="数据目录（默认：$HALLCLIENT_DATA_DIR 或系统的用户数据目录）",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (ui_cli, cli_core, printing_cli, devices_cli, sync_cli):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # The console may not be UTF-8 (Windows, some kiosks); the JSON we print is.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.data_dir is None:
+        args.data_dir = str(default_data_dir())
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["app", *(argv or [])]) if not argv else args
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        if args.data_dir is None:
+            args.data_dir = str(default_data_dir())
+    from hallclient.errors import HallError
+
+    try:
+        return int(args.func(args) or 0)
+    except HallError as e:
+        print(e.message, file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130

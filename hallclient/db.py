@@ -1,0 +1,128 @@
+"""The local SQLite store: engine with durable settings, sessions, migrations at start-up."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _on_connect(dbapi_conn, _record) -> None:
+    # WAL lets readers (supervisor views, sync) run while the writer commits; FULL makes a
+    # commit durable across power loss, which a case number must be.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def make_engine(db_path: Path | str) -> Engine:
+    """An engine on the SQLite file with WAL, synchronous=FULL, foreign keys and busy timeout."""
+    engine = create_engine(
+        f"sqlite:///{Path(db_path)}",
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _on_connect)
+    # pysqlite's own transaction handling defers BEGIN; emit it ourselves so a write
+    # transaction is IMMEDIATE and two writers never deadlock on upgrade.
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_tx(dbapi_conn, _rec):  # noqa: ANN001
+        dbapi_conn.isolation_level = None
+
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def backup_database(db_path: Path, backup_dir: Path) -> Path:
+    """A consistent copy of the database (SQLite online backup, so WAL content is included)."""
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = backup_dir / f"{db_path.stem}-{stamp}.sqlite3"
+    src = sqlite3.connect(db_path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return target
+
+
+def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
+    """Bring the schema to head; copy the file to a timestamped backup first if it has data.
+
+    Returns the backup's path, or None when nothing needed migrating or the file was new.
+    """
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return None
+    backup = None
+    if current is not None and db_path.exists():
+        backup = backup_database(db_path, backup_dir)
+        log.info("database backed up to %s before migrating %s -> %s", backup, current, head)
+    command.upgrade(alembic_config(engine), "head")
+    return backup
+
+
+class Store:
+    """The opened local store: engine plus session factory."""
+
+    def __init__(self, db_path: Path, backup_dir: Path):
+        self.path = Path(db_path)
+        self.engine = make_engine(self.path)
+        self.last_backup = migrate(self.engine, self.path, backup_dir)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error."""
+        with self.sessionmaker() as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Documents: domain objects to PDFs (reportlab) and ticket bytes (ESC/POS). No Qt."""

@@ -1,0 +1,1 @@
+"""Synchronisation with the central approval platform, and the reference server. No Qt."""

@@ -1,0 +1,12 @@
+"""Commands of this package, registered by the composition root (hallclient.cli).
+
+Keep top-level imports light: import what a command needs inside its handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this package's subcommands to `sub`."""

@@ -1,0 +1,1 @@
+"""PySide6 user interface: the window client, hall display and kiosk. The only place with Qt."""

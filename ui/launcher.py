@@ -1,0 +1,42 @@
+"""Start the window client: data directory, login, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from hallclient.context import open_context
+from hallclient.errors import HallError
+
+log = logging.getLogger(__name__)
+
+
+def run_client(data_dir: str, demo: bool = False) -> int:
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    from ui.app import ensure_app
+    from ui.login import LoginDialog
+    from ui.main_window import MainWindow
+
+    app = ensure_app()
+    try:
+        ctx = open_context(data_dir)
+    except HallError as e:
+        QMessageBox.critical(None, "无法启动", e.message)
+        print(e.message, file=sys.stderr)
+        return 3
+    try:
+        login = LoginDialog(ctx.store)
+        if demo:
+            login.user.setText("clerk")
+            login.message.setText("演示模式：用户 clerk，密码 clerk123")
+        if login.exec() != QDialog.DialogCode.Accepted or login.session is None:
+            return 0
+        window = MainWindow(ctx, login.session)
+        window.show()
+        return app.exec()
+    finally:
+        from ui.ops import wait_all
+
+        wait_all()
+        ctx.close()

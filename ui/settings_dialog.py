@@ -1,0 +1,84 @@
+"""Settings dialog, built from the typed settings declared once in hallclient.settings."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hallclient import settings
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, store, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("设置")
+        self.editors: dict[str, QWidget] = {}
+        with store.session() as s:
+            values = settings.all_values(s)
+        tabs = QTabWidget()
+        forms: dict[str, QFormLayout] = {}
+        for key, var in settings.SETTINGS.items():
+            if var.group not in forms:
+                page = QWidget()
+                forms[var.group] = QFormLayout(page)
+                tabs.addTab(page, var.group)
+            editor = self._editor(var, values[key])
+            editor.setObjectName(key)
+            if var.help:
+                editor.setToolTip(var.help)
+            self.editors[key] = editor
+            forms[var.group].addRow(var.label, editor)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #b00020")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(tabs)
+        lay.addWidget(self.message)
+        lay.addWidget(buttons)
+
+    @staticmethod
+    def _editor(var: settings.SettingVar, value) -> QWidget:
+        if var.type is bool:
+            w = QCheckBox()
+            w.setChecked(bool(value))
+        elif var.type is int:
+            w = QSpinBox()
+            w.setRange(var.minimum if var.minimum is not None else -10**9, var.maximum if var.maximum is not None else 10**9)
+            w.setValue(int(value))
+        else:
+            w = QLineEdit(str(value))
+        return w
+
+    def value_of(self, key: str):
+        w = self.editors[key]
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        if isinstance(w, QSpinBox):
+            return w.value()
+        return w.text()
+
+    def save(self) -> None:
+        # A few small rows: written synchronously; the dialog is modal and this takes ms.
+        try:
+            with self.store.session() as s:
+                for key, var in settings.SETTINGS.items():
+                    settings.set_value(s, var, self.value_of(key))
+        except ValueError as e:
+            self.message.setText(str(e))
+            return
+        self.accept()
