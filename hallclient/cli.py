@@ -31,9 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="数据目录（默认：$HALLCLIENT_DATA_DIR 或系统的用户数据目录）",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (ui_cli, cli_core, printing_cli, devices_cli, sync_cli):
+    for module in (ui_cli, cli_core, printing_cli, sync_cli):
         module.register(sub)
+    devices_cli.register(sub, make_test_ticket=_test_ticket)
     return parser
+
+
+def _test_ticket() -> bytes:
+    """The test ticket of `hallclient devices print-test`: laid out by printing/, sent by
+    devices/ (which must not import printing/, hence the wiring here)."""
+    from printing.ticket import test_ticket_bytes
+
+    return test_ticket_bytes()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,16 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    if not getattr(args, "func", None):  # no command: start the window client
+        args = parser.parse_args([*argv, "app"])
     if args.data_dir is None:
         args.data_dir = str(default_data_dir())
-    if not getattr(args, "func", None):
-        args = parser.parse_args(["app", *(argv or [])]) if not argv else args
-        if not getattr(args, "func", None):
-            parser.print_help()
-            return 2
-        if args.data_dir is None:
-            args.data_dir = str(default_data_dir())
     from hallclient.errors import HallError
 
     try:
