@@ -108,8 +108,8 @@ def _validate_foreign_2023(v: str, today: date) -> Validated:
 
 
 def _validate_foreign_old(v: str, today: date) -> Validated:
-    # Old (2004) card: 3-letter nationality code + 2-digit province + YYMMDD birth date +
-    # 2 sequence digits + 1 check digit. Check: weights 7 3 1 repeating over the 14 characters,
+    # Old (2004) card, 15 characters: 3-letter nationality code + 2-digit province + YYMMDD
+    # birth date + 3 sequence digits + 1 check digit. Check: weights 7 3 1 repeating over the 14 characters,
     # letters valued A=10 .. Z=35, check = sum mod 10.
     birth_yy, mm, dd = int(v[5:7]), int(v[7:9]), int(v[9:11])
     century = 2000 if birth_yy <= today.year % 100 else 1900
