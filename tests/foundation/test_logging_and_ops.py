@@ -1,0 +1,62 @@
+import logging
+import threading
+
+from hallclient.errors import HallError
+from hallclient.logging_setup import scrub
+
+
+def test_log_file_never_holds_id_or_phone_numbers(ctx):
+    logging.getLogger("hallclient.test").warning("applicant %s phone %s code %s", "11010519491231002X", "13812345678", "91350100M000100Y43")
+    for h in logging.getLogger().handlers:
+        h.flush()
+    text = (ctx.data_dir.logs / "hallclient.log").read_text("utf-8")
+    assert "applicant 110***********002X phone 138****5678" in text
+    for secret in ("11010519491231002X", "13812345678", "91350100M000100Y43"):
+        assert secret not in text
+
+
+def test_scrub_leaves_ordinary_numbers():
+    assert scrub("窗口 3 叫号 A001，耗时 125 ms") == "窗口 3 叫号 A001，耗时 125 ms"
+
+
+def test_op_runs_off_the_ui_thread_and_reports_back(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from ui.ops import Op
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    seen = {}
+
+    def work(x):
+        seen["thread"] = threading.current_thread()
+        return x * 2
+
+    def done(v):
+        seen["result"] = v
+        seen["cb_thread"] = threading.current_thread()
+
+    Op(owner, work, 21).success(done).run()
+    qtbot.waitUntil(lambda: "result" in seen, timeout=5000)
+    assert seen["result"] == 42
+    assert seen["thread"] is not threading.main_thread()
+    assert seen["cb_thread"] is threading.main_thread()
+
+
+def test_op_failure_becomes_a_message_for_the_clerk(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from ui.ops import Op, error_text
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    errors = []
+
+    def boom():
+        raise HallError("中心服务器无法连接，请稍后重试")
+
+    Op(owner, boom).failure(errors.append).run()
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert error_text(errors[0]) == "中心服务器无法连接，请稍后重试"
+    assert "磁盘空间不足" in error_text(OSError(28, "No space left on device"))
+    assert "Traceback" not in error_text(ValueError("x"))
