@@ -359,7 +359,7 @@ def _refusal(s: CaseSnapshot, progress_url: str) -> list:
         ("建议申请机关", s.redirect_authority or "—"),
         ("决定时间", local_time(_latest_event_time(s, "refuse", "refused") or s.received_at)),
     ]
-    out = _salutation(s) + [para(body, "indent"), Spacer(1, 3 * mm), _info_table(s, info, None)]
+    out = _salutation(s) + [para(body, "indent"), Spacer(1, 3 * mm), _info_table(s, info, None), Spacer(1, 3 * mm)]
     if s.redirect_authority:
         out.append(para(f"请你（单位）向 {s.redirect_authority} 提出申请。", "indent"))
     out += [
