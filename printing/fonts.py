@@ -166,3 +166,8 @@ def draw_string(canvas, x: float, y: float, text: str, size: float, *, anchor: s
         obj.textOut(chunk)
     canvas.drawText(obj)
     return width
+
+
+def font_file(font_name: str):
+    """(path, subfont index) of a font of the chain, for renderers other than reportlab (Pillow)."""
+    return _FILES[font_name]
