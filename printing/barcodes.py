@@ -1,5 +1,5 @@
-"""Vector barcodes for documents: Code128 bars computed by python-barcode and drawn as
-rectangles by reportlab (sharp at any printer resolution), and QR codes from reportlab's widget.
+"""Vector barcodes for documents: Code128 bars computed by python-barcode and QR modules
+computed by reportlab's QR encoder, both drawn as rectangles (sharp at any printer resolution).
 """
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from barcode import Code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
@@ -68,10 +67,44 @@ def draw_code128(canvas, x: float, y: float, value: str, module: float, height: 
     return (len(modules) + 2 * QUIET_MODULES) * module
 
 
-def qr_drawing(value: str, size: float = 24 * mm) -> Drawing:
-    """A QR code of `value` (error correction M, 4-module quiet zone) as a square drawing."""
-    widget = QrCodeWidget(value, barLevel="M", barBorder=4)
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    return drawing
+@lru_cache(maxsize=64)
+def qr_matrix(value: str, level: str = "M") -> tuple[tuple[bool, ...], ...]:
+    """The dark/light modules of the QR code of `value` (reportlab's QR encoder, the one behind
+    its QrCodeWidget)."""
+    code = qrencoder.QRCode(None, getattr(qrencoder.QRErrorCorrectLevel, level))
+    code.addData(value)
+    code.make()
+    n = code.getModuleCount()
+    return tuple(tuple(bool(code.isDark(r, c)) for c in range(n)) for r in range(n))
+
+
+class QRCodeFlowable(Flowable):
+    """A QR code of `value`, `size` square including a 4-module quiet zone, drawn as vector
+    squares. (QrCodeWidget would draw the same modules, but its Drawing renderer also sets an
+    unembedded Helvetica as the initial font, which we keep out of the PDF.)"""
+
+    def __init__(self, value: str, size: float = 30 * mm, level: str = "M"):
+        super().__init__()
+        self.value, self.matrix = value, qr_matrix(value, level)
+        self.width = self.height = size
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        n = len(self.matrix)
+        module = self.width / (n + 8)
+        c = self.canv
+        c.saveState()
+        c.setFillColorRGB(0, 0, 0)
+        path = c.beginPath()
+        for r, row in enumerate(self.matrix):
+            c0 = None
+            for col, dark in enumerate(row + (False,)):
+                if dark and c0 is None:
+                    c0 = col
+                elif not dark and c0 is not None:  # one rectangle per horizontal run
+                    path.rect((4 + c0) * module, (n + 3 - r) * module, (col - c0) * module, module)
+                    c0 = None
+        c.drawPath(path, stroke=0, fill=1)
+        c.restoreState()

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Spacer, Table
 
 from hallclient.personal import mask_id
 from hallclient.snapshots import CaseSnapshot, MaterialLine
 from printing import fonts
-from printing.barcodes import Code128Bars, qr_drawing
+from printing.barcodes import Code128Bars, QRCodeFlowable
 from printing.pdfpage import (
     FRAME_W,
     MARGIN_BOTTOM,
@@ -28,6 +28,7 @@ from printing.pdfpage import (
     PAGE_W,
     SealArea,
     signature_block,
+    table_style,
     decorate_page,
     grid_table,
     local_date,
@@ -93,6 +94,7 @@ def render_document(
         author=snapshot.department or snapshot.hall_name,
         subject=snapshot.item_name,
         creator="hallclient",
+        initialFontName=fonts.MAIN,  # else every page references an unembedded Helvetica
     )
     footer = f"{snapshot.hall_name}　{snapshot.window_name}　{title}"
     printed = local_time(printed_at)
@@ -122,7 +124,7 @@ def _header(kind: str, s: CaseSnapshot) -> list:
     right = [bars, para(f"{label}：{ref}", "caption")]
     left = [para(s.department or s.hall_name, "agency"), para(s.hall_name if s.department else "", "small")]
     top = Table([[left, right]], colWidths=[FRAME_W - bars.width, bars.width])
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+    top.setStyle(table_style([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                              ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     out = [top, Spacer(1, 3 * mm), para(DOCUMENT_KINDS[kind], "title")]
     if kind in _SUBTITLES:
@@ -142,7 +144,7 @@ def _info_table(s: CaseSnapshot, rows: list[tuple[str, str]], progress_url: str 
     data = [[para(k, "label"), para(v, "cell"), ""] for k, v in rows]
     if progress_url:
         _, ref = case_reference(s)
-        data[0][2] = [qr_drawing(progress_url.format(no=ref), 30 * mm), para("扫码查询办理进度", "caption")]
+        data[0][2] = [QRCodeFlowable(progress_url.format(no=ref), 30 * mm), para("扫码查询办理进度", "caption")]
     t = Table(data, colWidths=[label_w, FRAME_W - label_w - qr_w, qr_w] if qr_w else [label_w, FRAME_W - label_w, 0])
     cmds = [
         ("GRID", (0, 0), (1, -1), 0.6, "#444444"),
@@ -155,7 +157,7 @@ def _info_table(s: CaseSnapshot, rows: list[tuple[str, str]], progress_url: str 
     ]
     if qr_w:
         cmds.append(("BOX", (2, 0), (2, -1), 0.6, "#444444"))
-    t.setStyle(TableStyle(cmds))
+    t.setStyle(table_style(cmds))
     return t
 
 
@@ -265,8 +267,9 @@ def _acceptance(s: CaseSnapshot, progress_url: str) -> list:
         notes.append(
             "3. 本件为容缺受理：请于承诺日期前补交容缺材料，逾期未补交的，将依规终止办理。"
         )
-    out += [para("温馨提示", "h2")] + [para(n, "small") for n in notes]
-    out += [Spacer(1, 2 * mm), signature_block(_clerk_lines(s), _seal(s, s.accepted_at))]
+    # The notes go with the signatures so a page never holds the seal alone.
+    out.append(KeepTogether([para("温馨提示", "h2"), *[para(n, "small") for n in notes], Spacer(1, 2 * mm),
+                             signature_block(_clerk_lines(s), _seal(s, s.accepted_at))]))
     return out
 
 

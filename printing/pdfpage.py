@@ -79,8 +79,14 @@ def grid_table(rows, col_widths, *, header: bool = True, label_cols: tuple[int, 
         cmds.append(("BACKGROUND", (0, 0), (-1, 0), LABEL_BG))
     for c in label_cols:
         cmds.append(("BACKGROUND", (c, 0), (c, -1), LABEL_BG))
-    t.setStyle(TableStyle(cmds))
+    t.setStyle(table_style(cmds))
     return t
+
+
+def table_style(cmds: list) -> TableStyle:
+    """A TableStyle whose cell font is ours: reportlab's default (Helvetica) would otherwise be
+    referenced, unembedded, by every table."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.MAIN), *cmds])
 
 
 class SealArea(Flowable):
@@ -118,7 +124,7 @@ def signature_block(lines: list[tuple[str, str]], seal: SealArea | None) -> Tabl
         colWidths=[42 * mm, FRAME_W - 42 * mm - (seal.width if seal else 0) - 8 * mm],
         rowHeights=[9 * mm] * len(lines),
     )
-    inner.setStyle(TableStyle([
+    inner.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LINEBELOW", (1, 0), (1, -1), 0.5, GRID),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -126,7 +132,7 @@ def signature_block(lines: list[tuple[str, str]], seal: SealArea | None) -> Tabl
     ]))
     cells = [[inner, seal or ""]]
     outer = Table(cells, colWidths=[FRAME_W - (seal.width if seal else 0), seal.width if seal else 0])
-    outer.setStyle(TableStyle([
+    outer.setStyle(table_style([
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0),
