@@ -203,9 +203,9 @@ def _materials_table(materials, *, with_required: bool) -> Table:
         row += [para(o, "cellc"), para(c, "cellc"), para(material_status(m), "cell")]
         rows.append(row)
     if with_required:
-        widths = [11 * mm, 54 * mm, 14 * mm, 19 * mm, 19 * mm]
+        widths = [11 * mm, 47 * mm, 14 * mm, 18 * mm, 18 * mm]
     else:
-        widths = [11 * mm, 64 * mm, 19 * mm, 19 * mm]
+        widths = [11 * mm, 58 * mm, 19 * mm, 19 * mm]
     widths.append(FRAME_W - sum(widths))
     return grid_table(rows, widths)
 
@@ -331,7 +331,7 @@ def _supplement(s: CaseSnapshot, progress_url: str) -> list:
     out += [para("需要补正的材料", "h2"), grid_table(rows, widths), Spacer(1, 3 * mm)]
     out += [
         para(f"{when}携带本通知书和上述材料到本窗口（{s.hall_name} {s.window_name}）补正。补正材料齐全、符合法定形式的，本机关予以受理，办理时限自补正之日的次日起重新计算。", "indent"),
-        para("本通知书为一次性告知，所列为需要补正的全部材料，本机关不再要求补正本通知书以外的其他材料。", "indent"),
+        para("本通知书为一次性告知，所列为需要补正的全部材料，本机关不再要求补正其他材料。", "indent"),
         Spacer(1, 2 * mm),
         signature_block(
             _clerk_lines(s) + [_applicant_sign(s)],
