@@ -51,7 +51,22 @@ def _to_unicode_cmap(fontname: str, subset) -> str:
 
 
 class _CJKTTFont(TTFont):
-    """A TTFont whose ToUnicode CMaps are valid for characters outside the BMP."""
+    """A TTFont whose ToUnicode CMaps are valid for characters outside the BMP, and which
+    slices each table out of the font file once, not on every subset of every document
+    (the glyf table of the main font is 4 MB)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        face = self.face
+        tables: dict = {}
+        plain = face.get_table
+
+        def get_table(tag, _plain=plain, _tables=tables):
+            if tag not in _tables:
+                _tables[tag] = _plain(tag)
+            return _tables[tag]
+
+        face.get_table = get_table
 
     def addObjects(self, doc):
         state = self.state.get(doc)
