@@ -7,6 +7,7 @@ snapshot and the bundled fonts (registered once per process, see printing.fonts)
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 import statistics
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Spacer, Table
 
 from hallclient.personal import mask_id
+from hallclient.settings import PROGRESS_URL
 from hallclient.snapshots import CaseSnapshot, MaterialLine
 from printing import fonts
 from printing.barcodes import Code128Bars, QRCodeFlowable
@@ -44,7 +46,7 @@ DOCUMENT_KINDS: dict[str, str] = {
 }
 _SUBTITLES = {"material_receipt": "（收件清单）", "supplement_notice": "（一次性告知书）"}
 
-DEFAULT_PROGRESS_URL = "https://zwfw.example.gov.cn/progress?no={no}"
+DEFAULT_PROGRESS_URL = PROGRESS_URL.default  # the setting "print.progress_url" overrides it
 LICENSING_LAW_ART32 = "《中华人民共和国行政许可法》第三十二条"
 
 STATUS_TEXT = {
@@ -144,7 +146,7 @@ def _info_table(s: CaseSnapshot, rows: list[tuple[str, str]], progress_url: str 
     data = [[para(k, "label"), para(v, "cell"), ""] for k, v in rows]
     if progress_url:
         _, ref = case_reference(s)
-        data[0][2] = [QRCodeFlowable(progress_url.format(no=ref), 30 * mm), para("扫码查询办理进度", "caption")]
+        data[0][2] = [QRCodeFlowable(progress_url.replace("{no}", quote(ref, safe="-")), 30 * mm), para("扫码查询办理进度", "caption")]
     t = Table(data, colWidths=[label_w, FRAME_W - label_w - qr_w, qr_w] if qr_w else [label_w, FRAME_W - label_w, 0])
     cmds = [
         ("GRID", (0, 0), (1, -1), 0.6, "#444444"),

@@ -232,3 +232,25 @@ def test_render_timings_reports_every_kind():
 
 def test_sample_dates_are_dates():
     assert isinstance(sample_snapshot("acceptance_notice").promised_date, date)
+
+
+def test_to_unicode_of_characters_outside_the_bmp_is_a_surrogate_pair(pdfs):
+    """reportlab writes <20000> for U+20000; printing.fonts repairs it to UTF-16 <D840DC00>."""
+    reader = pypdf.PdfReader(io.BytesIO(pdfs["acceptance_notice", False]))
+    cmaps = []
+    for font in reader.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        if "HanaMinB" in str(font["/BaseFont"]):
+            cmaps.append(font["/ToUnicode"].get_object().get_data().decode("latin-1"))
+    assert cmaps and all("<D840DC00>" in c and "<20000>" not in c for c in cmaps)
+
+
+def test_renders_concurrently_from_worker_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(kind, sample_snapshot(kind)) for kind in KINDS] * 3
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda j: render_document(*j), jobs))
+    for (kind, _), pdf in zip(jobs, results):
+        text = flat(text_of(pdf))
+        assert DOCUMENT_KINDS[kind] in text and "张𠀀" in text
