@@ -3,29 +3,33 @@
 Every function takes the caller's SQLAlchemy session, so a decision, its case state, its event
 and its outbox row commit or roll back together. Callers on the UI side run these through
 `ui.ops.Op(..., writer=True)`; only plain data (ids, dataclasses, snapshots) comes back.
+
+The names below are imported on first use, so `hallclient.intake.cli` (registered with every
+`hallclient` command) stays cheap to import.
 """
 
-from hallclient.intake.applicants import ApplicantHit, ApplicantInput, find_applicants, save_applicant
-from hallclient.intake.cases import (
-    Desk,
-    accept,
-    attach_agent,
-    complete_on_the_spot,
-    record_unresolved,
-    refuse,
-    request_supplement,
-    resume,
-    start_case,
-    withdraw,
-)
-from hallclient.intake.checklist import Verdict, checklist_verdict, update_material
-from hallclient.intake.numbering import allocate_case_number
-from hallclient.intake.prints import log_print, next_print_is_reprint
-from hallclient.intake.snapshot import case_snapshot
+from __future__ import annotations
 
-__all__ = [
-    "ApplicantHit", "ApplicantInput", "Desk", "Verdict", "accept", "allocate_case_number", "attach_agent",
-    "case_snapshot", "checklist_verdict", "complete_on_the_spot", "find_applicants", "log_print",
-    "next_print_is_reprint", "record_unresolved", "refuse", "request_supplement", "resume", "save_applicant",
-    "start_case", "update_material", "withdraw",
-]
+import importlib
+
+_EXPORTS = {
+    "ApplicantHit": "applicants", "ApplicantInput": "applicants", "find_applicants": "applicants",
+    "save_applicant": "applicants",
+    "Desk": "cases", "AcceptResult": "cases", "accept": "cases", "attach_agent": "cases",
+    "complete_on_the_spot": "cases", "record_unresolved": "cases", "refuse": "cases",
+    "request_supplement": "cases", "resume": "cases", "start_case": "cases", "withdraw": "cases",
+    "Verdict": "checklist", "checklist_verdict": "checklist", "update_material": "checklist",
+    "allocate_case_number": "numbering",
+    "log_print": "prints", "next_print_is_reprint": "prints",
+    "case_snapshot": "snapshot",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(name)
+    value = getattr(importlib.import_module(f"hallclient.intake.{mod}"), name)
+    globals()[name] = value
+    return value

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hallclient.caselog import enqueue, record_event
 from hallclient.errors import CalendarMissing, ValidationFailed
@@ -59,9 +59,8 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def load_case(session: Session, case_id: str) -> Case:
-    case = session.scalars(
-        select(Case).where(Case.id == case_id).options(selectinload(Case.materials), selectinload(Case.item))
-    ).first()
+    # The identity map first: a decision right after start_case costs no query.
+    case = session.get(Case, case_id)
     if case is None:
         raise ValidationFailed("办件不存在")
     return case
@@ -110,7 +109,6 @@ def start_case(
         for m in item.materials
     ]
     session.add(case)
-    session.flush()
     record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id)
     if agent_id is not None:
         attach_agent(session, case.id, agent_id, desk)
@@ -147,7 +145,6 @@ def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Des
             case.materials.remove(letter)
         else:
             letter.required = _catalogue_required(session, letter)
-    session.flush()
     record_event(session, case, "agent_set", {"agent_id": agent_id}, desk.user_id)
 
 
@@ -213,7 +210,6 @@ def accept(
     case.legal_due_date = legal
     case.window_id = desk.window_id or case.window_id
     case.clerk_id = desk.user_id or case.clerk_id
-    session.flush()
     record_event(
         session, case, "accepted",
         {
