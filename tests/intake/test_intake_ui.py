@@ -156,9 +156,9 @@ def test_refuse_with_reason_and_authority(mw, qtbot, ctx):
     assert page.applicant.name.text() == "孙𠀀"  # outside the BMP, exactly
     _type(qtbot, page.items.search, "gtgsh")
     qtbot.waitUntil(lambda: page.view is not None)
-    _key(qtbot, page, Qt.Key.Key_F11)
+    _key(qtbot, page, Qt.Key.Key_F6)  # a button shortcut clicks (animated) a moment later
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible())
     dlg = page.dialog
-    assert dlg.isVisible()
     qtbot.keyClick(dlg.edits["reason"], Qt.Key.Key_Return)
     qtbot.keyClick(dlg.edits["authority"], Qt.Key.Key_Return)
     assert dlg.isVisible() and "不予受理理由" in dlg.message.text()  # required

@@ -22,7 +22,7 @@ ACTIONS = (
     ("accept", "受理", "F9"),
     ("accept_complete", "受理并办结（即办件）", "F8"),
     ("supplement", "一次性告知补正", "F10"),
-    ("refuse", "不予受理", "F11"),
+    ("refuse", "不予受理", "F6"),
     ("resume", "继续办理", "F7"),
     ("withdraw", "撤回", "Ctrl+W"),
     ("unresolved", "办不成事登记", "F12"),
