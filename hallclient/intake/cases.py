@@ -59,8 +59,7 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def load_case(session: Session, case_id: str) -> Case:
-    # The identity map first: a decision right after start_case costs no query.
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id)  # identity map first: no query right after start_case
     if case is None:
         raise ValidationFailed("办件不存在")
     return case
@@ -94,13 +93,15 @@ def start_case(
     item = session.get(ServiceItem, item_id)
     if item is None or not item.active:
         raise ValidationFailed("事项不存在或已停用")
-    if session.get(Applicant, applicant_id) is None:
+    applicant = session.get(Applicant, applicant_id)
+    if applicant is None:
         raise ValidationFailed("请先登记申请人")
     case = Case(
         id=new_uuid(), item_id=item.id, applicant_id=applicant_id, window_id=desk.window_id, clerk_id=desk.user_id,
         state="draft", case_type=item.case_type, ticket_no=ticket_no or None, received_at=now, training=training,
         created_at=now, updated_at=now,
     )
+    case.item, case.applicant = item, applicant  # set, not loaded: usable before any flush
     case.materials = [
         CaseMaterial(
             material_id=m.id, seq=m.seq, name=m.name, required=m.required, status="missing",
@@ -109,6 +110,9 @@ def start_case(
         for m in item.materials
     ]
     session.add(case)
+    # CaseEvent.case is a view-only relationship, so the unit of work does not know events
+    # depend on their case: the case row must exist before its first event is flushed.
+    session.flush()
     record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id)
     if agent_id is not None:
         attach_agent(session, case.id, agent_id, desk)
@@ -130,6 +134,7 @@ def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Des
         if agent_id == case.applicant_id:
             raise ValidationFailed("代办人不能是申请人本人")
     case.agent_id = agent_id
+    case.agent = agent if agent_id is not None else None
     letter = next((m for m in case.materials if _is_letter(m)), None)
     if agent_id is not None:
         if letter is None:

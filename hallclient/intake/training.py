@@ -100,13 +100,17 @@ def generate(session_factory, n: int, *, seed: int = 1, with_outbox: bool = Fals
     while done < n:
         with session_factory() as s:
             batch_ids = []
-            for k in range(done, min(n, done + batch)):
+            todo = range(done, min(n, done + batch))
+            # Applicants first (each needs its id), then the cases: these are flushed together
+            # at commit, so the ORM inserts them in batches.
+            parties = [_parties(s, rng) for _ in todo]
+            for k, (applicant, agent) in zip(todo, parties):
                 day = days[min(k // per_day, len(days) - 1)]
                 wid, wcode = windows[k % len(windows)]
                 desk = Desk(rng.choice(clerks), wid, wcode, hall.code)
                 minutes = 9 * 60 + (k // len(windows)) % CASES_PER_WINDOW_DAY * 10 + rng.randrange(8)
                 now = datetime.combine(day, time(minutes // 60 % 24, minutes % 60)).astimezone().astimezone(timezone.utc)
-                cid, no = _one_case(s, rng, desk, items, cal, now)
+                cid, no = _one_case(s, rng, desk, items, cal, now, applicant, agent)
                 batch_ids.append(cid)
                 first = first or no
                 last = no
@@ -118,11 +122,15 @@ def generate(session_factory, n: int, *, seed: int = 1, with_outbox: bool = Fals
     return GenerateResult(done, first, last, outbox, len(days))
 
 
-def _one_case(s: Session, rng: random.Random, desk: Desk, items, cal: WorkCalendar, now: datetime) -> str:
-    item_id, case_type, _ = rng.choice(items)
-    inp = _organisation(rng) if rng.random() < 0.12 else _person(rng)
-    applicant = save_applicant(s, inp)
+def _parties(s: Session, rng: random.Random) -> tuple[int, int | None]:
+    applicant = save_applicant(s, _organisation(rng) if rng.random() < 0.12 else _person(rng))
     agent = save_applicant(s, _person(rng)) if rng.random() < 0.08 else None
+    return applicant, agent
+
+
+def _one_case(s: Session, rng: random.Random, desk: Desk, items, cal: WorkCalendar, now: datetime,
+              applicant: int, agent: int | None) -> tuple[str, str]:
+    item_id, case_type, _ = rng.choice(items)
     cid = start_case(s, desk, item_id, applicant, agent_id=agent, training=True, now=now,
                      ticket_no=f"A{rng.randrange(1, 400):03d}")
     today = now.astimezone().date()
