@@ -84,7 +84,7 @@ class ItemPicker(QGroupBox):
         recent = set(self.catalogue.recent)
         for it in rank_items(self.catalogue, self.search.text(), self.department.currentData()):
             mark = "★ " if it.id in recent else ""
-            row = QListWidgetItem(f"{mark}{it.name}　[{it.code}] {it.department} · {CASE_TYPE_NAMES.get(it.case_type, '')}件")
+            row = QListWidgetItem(f"{mark}{it.name}\n    {it.code} · {it.department} · {CASE_TYPE_NAMES.get(it.case_type, '')}件")
             row.setData(Qt.ItemDataRole.UserRole, it.id)
             self.list.addItem(row)
         if self.list.count():

@@ -65,7 +65,13 @@ class IntakePage(QWidget):
         split.addWidget(left)
         split.addWidget(middle)
         split.addWidget(self.preview)
-        split.setSizes([380, 560, 420])
+        left.setMinimumWidth(340)
+        middle.setMinimumWidth(520)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        self.split = split
+        self._sized = False
         lay = QVBoxLayout(self)
         lay.addWidget(split, 1)
         lay.addWidget(self.decisions)
@@ -78,6 +84,13 @@ class IntakePage(QWidget):
         self.decisions.triggered.connect(self.trigger)
         self.preview.rendered.connect(self._rendered)
         self._show(None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:  # proportions need the real width, known once shown
+            self._sized = True
+            w = max(self.split.width(), 1200)
+            self.split.setSizes([int(w * 0.24), int(w * 0.44), int(w * 0.32)])
 
     # -- flow ----------------------------------------------------------------------------------
     def new_applicant(self, ticket_no: str | None = None) -> None:
