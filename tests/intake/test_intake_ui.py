@@ -41,9 +41,9 @@ def mw(ctx, qtbot):
     wait_all()
 
 
-def _page(mw, qtbot=None):
+def _page(mw, qtbot):
     page = mw.open_intake_for_ticket("A012")
-    wait_all()  # the catalogue is loaded in the background
+    qtbot.waitUntil(lambda: bool(page.items.catalogue.items))  # loaded in the background
     return page
 
 
@@ -70,7 +70,7 @@ def _key(qtbot, page, key, mod=Qt.KeyboardModifier.NoModifier):
 
 
 def test_keyboard_only_from_next_applicant_to_printed_notice(mw, qtbot, ctx, tmp_path):
-    page = _page(mw)
+    page = _page(mw, qtbot)
     out = tmp_path / "printed.pdf"
     page.preview.print_target = str(out)
     _key(qtbot, page, Qt.Key.Key_F2)  # 下一位
@@ -109,7 +109,7 @@ def test_keyboard_only_from_next_applicant_to_printed_notice(mw, qtbot, ctx, tmp
 
 
 def test_supplement_then_resume_same_case(mw, qtbot, ctx):
-    page = _page(mw)
+    page = _page(mw, qtbot)
     idn = make_id("44030419900101456")
     _type(qtbot, page.applicant.id_number, idn)
     qtbot.waitUntil(lambda: page.applicant.name.hasFocus())
@@ -150,7 +150,7 @@ def test_supplement_then_resume_same_case(mw, qtbot, ctx):
 
 
 def test_refuse_with_reason_and_authority(mw, qtbot, ctx):
-    page = _page(mw)
+    page = _page(mw, qtbot)
     page.fill_from_identity(IdentityDocument("resident", "孙𠀀", make_id("44030519700303111"), address="深圳市"))
     qtbot.waitUntil(lambda: page.items.search.hasFocus())
     assert page.applicant.name.text() == "孙𠀀"  # outside the BMP, exactly
@@ -170,7 +170,7 @@ def test_refuse_with_reason_and_authority(mw, qtbot, ctx):
 
 
 def test_immediate_case_completed_on_the_spot(mw, qtbot, ctx):
-    page = _page(mw)
+    page = _page(mw, qtbot)
     _type(qtbot, page.applicant.id_number, make_id("44030619920202222"))
     qtbot.waitUntil(lambda: page.applicant.name.hasFocus())
     _type(qtbot, page.applicant.name, "周即办")
@@ -187,7 +187,7 @@ def test_immediate_case_completed_on_the_spot(mw, qtbot, ctx):
 def test_item_picker_search_department_and_recent(mw, qtbot):
     from ui.intake.item_picker import rank_items
 
-    page = _page(mw)
+    page = _page(mw, qtbot)
     qtbot.waitUntil(lambda: bool(page.items.catalogue.items))
     cat = page.items.catalogue
     assert rank_items(cat, "gtgsh", None)[0].name.startswith("个体工商户")
@@ -197,3 +197,60 @@ def test_item_picker_search_department_and_recent(mw, qtbot):
     qtbot.keyClicks(page.items.search, "gjj")
     qtbot.keyClick(page.items.search, Qt.Key.Key_Down)
     assert page.items.list.currentRow() == 1
+
+
+def test_organisation_with_agent_withdraw_and_unresolved(mw, qtbot, ctx):
+    from hallclient.models import UnresolvedRequest
+    from intake_helpers import make_uscc
+
+    page = _page(mw, qtbot)
+    panel = page.applicant
+    panel.kind.setCurrentIndex(1)  # 单位
+    code = make_uscc()
+    qtbot.keyClicks(panel.id_number, code[:17] + ("0" if code[17] != "0" else "1"))
+    assert panel.id_status.text().startswith("校验位应为")
+    panel.id_number.clear()
+    qtbot.keyClicks(panel.id_number, code.lower())
+    assert panel.id_status.text() == "号码有效"
+    _type(qtbot, panel.name, "深圳市前海𠀀科技有限公司", enter=False)
+    _type(qtbot, panel.rep_name, "吴法人", enter=False)
+    panel.has_agent.setChecked(True)
+    assert panel.agent_id.hasFocus()
+    _type(qtbot, panel.agent_id, make_id("44030519950505123"))
+    assert panel.agent_name.hasFocus()
+    _type(qtbot, panel.agent_name, "郑代办")
+    assert panel.message.text() == ""
+    _type(qtbot, page.items.search, "SCJG-003")
+    qtbot.waitUntil(lambda: page.view is not None or bool(page.message.text()))
+    assert page.message.text() == ""
+    snap = page.view.snapshot
+    assert snap.applicant.kind == "organisation" and snap.applicant.name == "深圳市前海𠀀科技有限公司"
+    assert snap.agent.name == "郑代办"
+    assert any(r.name == "授权委托书" and r.required for r in page.view.rows)
+
+    _key(qtbot, page, Qt.Key.Key_F12)  # 办不成事
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible())
+    _type(qtbot, page.dialog.edits["reason"], "需前往省级窗口办理")
+    qtbot.waitUntil(lambda: "办不成事" in page.message.text())
+    _key(qtbot, page, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)  # 撤回
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible() and page.dialog.windowTitle() == "撤回申请")
+    _type(qtbot, page.dialog.edits["reason"], "申请人决定暂不办理")
+    qtbot.waitUntil(lambda: _state(page) == "withdrawn")
+    with ctx.store.session() as s:
+        u = s.scalars(select(UnresolvedRequest)).one()
+        assert u.reason == "需前往省级窗口办理" and u.case_id == snap.id
+
+
+def test_invalid_id_blocks_starting_a_case(mw, qtbot, ctx):
+    page = _page(mw, qtbot)
+    idn = make_id()
+    bad = idn[:17] + ("0" if idn[17] != "0" else "1")
+    _type(qtbot, page.applicant.id_number, bad)
+    qtbot.waitUntil(lambda: page.applicant.name.hasFocus())
+    _type(qtbot, page.applicant.name, "错号码")
+    assert page.applicant.message.text() == f"证件号码：校验位应为 {idn[17]}，实际为 {bad[17]}"
+    page.start_case(page.items.catalogue.items[0].id)  # even when forced, nothing is written
+    assert "校验位" in page.message.text()
+    wait_all()
+    with ctx.store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Case)) == 0

@@ -156,8 +156,14 @@ class IntakePage(QWidget):
     def _ask(self, dialog, then) -> None:
         self.dialog = dialog
         dialog.accepted.connect(lambda: then(dialog.values()))
+        dialog.finished.connect(self._back_from_dialog)
         dialog.open()
         next(iter(dialog.edits.values())).setFocus()
+
+    def _back_from_dialog(self, _result: int) -> None:
+        # The keyboard goes back to the checklist, so the next shortcut works at once.
+        self.window().activateWindow()
+        self.checklist.table.setFocus()
 
     # -- background work -----------------------------------------------------------------------
     def _run(self, fn, *args, focus_table: bool = False, **kw) -> None:
