@@ -34,6 +34,21 @@ COMPANY_KINDS = ("科技有限公司", "贸易有限公司", "餐饮管理有限
 CASES_PER_WINDOW_DAY = 40
 
 
+class _MemoCalendar(WorkCalendar):
+    """The same answers, remembered: a run asks about the same few weeks thousands of times."""
+
+    def __init__(self, base: WorkCalendar):
+        super().__init__(base.overrides)
+        self.years = base.years
+        self._memo: dict[date, bool] = {}
+
+    def is_workday(self, day: date) -> bool:
+        v = self._memo.get(day)
+        if v is None:
+            v = self._memo[day] = super().is_workday(day)
+        return v
+
+
 @dataclass(frozen=True)
 class GenerateResult:
     cases: int
@@ -89,7 +104,7 @@ def generate(session_factory, n: int, *, seed: int = 1, with_outbox: bool = Fals
         windows = [(w.id, w.code) for w in s.scalars(select(Window).where(Window.active.is_(True)).order_by(Window.code))]
         clerks = [u.id for u in s.scalars(select(User).where(User.role == "clerk", User.active.is_(True)))] or [None]
         items = [(i.id, i.case_type, i.promised_limit_days) for i in s.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)))]
-        cal = WorkCalendar.from_session(s)
+        cal = _MemoCalendar(WorkCalendar.from_session(s))
         max_promised = max(p for _, _, p in items)
     per_day = max(1, len(windows) * CASES_PER_WINDOW_DAY)
     n_days = max(1, -(-n // per_day))
