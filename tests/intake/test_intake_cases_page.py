@@ -65,7 +65,11 @@ def test_today_search_detail_and_reprint(mw, qtbot, ctx, tmp_path):  # noqa: F81
     preview.print_target = str(tmp_path / "first.pdf")
     with qtbot.waitSignal(preview.printed, timeout=20000):
         preview.print_document()
-    qtbot.waitUntil(lambda: preview.current is not None and preview.current.reprint)  # next one is 补打
+    # the preview moves on to the next document of the case; back to the notice: now a 补打
+    qtbot.waitUntil(lambda: preview.current is not None and preview.current.kind == "material_receipt")
+    preview.show_kind("acceptance_notice")
+    qtbot.waitUntil(lambda: preview.current is not None and preview.current.kind == "acceptance_notice"
+                    and preview.current.reprint)
     preview.print_target = str(tmp_path / "reprint.pdf")
     with qtbot.waitSignal(preview.printed, timeout=20000) as sig:
         preview.print_document()

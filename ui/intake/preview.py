@@ -34,6 +34,7 @@ class DocumentPreview(QWidget):
         self.case_id: str | None = None
         self.current: RenderedDocument | None = None
         self.print_target: str | None = None
+        self._printed: set[str] = set()
         self.doc = QPdfDocument(self)
         self._buffer: QBuffer | None = None
         self.view = QPdfView(self, objectName="pdf_view")
@@ -59,6 +60,7 @@ class DocumentPreview(QWidget):
     def set_case(self, case_id: str | None, kinds: tuple[str, ...], snapshot=None) -> None:
         """Offer the documents of the case's state and show the first one."""
         self.case_id = case_id
+        self._printed: set[str] = set()
         self.kinds.clear()
         for k in kinds:
             self.kinds.addItem(DOC_TITLES.get(k, k), k)
@@ -134,6 +136,14 @@ class DocumentPreview(QWidget):
     def _logged(self, rd: RenderedDocument, reprint: bool) -> None:
         self.status.setText(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
         self.printed.emit(rd.kind, reprint)
-        # The next print of this document is a reprint: show what it will look like.
-        if self.case_id == rd.case_id and not rd.reprint:
+        if self.case_id != rd.case_id:
+            return
+        self._printed.add(rd.kind)
+        # Keyboard flow: Ctrl+P again prints the case's next document (受理通知书, then
+        # 材料接收凭证); when all are printed, the preview shows what a reprint (补打) looks like.
+        kinds = [self.kinds.itemData(i) for i in range(self.kinds.count())]
+        nxt = next((k for k in kinds if k not in self._printed), None)
+        if nxt is not None:
+            self.show_kind(nxt)
+        elif not rd.reprint:
             self.show_kind(rd.kind)
