@@ -62,6 +62,7 @@ def test_today_search_detail_and_reprint(mw, qtbot, ctx, tmp_path):  # noqa: F81
     preview = page.detail.preview
     qtbot.waitUntil(lambda: preview.current is not None and preview.current.kind == "acceptance_notice")
     assert not preview.current.reprint
+    first_pdf = preview.current.pdf
     preview.print_target = str(tmp_path / "first.pdf")
     with qtbot.waitSignal(preview.printed, timeout=20000):
         preview.print_document()
@@ -70,11 +71,20 @@ def test_today_search_detail_and_reprint(mw, qtbot, ctx, tmp_path):  # noqa: F81
     preview.show_kind("acceptance_notice")
     qtbot.waitUntil(lambda: preview.current is not None and preview.current.kind == "acceptance_notice"
                     and preview.current.reprint)
+    import io
+
+    from pypdf import PdfReader
+
+    def text(pdf: bytes) -> str:
+        return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+    assert no in text(preview.current.pdf) and "补打" in text(preview.current.pdf)
     preview.print_target = str(tmp_path / "reprint.pdf")
     with qtbot.waitSignal(preview.printed, timeout=20000) as sig:
         preview.print_document()
     assert sig.args == ["acceptance_notice", True]
     qtbot.waitUntil(lambda: page.detail.prints.count() == 2)
     assert "补打" in page.detail.prints.item(1).text()
+    assert "补打" not in text(first_pdf) and "王𠀀" in text(first_pdf)
     with ctx.store.session() as s:
         assert [r.reprint for r in s.scalars(select(PrintRecord).order_by(PrintRecord.id))] == [False, True]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -48,12 +48,20 @@ class DecisionBar(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         for key, label, shortcut in ACTIONS:
             b = QPushButton(f"{label}（{shortcut}）", objectName=f"decide_{key}")
-            b.setShortcut(QKeySequence(shortcut))
             b.clicked.connect(lambda _=False, k=key: self.triggered.emit(k))
+            # A QShortcut acts at once (a button's own shortcut clicks 100 ms later, animated),
+            # and only when its button is usable.
+            sc = QShortcut(QKeySequence(shortcut), self)
+            sc.activated.connect(lambda k=key: self._shortcut(k))
             lay.addWidget(b)
             self.buttons[key] = b
         lay.addStretch(1)
         self.set_state(None, False, False)
+
+    def _shortcut(self, key: str) -> None:
+        b = self.buttons[key]
+        if b.isEnabled() and b.isVisible():
+            self.triggered.emit(key)
 
     def set_state(self, state: str | None, can_accept: bool, immediate: bool) -> None:
         allowed = ENABLED.get(state or "", set()) | {"next"}
