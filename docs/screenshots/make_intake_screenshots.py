@@ -80,7 +80,7 @@ def main() -> int:
 
     cases = mw.show_page("cases")
     settle()
-    cases.search.setText("王")
+    cases.search.setText("有限")
     cases.run_search()
     settle(1200)
     mw.grab().save(str(OUT / "case_list.png"))

@@ -162,7 +162,10 @@ class CasesPage(QWidget):
                 self.table.setItem(r, col, QTableWidgetItem(text))
         self.count.setText(f"{what}：{len(self.rows)} 件")
         if self.rows:
+            self.table.blockSignals(True)  # (0, 0) may already be current: select explicitly
             self.table.setCurrentCell(0, 0)
+            self.table.blockSignals(False)
+            self._select(0)
         else:
             self.detail.show_case(None)
 
