@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
 from ui.settings_dialog import SettingsDialog
 
@@ -51,8 +52,8 @@ def _home(mw: "MainWindow") -> QWidget:
 PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
     PageSpec("queue", "叫号", "Ctrl+2", None),
-    PageSpec("intake", "受理", "Ctrl+3", None),
-    PageSpec("cases", "办件查询", "Ctrl+4", None),
+    PageSpec("intake", "受理", "Ctrl+3", make_intake_page),
+    PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
     PageSpec("fees", "收费", "Ctrl+5", None),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
     PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
@@ -133,6 +134,13 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
+        return page
+
+    def open_intake_for_ticket(self, ticket_no: str):
+        """The queue panel called `ticket_no`: a clean intake form for that applicant."""
+        page = self.show_page("intake")
+        if page is not None:
+            page.new_applicant(ticket_no)
         return page
 
     def open_settings(self) -> None:

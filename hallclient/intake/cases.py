@@ -1,0 +1,338 @@
+"""Starting a case and deciding it: accept, 即办件 completion, supplement, resume, refuse,
+withdraw, and the "办不成事" record.
+
+Each decision changes the case and appends its event (hallclient.caselog, which also writes
+the outbox row) in the caller's transaction: a crash leaves either the old state or the new
+state with its event and, for an accept, its number; never half.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hallclient.caselog import enqueue, record_event
+from hallclient.errors import CalendarMissing, ValidationFailed
+from hallclient.intake.checklist import checklist_verdict, rows_of
+from hallclient.intake.numbering import allocate_case_number
+from hallclient.models import Applicant, Case, CaseMaterial, ServiceItem, UnresolvedRequest, new_uuid, utcnow
+from hallclient.workcalendar import WorkCalendar
+
+STATE_LABELS = {
+    "draft": "核验中",
+    "accepted": "已受理",
+    "supplement": "待补正",
+    "refused": "不予受理",
+    "withdrawn": "已撤回",
+    "completed": "已办结",
+}
+AUTHORIZATION_LETTER = "授权委托书"
+
+
+@dataclass(frozen=True)
+class Desk:
+    """Who decides, where: plain data taken from the login session."""
+
+    user_id: int | None
+    window_id: int | None
+    window_code: str
+    hall_code: str
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    case_id: str
+    case_no: str
+    query_password: str
+    promised_date: date
+    legal_due_date: date | None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The hall's calendar day: the local date of the counter PC."""
+    return (now or utcnow()).astimezone().date()
+
+
+def load_case(session: Session, case_id: str) -> Case:
+    case = session.get(Case, case_id)  # identity map first: no query right after start_case
+    if case is None:
+        raise ValidationFailed("办件不存在")
+    return case
+
+
+def _require_state(case: Case, allowed: tuple[str, ...], action: str) -> None:
+    if case.state not in allowed:
+        raise ValidationFailed(f"办件当前状态为“{STATE_LABELS.get(case.state, case.state)}”，不能{action}")
+
+
+def editable_case(session: Session, case_id: str) -> Case:
+    case = load_case(session, case_id)
+    _require_state(case, ("draft",), "修改材料核验（待补正的办件请先“继续办理”）")
+    return case
+
+
+def start_case(
+    session: Session,
+    desk: Desk,
+    item_id: int,
+    applicant_id: int,
+    *,
+    agent_id: int | None = None,
+    ticket_no: str | None = None,
+    training: bool = False,
+    now: datetime | None = None,
+) -> str:
+    """A draft case for the item with the item's material checklist copied (the catalogue may
+    change later; the case keeps what was checked). Returns the case id."""
+    now = now or utcnow()
+    item = session.get(ServiceItem, item_id)
+    if item is None or not item.active:
+        raise ValidationFailed("事项不存在或已停用")
+    applicant = session.get(Applicant, applicant_id)
+    if applicant is None:
+        raise ValidationFailed("请先登记申请人")
+    case = Case(
+        id=new_uuid(), item_id=item.id, applicant_id=applicant_id, window_id=desk.window_id, clerk_id=desk.user_id,
+        state="draft", case_type=item.case_type, ticket_no=ticket_no or None, received_at=now, training=training,
+        created_at=now, updated_at=now,
+    )
+    case.item, case.applicant = item, applicant  # set, not loaded: usable before any flush
+    case.materials = [
+        CaseMaterial(
+            material_id=m.id, seq=m.seq, name=m.name, required=m.required, status="missing",
+            original_expected=m.original_count, copies_expected=m.copy_count,
+        )
+        for m in item.materials
+    ]
+    session.add(case)
+    # CaseEvent.case is a view-only relationship, so the unit of work does not know events
+    # depend on their case: the case row must exist before its first event is flushed.
+    session.flush()
+    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id)
+    if agent_id is not None:
+        attach_agent(session, case.id, agent_id, desk)
+    return case.id
+
+
+def _is_letter(row: CaseMaterial) -> bool:
+    return "委托" in row.name
+
+
+def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Desk) -> None:
+    """Set (or clear, with None) the agent (代办人). With an agent the authorization letter is
+    a required material: the item's own row if it has one, else a row added to the case."""
+    case = editable_case(session, case_id)
+    if agent_id is not None:
+        agent = session.get(Applicant, agent_id)
+        if agent is None or agent.kind != "person":
+            raise ValidationFailed("代办人须为自然人，请先登记代办人身份证件")
+        if agent_id == case.applicant_id:
+            raise ValidationFailed("代办人不能是申请人本人")
+    case.agent_id = agent_id
+    case.agent = agent if agent_id is not None else None
+    letter = next((m for m in case.materials if _is_letter(m)), None)
+    if agent_id is not None:
+        if letter is None:
+            seq = max((m.seq for m in case.materials), default=0) + 1
+            case.materials.append(
+                CaseMaterial(seq=seq, name=AUTHORIZATION_LETTER, required=True, status="missing", original_expected=1,
+                             copies_expected=0)
+            )
+        else:
+            letter.required = True
+    elif letter is not None:
+        if letter.material_id is None:
+            case.materials.remove(letter)
+        else:
+            letter.required = _catalogue_required(session, letter)
+    record_event(session, case, "agent_set", {"agent_id": agent_id}, desk.user_id)
+
+
+def _catalogue_required(session: Session, row: CaseMaterial) -> bool:
+    from hallclient.models import Material
+
+    m = session.get(Material, row.material_id)
+    return bool(m and m.required)
+
+
+def _materials_payload(case: Case) -> list[dict]:
+    return [
+        {
+            "seq": m.seq, "name": m.name, "required": m.required, "status": m.status,
+            "original": m.original_received, "copies": m.copies_received, "reason": m.reason or "",
+            "gap_due_date": m.gap_due_date.isoformat() if m.gap_due_date else None, "e_licence_no": m.e_licence_no or "",
+        }
+        for m in case.materials
+    ]
+
+
+def _party(a: Applicant | None) -> dict | None:
+    if a is None:
+        return None
+    return {"kind": a.kind, "name": a.name, "id_type": a.id_type, "id_number": a.id_number, "phone": a.phone or ""}
+
+
+def accept(
+    session: Session,
+    case_id: str,
+    desk: Desk,
+    *,
+    now: datetime | None = None,
+    calendar: WorkCalendar | None = None,
+) -> AcceptResult:
+    """受理: number, query password, promised and legal due dates, in one transaction.
+
+    The promised date counts the item's promised limit in working days from the day after
+    today. Without the calendar of the year it falls in, accept is refused with the
+    calendar's message (a guessed date on the notice would be wrong). A legal due date beyond
+    the known calendar is left empty and reported in `warnings`."""
+    now = now or utcnow()
+    case = editable_case(session, case_id)
+    verdict = checklist_verdict(rows_of(case.materials))
+    if not verdict.can_accept:
+        raise ValidationFailed("材料不齐全，不能受理：\n" + "\n".join(verdict.blockers))
+    item = case.item
+    today = local_today(now)
+    cal = calendar or WorkCalendar.from_session(session)
+    promised = cal.add_working_days(today, item.promised_limit_days)  # CalendarMissing: shown to the clerk
+    warnings: list[str] = []
+    try:
+        legal = cal.add_working_days(today, item.legal_limit_days)
+    except CalendarMissing as e:
+        legal = None
+        warnings.append("法定办结期限暂未计算：" + e.message)
+    case.case_no = allocate_case_number(session, desk.hall_code, desk.window_code, today)
+    case.query_password = f"{secrets.randbelow(10**6):06d}"
+    case.state = "accepted"
+    case.accepted_at = now
+    case.clock_start = today
+    case.promised_date = promised
+    case.legal_due_date = legal
+    case.window_id = desk.window_id or case.window_id
+    case.clerk_id = desk.user_id or case.clerk_id
+    record_event(
+        session, case, "accepted",
+        {
+            "case_no": case.case_no, "item_code": item.code, "case_type": case.case_type,
+            "promised_date": promised.isoformat(), "legal_due_date": legal.isoformat() if legal else None,
+            "clock_start": today.isoformat(), "applicant": _party(case.applicant), "agent": _party(case.agent),
+            "materials": _materials_payload(case), "window_code": desk.window_code, "hall_code": desk.hall_code,
+        },
+        desk.user_id,
+    )
+    return AcceptResult(case.id, case.case_no, case.query_password, promised, legal, tuple(warnings))
+
+
+def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: datetime | None = None) -> None:
+    """即办件 decided and finished at the window (办结)."""
+    now = now or utcnow()
+    case = load_case(session, case_id)
+    _require_state(case, ("accepted",), "当场办结")
+    if case.case_type != "immediate":
+        raise ValidationFailed("只有即办件可以当场办结")
+    case.state = "completed"
+    case.decided_at = now
+    record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id)
+
+
+def request_supplement(session: Session, case_id: str, desk: Desk, *, deadline: date | None = None,
+                       now: datetime | None = None) -> list[dict]:
+    """补正: every missing or defective material, each with its reason, told at once
+    (一次性告知). The case waits for the applicant in state "supplement". Returns the list."""
+    now = now or utcnow()
+    case = editable_case(session, case_id)
+    verdict = checklist_verdict(rows_of(case.materials))
+    if not verdict.can_supplement:
+        raise ValidationFailed("没有缺少或不符合要求的材料，无需补正")
+    listed = [{"seq": r.seq, "name": r.name, "reason": r.reason or "未提交"} for r in verdict.to_supplement]
+    case.state = "supplement"
+    case.outcome_reason = f"需补正材料 {len(listed)} 项：" + "；".join(f"{x['name']}（{x['reason']}）" for x in listed)
+    case.window_id = desk.window_id or case.window_id
+    case.clerk_id = desk.user_id or case.clerk_id
+    record_event(session, case, "supplement_requested",
+                 {"materials": listed, "deadline": deadline.isoformat() if deadline else None}, desk.user_id)
+    return listed
+
+
+def resume(session: Session, case_id: str, desk: Desk, *, now: datetime | None = None) -> None:
+    """The applicant is back with the materials: the same case is checked again, and the
+    clock starts again from the day after (received_at is now)."""
+    now = now or utcnow()
+    case = load_case(session, case_id)
+    _require_state(case, ("supplement",), "继续办理")
+    case.state = "draft"
+    case.received_at = now
+    case.clock_start = local_today(now)
+    case.window_id = desk.window_id or case.window_id
+    case.clerk_id = desk.user_id or case.clerk_id
+    record_event(session, case, "resumed", {"received_at": now.isoformat()}, desk.user_id)
+
+
+def refuse(session: Session, case_id: str, desk: Desk, reason: str, redirect_authority: str, *,
+           now: datetime | None = None) -> None:
+    """不予受理: a reason and the authority to apply to instead are both required."""
+    now = now or utcnow()
+    reason, redirect_authority = (reason or "").strip(), (redirect_authority or "").strip()
+    if not reason:
+        raise ValidationFailed("不予受理：请填写理由")
+    if not redirect_authority:
+        raise ValidationFailed("不予受理：请填写申请人应向哪个机关申请")
+    case = load_case(session, case_id)
+    _require_state(case, ("draft", "supplement"), "不予受理")
+    case.state = "refused"
+    case.outcome_reason = reason
+    case.decided_at = now
+    record_event(session, case, "refused",
+                 {"reason": reason, "redirect_authority": redirect_authority, "legal_basis": case.item.legal_basis},
+                 desk.user_id)
+
+
+def withdraw(session: Session, case_id: str, desk: Desk, reason: str = "", *, now: datetime | None = None) -> None:
+    """撤回 at the applicant's request, before a decision."""
+    now = now or utcnow()
+    case = load_case(session, case_id)
+    _require_state(case, ("draft", "supplement", "accepted"), "撤回")
+    case.state = "withdrawn"
+    case.outcome_reason = (reason or "").strip() or "申请人申请撤回"
+    case.decided_at = now
+    record_event(session, case, "withdrawn", {"reason": case.outcome_reason}, desk.user_id)
+
+
+def record_unresolved(session: Session, desk: Desk, reason: str, *, applicant_id: int | None = None,
+                      item_id: int | None = None, case_id: str | None = None, now: datetime | None = None) -> str:
+    """"办不成事": what the citizen could not get done and why, for follow-up."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写办不成的原因")
+    training = False
+    if case_id:
+        case = load_case(session, case_id)
+        applicant_id = applicant_id or case.applicant_id
+        item_id = item_id or case.item_id
+        training = case.training
+    row = UnresolvedRequest(id=new_uuid(), applicant_id=applicant_id, item_id=item_id, case_id=case_id, reason=reason,
+                            clerk_id=desk.user_id, window_id=desk.window_id, at=now)
+    session.add(row)
+    session.flush()
+    if case_id:
+        record_event(session, case, "unresolved_recorded", {"unresolved_id": row.id, "reason": reason}, desk.user_id)
+    if not training:
+        enqueue(session, "unresolved", {"id": row.id, "applicant_id": applicant_id, "item_id": item_id,
+                                        "case_id": case_id, "reason": reason, "window_id": desk.window_id,
+                                        "clerk_id": desk.user_id, "at": now.isoformat()}, uuid=row.id)
+    return row.id
+
+
+def waiting_cases(session: Session, applicant_id: int) -> list[tuple[str, str, str]]:
+    """(case id, item name, date) of this applicant's cases waiting for supplements."""
+    rows = session.execute(
+        select(Case.id, ServiceItem.name, Case.updated_at).join(ServiceItem)
+        .where(Case.applicant_id == applicant_id, Case.state == "supplement").order_by(Case.updated_at.desc())
+    ).all()
+    return [(cid, name, at.astimezone().strftime("%Y-%m-%d")) for cid, name, at in rows]

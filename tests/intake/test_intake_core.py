@@ -1,0 +1,247 @@
+"""Core intake service: applicants, checklist rules, decisions, numbering, dates, events."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from hallclient.errors import CalendarMissing, ValidationFailed
+from hallclient.intake import (
+    ApplicantInput, accept, attach_agent, case_snapshot, complete_on_the_spot, find_applicants, log_print,
+    next_print_is_reprint, record_unresolved, refuse, request_supplement, resume, save_applicant, update_material,
+    withdraw,
+)
+from hallclient.intake.cases import load_case
+from hallclient.intake.numbering import parse_case_number
+from hallclient.models import Applicant, Case, CaseEvent, NumberSequence, OutboxEntry, UnresolvedRequest
+from intake_helpers import at, desk_for, item_id, make_id, make_uscc, new_case, person, receive_all
+
+
+def test_invalid_check_digit_blocks_with_precise_message(store):
+    good = make_id()
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    with store.session() as s:
+        with pytest.raises(ValidationFailed) as e:
+            save_applicant(s, ApplicantInput("person", "张三", bad))
+        assert e.value.message == f"证件号码：校验位应为 {good[17]}，实际为 {bad[17]}"
+        assert s.scalar(select(func.count()).select_from(Applicant)) == 0
+
+
+def test_applicant_found_by_id_fullwidth_lowercase_and_rare_name(store):
+    idn = make_id("11010519491231002")  # check char X
+    assert idn.endswith("X")
+    typed = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c.lower() for c in idn)  # IME full-width, x
+    with store.session() as s:
+        a = save_applicant(s, ApplicantInput("person", "王𠀀䶮", typed, phone="138 0013 8000"))
+    with store.session() as s:
+        hits = find_applicants(s, idn.lower())
+        assert [h.id for h in hits] == [a]
+        assert hits[0].name == "王𠀀䶮" and hits[0].id_number == idn and hits[0].phone == "13800138000"
+        assert [h.id for h in find_applicants(s, "𠀀")] == [a]
+        # same number again updates, never duplicates
+        assert save_applicant(s, ApplicantInput("person", "王𠀀䶮", idn)) == a
+        assert s.scalar(select(func.count()).select_from(Applicant)) == 1
+
+
+def test_organisation_by_credit_code(store):
+    code = make_uscc()
+    with store.session() as s:
+        oid = save_applicant(s, ApplicantInput("organisation", "示例科技有限公司", code, legal_rep_name="李四",
+                                               legal_rep_id_number=make_id()))
+        assert [h.id for h in find_applicants(s, code.lower())] == [oid]
+        with pytest.raises(ValidationFailed, match="统一社会信用代码"):
+            save_applicant(s, ApplicantInput("organisation", "坏", code[:17] + ("0" if code[17] != "0" else "1")))
+
+
+def test_checklist_rules(store):
+    today = date(2026, 9, 30)
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 9, 30))
+        rows = {r.name: r for r in load_case(s, cid).materials}
+        charter = rows["公司章程"]
+        with pytest.raises(ValidationFailed, match="请填写原因"):
+            update_material(s, cid, charter.id, "defective", today=today)
+        with pytest.raises(ValidationFailed, match="不在本事项的容缺"):
+            update_material(s, cid, charter.id, "gap", today=today, gap_due_date=date(2026, 10, 20))
+        with pytest.raises(ValidationFailed, match="没有可调用的电子证照"):
+            update_material(s, cid, charter.id, "exempt", today=today, e_licence_no="X")
+        with pytest.raises(ValidationFailed, match="必交材料"):
+            update_material(s, cid, charter.id, "not_applicable", today=today)
+        home = rows["住所使用证明"]
+        with pytest.raises(ValidationFailed, match="承诺补交日期"):
+            update_material(s, cid, home.id, "gap", today=today)
+        with pytest.raises(ValidationFailed, match="晚于今天"):
+            update_material(s, cid, home.id, "gap", today=today, gap_due_date=today)
+        share = rows["股东主体资格证明或自然人身份证明"]
+        with pytest.raises(ValidationFailed, match="电子证照编号"):
+            update_material(s, cid, share.id, "exempt", today=today)
+        for name, r in rows.items():
+            if r.required and r not in (home, share):
+                update_material(s, cid, r.id, "received", today=today)
+        with pytest.raises(ValidationFailed, match="材料不齐全"):
+            accept(s, cid, d, now=at(2026, 9, 30))
+        update_material(s, cid, home.id, "gap", today=today, gap_due_date=date(2026, 10, 20))
+        update_material(s, cid, share.id, "exempt", today=today, e_licence_no="DZZZ-440305-0001")
+        r = accept(s, cid, d, now=at(2026, 9, 30))
+        assert r.case_no
+        snap = case_snapshot(s, cid)
+        lines = {m.name: m for m in snap.materials}
+        assert lines["住所使用证明"].gap_due_date == date(2026, 10, 20)
+        assert lines["股东主体资格证明或自然人身份证明"].e_licence_no == "DZZZ-440305-0001"
+        assert lines["公司章程"].original_received == 1
+
+
+def test_accept_promised_date_across_national_day(store):
+    # Accepted Wed 30 Sep 2026, promised 3 working days from the next day: Oct 1-7 are the
+    # holiday, Thu 8, Fri 9 and the adjusted working Saturday 10 count -> 2026-10-10.
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 9, 30))
+        receive_all(s, cid, date(2026, 9, 30))
+        r = accept(s, cid, d, now=at(2026, 9, 30))
+    assert r.promised_date == date(2026, 10, 10)
+    assert r.legal_due_date == date(2026, 10, 27)  # 15 working days: 8,9,10,12-16,19-23,26,27
+    assert len(r.query_password) == 6 and r.query_password.isdigit()
+    with store.session() as s:
+        c = s.get(Case, cid)
+        assert c.state == "accepted" and c.case_no == r.case_no and c.promised_date == date(2026, 10, 10)
+        ev = s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid, CaseEvent.type == "accepted")).one()
+        assert ev.payload["case_no"] == r.case_no and ev.payload["applicant"]["name"] == "张䶮"
+        assert s.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.uuid == ev.uuid)) == 1
+
+
+def test_missing_calendar_year_is_shown_and_blocks(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-004", when=at(2026, 12, 20))  # promised 10 days: into 2027
+        receive_all(s, cid, date(2026, 12, 20))
+        with pytest.raises(CalendarMissing, match="缺少 2027 年的节假日安排"):
+            accept(s, cid, d, now=at(2026, 12, 20))
+    with store.session() as s:
+        assert s.get(Case, cid).case_no is None
+        assert s.scalar(select(func.count()).select_from(NumberSequence)) == 0  # no number burned
+
+
+def test_legal_due_beyond_calendar_is_a_warning(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 12, 18))  # promised 3 ok, legal 15 -> 2027
+        receive_all(s, cid, date(2026, 12, 18))
+        r = accept(s, cid, d, now=at(2026, 12, 18))
+    assert r.legal_due_date is None and "2027" in r.warnings[0]
+
+
+def test_case_numbers_unique_across_windows_restart_and_clock_back(data_dir):
+    from hallclient.context import open_context
+
+    numbers = []
+    for when in (at(2026, 9, 30), at(2026, 9, 30), at(2026, 9, 29)):  # the clock goes back a day
+        with open_context(data_dir) as ctx:  # a restart each time
+            for window in ("03", "05"):
+                with ctx.store.session() as s:
+                    cid, d = new_case(s, "SCJG-001", window=window, when=when)
+                    receive_all(s, cid, when.date())
+                    numbers.append(accept(s, cid, d, now=when).case_no)
+    assert len(set(numbers)) == len(numbers)
+    parsed = [parse_case_number(n) for n in numbers]
+    assert [p["seq"] for p in parsed if p["window"] == "03"] == ["000001", "000002", "000003"]
+    assert parsed[-1]["day"] == "20260929" and parsed[0]["hall"] == "440300001"
+
+
+def test_immediate_completed_on_the_spot(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-001", when=at(2026, 9, 30))
+        with pytest.raises(ValidationFailed, match="不能当场办结"):
+            complete_on_the_spot(s, cid, d)
+        receive_all(s, cid, date(2026, 9, 30))
+        r = accept(s, cid, d, now=at(2026, 9, 30))
+        assert r.promised_date == date(2026, 9, 30)
+        complete_on_the_spot(s, cid, d)
+        assert s.get(Case, cid).state == "completed"
+    with store.session() as s:
+        cid2, d = new_case(s, "SCJG-003", when=at(2026, 9, 30))
+        receive_all(s, cid2, date(2026, 9, 30))
+        accept(s, cid2, d, now=at(2026, 9, 30))
+        with pytest.raises(ValidationFailed, match="只有即办件"):
+            complete_on_the_spot(s, cid2, d)
+
+
+def test_supplement_lists_everything_then_resume_restarts_clock(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 9, 25))
+        rows = load_case(s, cid).materials
+        update_material(s, cid, rows[0].id, "received", today=date(2026, 9, 25))
+        update_material(s, cid, rows[1].id, "defective", today=date(2026, 9, 25), reason="缺少股东签字")
+        listed = request_supplement(s, cid, d, now=at(2026, 9, 25))
+        # every required material not received is listed at once (defective + all missing)
+        assert [x["name"] for x in listed] == [r.name for r in rows if r.status in ("missing", "defective")]
+        assert listed[0]["reason"] == "缺少股东签字" and listed[1]["reason"] == "未提交"
+        with pytest.raises(ValidationFailed, match="继续办理"):
+            update_material(s, cid, rows[2].id, "received", today=date(2026, 9, 25))
+        with pytest.raises(ValidationFailed):
+            accept(s, cid, d, now=at(2026, 9, 25))
+    with store.session() as s:
+        resume(s, cid, d, now=at(2026, 9, 30))
+        receive_all(s, cid, date(2026, 9, 30))
+        r = accept(s, cid, d, now=at(2026, 9, 30))
+        assert r.promised_date == date(2026, 10, 10)  # counted from the return, not the first visit
+        types = [e.type for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid).order_by(CaseEvent.seq))]
+        assert types == ["created", "supplement_requested", "resumed", "accepted"]
+        assert s.scalar(select(func.count()).select_from(Case)) == 1  # the same case resumed
+
+
+def test_refuse_requires_reason_and_authority(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003")
+        with pytest.raises(ValidationFailed, match="理由"):
+            refuse(s, cid, d, "", "区市场监管局")
+        with pytest.raises(ValidationFailed, match="哪个机关"):
+            refuse(s, cid, d, "不属于本机关职权范围", " ")
+        refuse(s, cid, d, "不属于本机关职权范围", "深圳市南山区市场监督管理局")
+        snap = case_snapshot(s, cid)
+        assert snap.state == "refused" and snap.redirect_authority == "深圳市南山区市场监督管理局"
+        assert snap.outcome_reason == "不属于本机关职权范围" and snap.case_no == ""
+
+
+def test_withdraw_and_unresolved(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003")
+        withdraw(s, cid, d, "申请人自行撤回")
+        with pytest.raises(ValidationFailed, match="已撤回"):
+            withdraw(s, cid, d)
+        with pytest.raises(ValidationFailed, match="原因"):
+            record_unresolved(s, d, " ")
+        uid = record_unresolved(s, d, "本地无法办理跨省迁移", case_id=cid)
+        row = s.get(UnresolvedRequest, uid)
+        assert row.item_id == item_id(s, "SCJG-003") and row.window_id == d.window_id
+        assert s.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.kind == "unresolved")) == 1
+
+
+def test_agent_requires_authorization_letter(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 9, 30))
+        agent = person(s, "李代办", "44030519850505123")
+        attach_agent(s, cid, agent, d)
+        receive_all(s, cid, date(2026, 9, 30))  # receives the letter too (required now)
+        letter = [m for m in load_case(s, cid).materials if m.name == "授权委托书"]
+        assert letter and letter[0].required and letter[0].status == "received"
+        update_material(s, cid, letter[0].id, "missing", today=date(2026, 9, 30))
+        with pytest.raises(ValidationFailed, match="授权委托书"):
+            accept(s, cid, d, now=at(2026, 9, 30))
+        attach_agent(s, cid, None, d)
+        assert not [m for m in load_case(s, cid).materials if m.name == "授权委托书"]
+        # an item with its own 委托 row makes that row required
+        cid2, d = new_case(s, "SCJG-001")
+        attach_agent(s, cid2, agent, d)
+        rows = [m for m in load_case(s, cid2).materials if "委托" in m.name]
+        assert len(rows) == 1 and rows[0].required and rows[0].material_id is not None
+        assert case_snapshot(s, cid2).agent.name == "李代办"
+
+
+def test_print_log_first_then_reprint(store):
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-001")
+        assert not next_print_is_reprint(s, cid, "acceptance_notice")
+        assert log_print(s, cid, "acceptance_notice", d.user_id, printer="PDF") is False
+        assert next_print_is_reprint(s, cid, "acceptance_notice")
+        assert log_print(s, cid, "acceptance_notice", d.user_id) is True
+        assert log_print(s, cid, "material_receipt", d.user_id) is False

@@ -1,0 +1,174 @@
+"""办件查询: today's cases of this window, search over every local case, a detail view with
+the event timeline, the print log and the documents (reprint from there, marked 补打)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hallclient.intake.cases import STATE_LABELS
+from hallclient.personal import mask_id
+from ui.intake import jobs
+from ui.intake.preview import DocumentPreview
+from ui.ops import Op, error_text
+
+COLUMNS = ("办件编号", "状态", "事项", "申请人", "证件号码", "登记时间", "承诺办结")
+EVENT_LABELS = {
+    "created": "登记", "agent_set": "代办人", "accepted": "受理", "completed": "办结", "supplement_requested": "一次性告知补正",
+    "resumed": "补正后继续办理", "refused": "不予受理", "withdrawn": "撤回", "unresolved_recorded": "办不成事登记",
+}
+
+
+class CaseDetail(QWidget):
+    def __init__(self, store, user_id, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.info = QLabel(objectName="case_detail_info")
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.setWordWrap(True)
+        self.timeline = QListWidget(objectName="case_timeline")
+        self.prints = QListWidget(objectName="case_prints")
+        self.preview = DocumentPreview(store, user_id)
+        self.preview.printed.connect(lambda *_: self.refresh())
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.info)
+        ll.addWidget(QLabel("办件过程"))
+        ll.addWidget(self.timeline, 2)
+        ll.addWidget(QLabel("打印记录"))
+        ll.addWidget(self.prints, 1)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.preview)
+        split.setSizes([420, 420])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+        self.case_id: str | None = None
+
+    def show_case(self, case_id: str | None) -> None:
+        self.case_id = case_id
+        if case_id is None:
+            self.info.clear()
+            self.timeline.clear()
+            self.prints.clear()
+            self.preview.set_case(None, ())
+            return
+        Op(self, jobs.case_detail, self.store, case_id).success(self._loaded).failure(
+            lambda e: self.info.setText(error_text(e))).run()
+
+    def refresh(self) -> None:
+        if self.case_id:
+            Op(self, jobs.case_detail, self.store, self.case_id).success(lambda r: self._loaded(r, keep_preview=True)).run()
+
+    def _loaded(self, result, keep_preview: bool = False) -> None:
+        snap, prints = result
+        if snap.id != self.case_id:
+            return
+        a = snap.applicant
+        lines = [f"<b>{snap.item_name}</b>（{snap.case_type_name}）　<b>{STATE_LABELS.get(snap.state, snap.state)}</b>",
+                 f"办件编号：{snap.case_no or '（未受理）'}　查询密码：{snap.query_password or '—'}",
+                 f"申请人：{a.name}　{mask_id(a.id_number)}" + (f"　代办人：{snap.agent.name}" if snap.agent else ""),
+                 f"{snap.window_name}　{snap.clerk_name}"]
+        if snap.promised_date:
+            lines.append(f"承诺办结日期：{snap.promised_date:%Y-%m-%d}")
+        if snap.outcome_reason:
+            lines.append(snap.outcome_reason)
+        if snap.training:
+            lines.append("<span style='color:#e65100'>演练数据</span>")
+        self.info.setText("<br>".join(lines))
+        self.timeline.clear()
+        for e in snap.events:
+            extra = e.payload.get("reason") or e.payload.get("case_no") or ""
+            self.timeline.addItem(f"{e.at.astimezone():%Y-%m-%d %H:%M}　{EVENT_LABELS.get(e.type, e.type)}　{e.actor}　{extra}")
+        self.prints.clear()
+        for p in prints:
+            self.prints.addItem(f"{p.at.astimezone():%Y-%m-%d %H:%M}　{jobs.DOC_TITLES.get(p.document_kind, p.document_kind)}"
+                                f"　{'补打' if p.reprint else '首次打印'}　{p.user}　{p.printer}")
+        if not keep_preview:
+            self.preview.set_case(snap.id, jobs.DOCS_BY_STATE.get(snap.state, ()), snap)
+
+
+class CasesPage(QWidget):
+    def __init__(self, store, session, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.session = session
+        self.rows: list = []
+        self.search = QLineEdit(objectName="cases_search")
+        self.search.setPlaceholderText("办件编号 / 证件号码 / 姓名 / 事项名称，回车查询")
+        self.today_button = QPushButton("本窗口今日办件（F5）", objectName="cases_today")
+        self.today_button.setShortcut("F5")
+        self.count = QLabel(objectName="cases_count")
+        self.table = QTableWidget(0, len(COLUMNS), objectName="cases_table")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for c in (0, 1, 3, 4, 5, 6):
+            self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.detail = CaseDetail(store, session.user_id)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.today_button)
+        top.addWidget(self.count)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setSizes([300, 500])
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(split, 1)
+        self.search.returnPressed.connect(self.run_search)
+        self.today_button.clicked.connect(self.show_today)
+        self.table.currentCellChanged.connect(lambda r, *_: self._select(r))
+        self.show_today()
+
+    def show_today(self) -> None:
+        Op(self, jobs.list_today, self.store, self.session.window_id).success(
+            lambda rows: self._fill(rows, "今日")).run()
+
+    def run_search(self) -> None:
+        q = self.search.text().strip()
+        if not q:
+            self.show_today()
+            return
+        Op(self, jobs.list_search, self.store, q).success(lambda rows: self._fill(rows, "查询结果")).run()
+
+    def _fill(self, rows, what: str) -> None:
+        self.rows = list(rows)
+        self.table.setRowCount(len(self.rows))
+        for r, c in enumerate(self.rows):
+            cells = (c.case_no or "—", c.state_label + ("（演练）" if c.training else ""), c.item_name, c.applicant_name,
+                     c.applicant_id_masked, f"{c.created_at.astimezone():%m-%d %H:%M}",
+                     f"{c.promised_date:%Y-%m-%d}" if c.promised_date else "")
+            for col, text in enumerate(cells):
+                self.table.setItem(r, col, QTableWidgetItem(text))
+        self.count.setText(f"{what}：{len(self.rows)} 件")
+        if self.rows:
+            self.table.blockSignals(True)  # (0, 0) may already be current: select explicitly
+            self.table.setCurrentCell(0, 0)
+            self.table.blockSignals(False)
+            self._select(0)
+        else:
+            self.detail.show_case(None)
+
+    def _select(self, row: int) -> None:
+        if 0 <= row < len(self.rows):
+            self.detail.show_case(self.rows[row].id)

@@ -1,0 +1,233 @@
+"""The intake page (受理): applicant, service item, material checklist, decision, documents.
+
+Keyboard path of a clerk: F2 (next applicant) → type the ID, Enter → (name, Enter, for a new
+applicant) → type the item ("gtgsh"), arrows, Enter → Ctrl+R (all received) or R/M/D/G/E/N per
+row → F9 accept (F8 for 即办件) → Ctrl+P print the 受理通知书. All database work runs in
+background operations; this class only arranges widgets and reacts to results.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from ui.intake import jobs
+from ui.intake.applicant_panel import ApplicantPanel
+from ui.intake.checklist_table import ChecklistTable
+from ui.intake.decisions import DecisionBar, refuse_dialog, unresolved_dialog, withdraw_dialog
+from ui.intake.item_picker import ItemPicker
+from ui.intake.preview import DocumentPreview
+from ui.ops import Op, error_text
+
+STATE_COLORS = {"accepted": "#1b5e20", "completed": "#1b5e20", "supplement": "#e65100", "refused": "#b00020"}
+
+
+class IntakePage(QWidget):
+    case_changed = Signal(object)  # CaseView | None
+    document_ready = Signal(str)  # kind shown in the preview
+
+    def __init__(self, store, session, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.session = session
+        self.desk = jobs.desk_of(session)
+        self.view: jobs.CaseView | None = None
+        self.ticket_no: str | None = None
+        self.busy = False
+        self.accept_clicked_at: float | None = None
+        self.last_accept_to_preview_s: float | None = None
+        self.dialog = None
+
+        self.applicant = ApplicantPanel(store)
+        self.items = ItemPicker(store, session.user_id)
+        self.checklist = ChecklistTable()
+        self.decisions = DecisionBar()
+        self.preview = DocumentPreview(store, session.user_id)
+        self.header = QLabel(objectName="case_header")
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.header.setWordWrap(True)
+        self.message = QLabel(objectName="intake_message")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020")
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.applicant)
+        left.addWidget(self.items)
+        middle = QWidget()
+        ml = QVBoxLayout(middle)
+        ml.setContentsMargins(0, 0, 0, 0)
+        ml.addWidget(self.header)
+        ml.addWidget(self.checklist, 1)
+        ml.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(middle)
+        split.addWidget(self.preview)
+        left.setMinimumWidth(340)
+        middle.setMinimumWidth(520)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        self.split = split
+        self._sized = False
+        lay = QVBoxLayout(self)
+        lay.addWidget(split, 1)
+        lay.addWidget(self.decisions)
+
+        self.applicant.completed.connect(self.items.search.setFocus)
+        self.applicant.resume_requested.connect(self.resume_case)
+        self.items.chosen.connect(self.start_case)
+        self.checklist.status_requested.connect(self.set_row)
+        self.checklist.receive_all_requested.connect(self.receive_all)
+        self.decisions.triggered.connect(self.trigger)
+        self.preview.rendered.connect(self._rendered)
+        self._show(None)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:  # proportions need the real width, known once shown
+            self._sized = True
+            w = max(self.split.width(), 1200)
+            self.split.setSizes([int(w * 0.24), int(w * 0.44), int(w * 0.32)])
+
+    # -- flow ----------------------------------------------------------------------------------
+    def new_applicant(self, ticket_no: str | None = None) -> None:
+        """"下一位": a clean form, the cursor in the ID field."""
+        self.ticket_no = ticket_no
+        self.applicant.clear()
+        self.items.search.clear()
+        self.items.reload()
+        self._show(None)
+        self.message.clear()
+        self.applicant.id_number.setFocus()
+
+    def start_case(self, item_id: int) -> None:
+        if self.view is not None and self.view.snapshot.state == "draft" and self.view.item_id == item_id:
+            self.checklist.table.setFocus()
+            return
+        try:
+            applicant = self.applicant.applicant_input()
+            agent = self.applicant.agent_input()
+        except Exception as e:  # noqa: BLE001 - ValidationFailed: tell, keep the typing
+            self.message.setText(error_text(e))
+            self.applicant.id_number.setFocus()
+            return
+        self._run(jobs.start, self.store, self.desk, applicant, agent, item_id, self.ticket_no, focus_table=True)
+
+    def set_row(self, row_id: int, status: str, detail: str, due) -> None:
+        if self.view:
+            self._run(jobs.set_row, self.store, self.view.snapshot.id, row_id, status, detail, due, focus_table=True)
+
+    def receive_all(self) -> None:
+        if self.view and self.view.snapshot.state == "draft":
+            self._run(jobs.receive_all, self.store, self.view.snapshot.id, focus_table=True)
+
+    def resume_case(self, case_id: str) -> None:
+        self._run(jobs.decide, self.store, self.desk, case_id, "resume", focus_table=True)
+
+    def trigger(self, key: str) -> None:
+        if key == "next":
+            self.new_applicant()
+            return
+        if key == "print":
+            self.preview.print_document()
+            return
+        if self.view is None and key != "unresolved":
+            return
+        cid = self.view.snapshot.id if self.view else None
+        if key in ("accept", "accept_complete"):
+            self.accept_clicked_at = time.perf_counter()
+            self._run(jobs.decide, self.store, self.desk, cid, key)
+        elif key in ("supplement", "resume"):
+            self._run(jobs.decide, self.store, self.desk, cid, key, focus_table=key == "resume")
+        elif key == "refuse":
+            self._ask(refuse_dialog(self), lambda v: self._run(jobs.decide, self.store, self.desk, cid, "refuse", **v))
+        elif key == "withdraw":
+            self._ask(withdraw_dialog(self), lambda v: self._run(jobs.decide, self.store, self.desk, cid, "withdraw", **v))
+        elif key == "unresolved":
+            item_id = self.view.item_id if self.view else None
+            self._ask(unresolved_dialog(self), lambda v: Op(self, jobs.record_unresolved, self.store, self.desk,
+                                                            v["reason"], cid, item_id, writer=True)
+                      .success(lambda _id: self.message.setText("已登记“办不成事”，将由专人跟进"))
+                      .failure(lambda e: self.message.setText(error_text(e))).run())
+
+    def _ask(self, dialog, then) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: then(dialog.values()))
+        dialog.finished.connect(self._back_from_dialog)
+        dialog.open()
+        next(iter(dialog.edits.values())).setFocus()
+
+    def _back_from_dialog(self, _result: int) -> None:
+        # The keyboard goes back to the checklist, so the next shortcut works at once.
+        self.window().activateWindow()
+        self.checklist.table.setFocus()
+
+    # -- background work -----------------------------------------------------------------------
+    def _run(self, fn, *args, focus_table: bool = False, **kw) -> None:
+        if self.busy:
+            return  # one write at a time from this page; a double Enter does nothing twice
+        self.busy = True
+        self.message.setText("")
+
+        def done(view):
+            self.busy = False
+            self._show(view)
+            if focus_table:
+                self.checklist.table.setFocus()
+
+        def failed(exc):
+            self.busy = False
+            self.message.setText(error_text(exc))
+
+        Op(self, fn, *args, writer=True, **kw).success(done).failure(failed).run()
+
+    def _show(self, view: jobs.CaseView | None) -> None:
+        self.view = view
+        self.checklist.show_view(view)
+        if view is None:
+            self.header.setText("<b>请读取身份证或输入证件号码，然后选择办理事项</b>"
+                                + (f"　当前号：{self.ticket_no}" if self.ticket_no else ""))
+            self.decisions.set_state(None, False, False)
+            self.preview.set_case(None, ())
+            self.case_changed.emit(None)
+            return
+        s = view.snapshot
+        from hallclient.intake.cases import STATE_LABELS
+
+        color = STATE_COLORS.get(s.state, "#333")
+        parts = [f"<b>{s.item_name}</b>（{s.case_type_name}）　申请人：{s.applicant.name}",
+                 f"<span style='color:{color}'><b>{STATE_LABELS.get(s.state, s.state)}</b></span>"]
+        if s.agent:
+            parts.append(f"代办人：{s.agent.name}")
+        if s.case_no:
+            parts.append(f"<br>办件编号：<b>{s.case_no}</b>　查询密码：<b>{s.query_password}</b>　"
+                         f"承诺办结：<b>{s.promised_date:%Y-%m-%d}</b>")
+        if s.state == "supplement":
+            parts.append(f"<br>{s.outcome_reason}")
+        self.header.setText("　".join(parts))
+        if view.warnings:
+            self.message.setText("；".join(view.warnings))
+        self.decisions.set_state(s.state, view.verdict.can_accept, s.case_type == "immediate")
+        kinds = jobs.DOCS_BY_STATE.get(s.state, ())
+        if kinds and (self.preview.case_id != s.id or self.preview.kinds.count() != len(kinds)
+                      or self.preview.kinds.itemData(0) != kinds[0]):
+            self.preview.set_case(s.id, kinds, s)
+        elif not kinds:
+            self.preview.set_case(None, ())
+        self.case_changed.emit(view)
+
+    def _rendered(self, kind: str) -> None:
+        if self.accept_clicked_at is not None and kind == "acceptance_notice":
+            self.last_accept_to_preview_s = time.perf_counter() - self.accept_clicked_at
+            self.accept_clicked_at = None
+        self.document_ready.emit(kind)
+
+    # -- entry points for the rest of the client -----------------------------------------------
+    def fill_from_identity(self, doc) -> None:
+        """An ID card was read (devices' card_read signal): start with that applicant."""
+        if self.view is not None and self.view.snapshot.state != "draft":
+            self.new_applicant(self.ticket_no)
+        self.applicant.fill_from_identity(doc)

@@ -1,0 +1,149 @@
+"""Document preview (QtPdf) and printing through the system printer dialog (QtPrintSupport).
+
+The PDF shown is the PDF printed: pages are rendered from the same QPdfDocument at the
+printer's resolution. Every print is logged (hallclient.intake.prints) with who, which
+document, first print or reprint; a reprint was rendered with the 补打 mark.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ui.intake.jobs import DOC_TITLES, RenderedDocument, log_printed, render
+from ui.ops import Op, error_text
+
+
+class DocumentPreview(QWidget):
+    """Shows one document of a case; `print_document()` prints it (Ctrl+P on the page).
+
+    `print_target`: when set to a file path, printing goes to that PDF file without a dialog
+    (tests, and 'print to file' set-ups)."""
+
+    printed = Signal(str, bool)  # kind, reprint
+    rendered = Signal(str)  # kind
+
+    def __init__(self, store, user_id: int | None, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.user_id = user_id
+        self.case_id: str | None = None
+        self.current: RenderedDocument | None = None
+        self.print_target: str | None = None
+        self._printed: set[str] = set()
+        self.doc = QPdfDocument(self)
+        self._buffer: QBuffer | None = None
+        self.view = QPdfView(self, objectName="pdf_view")
+        self.view.setDocument(self.doc)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.kinds = QComboBox(objectName="document_kind")
+        self.print_button = QPushButton("打印（Ctrl+P）", objectName="print_document")
+        self.print_button.setEnabled(False)
+        self.status = QLabel(objectName="preview_status")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("文书"))
+        top.addWidget(self.kinds, 1)
+        top.addWidget(self.print_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.status)
+        self.kinds.activated.connect(lambda _i: self.show_kind(self.kinds.currentData()))
+        self.print_button.clicked.connect(self.print_document)
+
+    def set_case(self, case_id: str | None, kinds: tuple[str, ...], snapshot=None) -> None:
+        """Offer the documents of the case's state and show the first one."""
+        self.case_id = case_id
+        self._printed: set[str] = set()
+        self.kinds.clear()
+        for k in kinds:
+            self.kinds.addItem(DOC_TITLES.get(k, k), k)
+        self.current = None
+        self.print_button.setEnabled(False)
+        self.doc.close()
+        self.status.clear()
+        if case_id and kinds:
+            self.show_kind(kinds[0], snapshot)
+
+    def show_kind(self, kind: str, snapshot=None) -> None:
+        if not self.case_id or not kind:
+            return
+        idx = self.kinds.findData(kind)
+        if idx >= 0:
+            self.kinds.setCurrentIndex(idx)
+        self.status.setText("正在生成……")
+        Op(self, render, self.store, self.case_id, kind, snapshot).success(self._show).failure(
+            lambda e: self.status.setText(error_text(e))).run()
+
+    def _show(self, rd: RenderedDocument) -> None:
+        if rd.case_id != self.case_id:
+            return  # an older request
+        self.current = rd
+        self.doc.close()
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(rd.pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.doc.load(self._buffer)
+        self.print_button.setEnabled(True)
+        mark = "（补打）" if rd.reprint else ""
+        self.status.setText(f"{DOC_TITLES.get(rd.kind, rd.kind)}{mark}，共 {self.doc.pageCount()} 页")
+        self.rendered.emit(rd.kind)
+
+    # -- printing ------------------------------------------------------------------------------
+    def print_document(self) -> None:
+        if self.current is None or self.doc.pageCount() == 0:
+            self.status.setText("没有可打印的文书")
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setResolution(300)  # enough for text and barcodes; 1200 dpi pages would be 500 MB images
+        printer.setDocName(DOC_TITLES.get(self.current.kind, self.current.kind))
+        if self.print_target:
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(self.print_target)
+        else:
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle("打印" + DOC_TITLES.get(self.current.kind, ""))
+            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+                self.status.setText("已取消打印")
+                return
+        self.paint_to(printer)
+        name = self.print_target or printer.printerName() or "默认打印机"
+        rd = self.current
+        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint,
+           writer=True).success(lambda reprint: self._logged(rd, reprint)).run()
+
+    def paint_to(self, printer: QPrinter) -> None:
+        """Render each PDF page into the printer's page rectangle, keeping its aspect ratio."""
+        painter = QPainter(printer)
+        try:
+            for page in range(self.doc.pageCount()):
+                if page:
+                    printer.newPage()
+                rect = painter.viewport()
+                size = self.doc.pagePointSize(page).toSize()
+                scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                image = self.doc.render(page, QSize(scaled.width(), scaled.height()))
+                painter.drawImage(QRect(rect.x(), rect.y(), scaled.width(), scaled.height()), image)
+        finally:
+            painter.end()
+
+    def _logged(self, rd: RenderedDocument, reprint: bool) -> None:
+        self.status.setText(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
+        self.printed.emit(rd.kind, reprint)
+        if self.case_id != rd.case_id:
+            return
+        self._printed.add(rd.kind)
+        # Keyboard flow: Ctrl+P again prints the case's next document (受理通知书, then
+        # 材料接收凭证); when all are printed, the preview shows what a reprint (补打) looks like.
+        kinds = [self.kinds.itemData(i) for i in range(self.kinds.count())]
+        nxt = next((k for k in kinds if k not in self._printed), None)
+        if nxt is not None:
+            self.show_kind(nxt)
+        elif not rd.reprint:
+            self.show_kind(rd.kind)
