@@ -86,6 +86,8 @@ class DeviceWorker:
         self._thread: threading.Thread | None = None
         self._current: CancelToken | None = None
         self.connects = 0  # successful opens (diagnostics and tests)
+        self.backoff_initial = float(spec.options.get("backoff_initial", self.backoff_initial))
+        self.backoff_max = float(spec.options.get("backoff_max", self.backoff_max))
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> "DeviceWorker":

@@ -149,7 +149,10 @@ class IdReaderSimulator(PtySimulator):
         elif fault == "length":
             frame[5:7] = b"\xFF\xFF"
         if fault == "split":
-            self.send(bytes(frame), chunk=7, gap=0.01)
+            # Cut inside the preamble and the length field, then in uneven pieces.
+            for a, b in ((0, 3), (3, 6), (6, 50), (50, None)):
+                self.send(bytes(frame[a:b]), chunk=200, gap=0.005)
+                time.sleep(0.01)
         elif fault == "vanish":
             self.send(bytes(frame[: len(frame) // 2]))
             time.sleep(0.05)
