@@ -84,6 +84,15 @@ class LedWorker(DeviceWorker):
         self.driver: LedDriver | None = None
         self.model = ""
         self.last: tuple[str, bool] | None = None
+        # A strip never speaks first: ping it now and then so an unplug is noticed and the
+        # text is restored after a power cut.
+        self.idle_interval = float(spec.options.get("ping_interval", 5.0))
+
+    def idle(self) -> None:
+        try:
+            self.driver.hello()
+        except hcp.HcpError as e:
+            raise ConnectionError(e.message) from e
 
     def on_connected(self) -> None:
         from devices.registry import driver_class
