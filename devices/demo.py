@@ -57,6 +57,7 @@ def start_demo_devices(dir: str | None = None, card: str = "resident", card_dela
     bauds = {"id_reader": 115200}
     for kind, sim in demo.simulators.items():
         demo.specs.append(DeviceSpec(kind, sim.port, bauds.get(kind, 9600), name=f"{kind}#demo"))
+    demo.specs.append(DeviceSpec("scanner", "keyboard", 0, name="scanner#wedge"))
     if card:
         t = threading.Timer(card_delay, lambda: reader.place(load_card(card)))
         t.daemon = True

@@ -21,6 +21,8 @@ KIND_LABELS = {
     "rating_pad": "评价器",
     "scanner": "扫码枪",
 }
+#: The port of a keyboard-wedge scanner: no serial port, the UI's key filter recognises its bursts.
+WEDGE_PORT = "keyboard"
 DEFAULT_BAUD = {"id_reader": 115200, "ticket_printer": 9600, "led": 9600, "rating_pad": 9600, "scanner": 9600}
 
 
@@ -62,8 +64,8 @@ class DeviceManager:
 
     def start(self) -> "DeviceManager":
         for spec in self.specs:
-            if not spec.enabled:
-                continue
+            if not spec.enabled or spec.port == WEDGE_PORT:
+                continue  # keyboard-wedge scanners are read by the UI's key filter
             try:
                 w = worker_class(spec.kind)(spec, self.bus, self.handler)
             except LookupError as e:
