@@ -44,6 +44,7 @@ class SamReader:
         self.fingerprint = fingerprint
         self.decoder = sam.FrameDecoder(min_len=4)
         self.wire_bytes = 0  # bytes sent + received (benchmark: wire time)
+        self.received_bytes = 0
 
     def exchange(self, cmd: tuple[int, int], token: CancelToken | None = None) -> sam.Frame:
         self.decoder.reset()
@@ -59,6 +60,7 @@ class SamReader:
             if not chunk:
                 continue
             self.wire_bytes += len(chunk)
+            self.received_bytes += len(chunk)
             for item in self.decoder.feed(chunk):
                 if isinstance(item, sam.FrameError):
                     self._resync()

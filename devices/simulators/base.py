@@ -85,7 +85,8 @@ class PtySimulator:
             fd = self._master
             if fd is None:
                 return
-            step = chunk or len(data) or 1
+            # Paced: small pieces, each followed by its wire time, as a UART delivers them.
+            step = chunk or (32 if self.pace_baud else len(data)) or 1
             for i in range(0, len(data), step):
                 part = data[i : i + step]
                 os.write(fd, part)

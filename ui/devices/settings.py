@@ -43,7 +43,10 @@ class DeviceSettingsDialog(QDialog):
         lay.addWidget(QLabel(hint, objectName="device_settings_hint"))
         self.table = QTableWidget(0, len(COLS), objectName="device_table")
         self.table.setHorizontalHeaderLabels(COLS)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for c in (0, 4, 5):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
         lay.addWidget(self.table)
         row = QHBoxLayout()
