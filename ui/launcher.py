@@ -26,6 +26,13 @@ def run_client(data_dir: str, demo: bool = False) -> int:
         print(e.message, file=sys.stderr)
         return 3
     try:
+        if demo:  # simulated counter devices on pseudo-terminals: the demo needs no hardware
+            from devices.demo import start_demo_devices
+
+            try:
+                ctx.services["demo_devices"] = start_demo_devices(str(ctx.data_dir.root / "demo-devices"))
+            except (OSError, AttributeError) as e:  # no ptys (Windows): the demo runs without devices
+                log.warning("demo devices unavailable: %s", e)
         login = LoginDialog(ctx.store)
         if demo:
             login.user.setText("clerk")

@@ -1,0 +1,91 @@
+"""HCP/1, the hall counter protocol of our own for window LED strips and rating pads.
+
+    STX 02 | ADDR | CMD | LEN | DATA (LEN bytes) | CHK | ETX 03
+
+ADDR is the bus address (RS-485; 01 on a point-to-point line), CHK the XOR of ADDR .. last
+DATA byte. Text is UTF-8. Every host command is answered by ACK (06, DATA = the command byte,
+optionally followed by info) or NAK (15, DATA = command byte + error code). The rating pad
+also sends unsolicited RATING (56) frames, which the host acknowledges. docs/devices.md has the
+full table; vendors' protocols are added as driver plug-ins instead (devices/registry.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+STX, ETX = 0x02, 0x03
+ACK, NAK = 0x06, 0x15
+PING = 0x50  # P: -> ACK + model/version text
+SHOW = 0x54  # T: LED text, DATA = mode (0 static, 1 scroll) + UTF-8 text, lines split by \n
+CLEAR = 0x43  # C
+BRIGHTNESS = 0x42  # B: DATA = 0..15
+REQUEST = 0x52  # R: rating pad, DATA = UTF-8 token + 1F + prompt
+CANCEL = 0x4B  # K: rating pad, withdraw the request
+RATING = 0x56  # V: pad -> host, DATA = level(1..5) + n + n x 2 ASCII reason codes + UTF-8 token
+
+NAK_CODES = {0x01: "校验错误", 0x02: "未知命令", 0x03: "参数错误", 0x04: "设备忙"}
+
+
+@dataclass(frozen=True)
+class HcpFrame:
+    addr: int
+    cmd: int
+    data: bytes = b""
+
+
+class HcpError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def encode(cmd: int, data: bytes = b"", addr: int = 1) -> bytes:
+    if len(data) > 255:
+        raise HcpError("内容过长（最多 255 字节）")
+    body = bytes([addr, cmd, len(data)]) + data
+    return bytes([STX]) + body + bytes([reduce(lambda a, b: a ^ b, body, 0), ETX])
+
+
+class HcpDecoder:
+    """Incremental; skips noise and frames with a bad checksum (counted in `.errors`)."""
+
+    def __init__(self):
+        self.buf = bytearray()
+        self.errors = 0
+
+    def feed(self, data: bytes) -> list[HcpFrame]:
+        self.buf += data
+        out = []
+        while True:
+            i = self.buf.find(STX)
+            if i < 0:
+                self.buf.clear()
+                return out
+            del self.buf[:i]
+            if len(self.buf) < 4:
+                return out
+            n = self.buf[3]
+            if len(self.buf) < 6 + n:
+                return out
+            body = bytes(self.buf[1 : 4 + n])
+            chk, etx = self.buf[4 + n], self.buf[5 + n]
+            if etx != ETX or reduce(lambda a, b: a ^ b, body, 0) != chk:
+                self.errors += 1
+                del self.buf[:1]
+                continue
+            out.append(HcpFrame(body[0], body[1], body[3:]))
+            del self.buf[: 6 + n]
+
+
+def rating_data(level: int, reasons: tuple[str, ...], token: str) -> bytes:
+    return bytes([level, len(reasons)]) + "".join(reasons).encode("ascii") + token.encode("utf-8")
+
+
+def parse_rating(data: bytes) -> tuple[int, tuple[str, ...], str]:
+    if len(data) < 2 or not 1 <= data[0] <= 5 or len(data) < 2 + 2 * data[1]:
+        raise HcpError("评价器数据格式错误")
+    n = data[1]
+    raw = data[2 : 2 + 2 * n].decode("ascii", errors="replace")
+    reasons = tuple(raw[i : i + 2] for i in range(0, len(raw), 2))
+    return data[0], reasons, data[2 + 2 * n :].decode("utf-8", errors="replace")

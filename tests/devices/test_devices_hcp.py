@@ -1,0 +1,124 @@
+"""HCP/1 (our LED strip and rating pad protocol), the plug-in registry, serial scanners."""
+
+from __future__ import annotations
+
+import pytest
+
+from devices import hcp
+from devices.events import DeviceState, DeviceStatusChanged, RatingGiven, Scanned
+from devices.led import HcpLedDriver, LedDriver, LedWorker
+from devices.rating import LEVELS, REASONS, RatingPadWorker
+from devices.registry import driver_class, drivers, register_driver
+from devices.scanner import ScannerWorker
+from devices.simulators import create
+from devices.worker import DeviceSpec
+
+FAST = {"backoff_initial": 0.05, "backoff_max": 0.2}
+
+
+def test_frame_layout_and_checksum():
+    assert hcp.encode(hcp.CLEAR) == bytes([0x02, 0x01, 0x43, 0x00, 0x01 ^ 0x43, 0x03])
+    frames = hcp.HcpDecoder().feed(b"\xff\x02\x01\x43\x00\x00\x03" + hcp.encode(hcp.PING, b"x"))
+    assert frames == [hcp.HcpFrame(1, hcp.PING, b"x")]  # bad-checksum frame skipped
+
+
+def test_rating_data_round_trip_and_validation():
+    assert hcp.parse_rating(hcp.rating_data(1, ("02", "99"), "A001")) == (1, ("02", "99"), "A001")
+    with pytest.raises(hcp.HcpError):
+        hcp.parse_rating(bytes([7, 0]))
+    assert sorted(LEVELS) == [1, 2, 3, 4, 5] and "01" in REASONS
+
+
+def test_led_worker_shows_text_and_reshows_after_replug(tmp_path, bus, events):
+    link = str(tmp_path / "led")
+    sim = create("led", link=link)
+    w = LedWorker(DeviceSpec("led", link, 9600, name="led", options={**FAST, "ping_interval": 0.05}), bus).start()
+    try:
+        w.show("请 A001 号到 3 号窗口 𠀀", scroll=True).result(5)
+        assert sim.shown == "请 A001 号到 3 号窗口 𠀀" and sim.scroll
+        w.clear().result(5)
+        assert sim.shown == ""
+        w.show("暂停服务").result(5)
+        sim.vanish()
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.DISCONNECTED)
+        sim.reappear()
+        sim.changed.clear()
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+        assert sim.changed.wait(5) and sim.shown == "暂停服务"
+    finally:
+        w.stop()
+        sim.close()
+
+
+def test_led_nak_becomes_a_clerk_message():
+    sim = create("led")
+    from devices.transport import open_transport
+
+    t = open_transport(sim.port)
+    try:
+        d = HcpLedDriver(t, {})
+        assert d.hello().startswith("HCP-LED-SIM")
+        with pytest.raises(hcp.HcpError, match="参数错误"):
+            d.hcp.call(hcp.BRIGHTNESS, bytes([99]))
+    finally:
+        t.close()
+        sim.close()
+
+
+def test_rating_pad_request_and_bad_rating_with_reasons(bus, events):
+    sim = create("rating_pad")
+    w = RatingPadWorker(DeviceSpec("rating_pad", sim.port, 9600, name="pad", options=FAST), bus).start()
+    try:
+        w.request("A001").result(5)
+        assert sim.requested.wait(5) and sim.token == "A001"
+        sim.press(1, ("02", "05"))
+        ev = events.wait_for(RatingGiven)
+        assert (ev.level, ev.reasons, ev.token) == (1, ("02", "05"), "A001")
+        assert sim.acked.wait(5)
+        sim.press(5, token="A002")
+        assert events.wait_for(RatingGiven, lambda e: e.token == "A002").level == 5
+    finally:
+        w.stop()
+        sim.close()
+
+
+def test_serial_scanner(bus, events):
+    sim = create("scanner")
+    w = ScannerWorker(DeviceSpec("scanner", sim.port, 9600, name="sc"), bus).start()
+    try:
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+        sim.scan("SZ2024-000123")
+        sim.scan("受理号0001", suffix=b"\r")
+        assert events.wait_for(Scanned).text == "SZ2024-000123"
+        assert events.wait_for(Scanned).text == "受理号0001"
+    finally:
+        w.stop()
+        sim.close()
+
+
+def test_vendor_plugin_is_used_by_name(bus, events):
+    shown = []
+
+    @register_driver("led", "test_vendor")
+    class VendorLed(LedDriver):
+        def hello(self):
+            return "vendor"
+
+        def show(self, text, scroll=False):
+            self.t.write(b"V" + text.encode("gb18030") + b"\r")
+            shown.append(text)
+
+        def clear(self):
+            pass
+
+    assert "test_vendor" in drivers("led") and driver_class("led", "test_vendor") is VendorLed
+    sim = create("led")
+    w = LedWorker(DeviceSpec("led", sim.port, 9600, driver="test_vendor", name="v"), bus).start()
+    try:
+        w.show("你好").result(5)
+        assert shown == ["你好"]
+    finally:
+        w.stop()
+        sim.close()
+    with pytest.raises(LookupError, match="没有"):
+        driver_class("led", "missing")
