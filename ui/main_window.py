@@ -25,6 +25,7 @@ from hallclient import __version__
 from hallclient.accounts import Role
 from ui.login import Session
 from ui.settings_dialog import SettingsDialog
+from ui.sync_ui import install_sync
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._build_menus()
         self._build_status_bar()
+        install_sync(self)
         self.show_page("home")
 
     # -- layout -------------------------------------------------------------------------------
