@@ -37,7 +37,12 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
         session.add(row)
         depts[d["code"]] = row
     session.flush()
-    existing = {i.code: i for i in session.scalars(select(ServiceItem).options(selectinload(ServiceItem.materials)))}
+    # Only the items being loaded: a page of a synced catalogue must not load all the others.
+    codes = [it["code"] for it in data.get("items", [])]
+    existing = {}
+    for n in range(0, len(codes), 500):
+        stmt = select(ServiceItem).where(ServiceItem.code.in_(codes[n : n + 500])).options(selectinload(ServiceItem.materials))
+        existing.update({i.code: i for i in session.scalars(stmt)})
     for it in data.get("items", []):
         item = existing.get(it["code"]) or ServiceItem(code=it["code"])
         item.name = it["name"]
