@@ -92,15 +92,19 @@ class SyncWorker:
                 cmd = _SYNC_NOW
             if cmd == _STOP:
                 return
-            delay = self._one_cycle(manual=True)
+            delay = self._one_cycle()
 
-    def _one_cycle(self, manual: bool) -> float | None:
+    def _one_cycle(self) -> float | None:
         self._publish(replace(self.status, running=True, next_attempt_in_s=None))
         online: bool | None = None
         try:
             engine = self.engine_factory(self.store)
         except NotConfigured:
             self._publish(self._read_status(running=False, online=None, next_in=None))
+            return self.interval_s
+        except Exception:  # noqa: BLE001 - e.g. the store busy: try again later, stay alive
+            log.exception("starting a sync cycle failed")
+            self._publish(self._read_status(running=False, online=None, next_in=self.interval_s))
             return self.interval_s
         try:
             self.last_report = engine.cycle()

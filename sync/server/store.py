@@ -121,6 +121,5 @@ def publish(s: Session, stream: str, rows: list[tuple[str, str, dict[str, Any] |
             s.add(row)
             existing[(scope, key)] = row
         row.seq, row.data, row.changed_at = last, data, now
-        # Flush each change of a row already in this batch so the unique seq stays consistent.
     s.flush()
     return last

@@ -124,3 +124,24 @@ def test_token_never_logged(ctx, sqlite_server, sx, cli):
     logs = "".join(p.read_text("utf-8", errors="replace") for p in ctx.data_dir.logs.glob("*.log*"))
     assert logs  # something was logged, and not the token
     assert token not in logs and token not in r.stdout + r.stderr
+
+
+def test_catalogue_update_keeps_cases_materials(ctx, sqlite_server, sx):
+    """A synced catalogue change must not break (or be blocked by) cases that refer to the
+    materials it changes."""
+    from hallclient.models import CaseMaterial
+
+    db = sqlite_server.db
+    token = sx.new_device(db)
+    store = sx.registered_store(ctx, sqlite_server.url, token)
+    queue_cases(store, 30)
+    cat = copy.deepcopy(demo_catalogue())
+    for it in cat["items"]:
+        it["materials"] = it["materials"][:1]  # every item loses all but its first material
+    admin.load_catalogue(db, cat)
+    r = _cycle(store, sqlite_server.url, token)
+    assert r.pushed == 30 and r.pulled >= len(cat["items"])
+    with store.session() as s:
+        mats = s.scalars(select(CaseMaterial)).all()
+        assert mats and all(m.name for m in mats)  # the case keeps its copied checklist
+        assert any(m.material_id is None for m in mats) and any(m.material_id is not None for m in mats)
