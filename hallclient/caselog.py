@@ -27,13 +27,18 @@ def record_event(
     type: str,
     payload: dict[str, Any] | None = None,
     actor_id: int | None = None,
+    *,
+    outbox: bool = True,
 ) -> CaseEvent:
-    """Append an event to the case's log (and its outbox row) in the caller's transaction."""
+    """Append an event to the case's log (and its outbox row) in the caller's transaction.
+
+    `outbox=False` records an event that came from the central server (an approval result):
+    sending it back would echo the server's own record to it."""
     now = utcnow()
     ev = CaseEvent(uuid=new_uuid(), case_id=case.id, type=type, payload=payload or {}, actor_id=actor_id, at=now)
     session.add(ev)
     case.updated_at = now
-    if not case.training:
+    if outbox and not case.training:
         enqueue(
             session,
             "case.event",

@@ -8,10 +8,10 @@ from importlib import resources
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
-from hallclient.models import CaseType, Department, Material, ServiceItem, utcnow
+from hallclient.models import CaseMaterial, CaseType, Department, Material, ServiceItem, utcnow
 
 
 def pinyin_initials(text: str) -> str:
@@ -37,7 +37,12 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
         session.add(row)
         depts[d["code"]] = row
     session.flush()
-    existing = {i.code: i for i in session.scalars(select(ServiceItem).options(selectinload(ServiceItem.materials)))}
+    # Only the items being loaded: a page of a synced catalogue must not load all the others.
+    codes = [it["code"] for it in data.get("items", [])]
+    existing = {}
+    for n in range(0, len(codes), 500):
+        stmt = select(ServiceItem).where(ServiceItem.code.in_(codes[n : n + 500])).options(selectinload(ServiceItem.materials))
+        existing.update({i.code: i for i in session.scalars(stmt)})
     for it in data.get("items", []):
         item = existing.get(it["code"]) or ServiceItem(code=it["code"])
         item.name = it["name"]
@@ -52,21 +57,22 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
         item.pinyin_initials = pinyin_initials(item.name)
         item.active = it.get("active", True)
         item.updated_at = utcnow()
-        item.materials = [
-            Material(
-                seq=n,
-                name=m["name"],
-                required=m.get("required", True),
-                original_count=m.get("original", 1),
-                copy_count=m.get("copy", 0),
-                medium=m.get("medium", "paper"),
-                gap_allowed=m.get("gap", False),
-                e_licence_type=m.get("e_licence"),
-                source=m.get("source", ""),
-                notes=m.get("notes", ""),
-            )
-            for n, m in enumerate(it["materials"], start=1)
-        ]
+        # Update materials in place (by position): cases' checklists refer to them, so an
+        # update of the catalogue must not delete rows that cases point at.
+        old = list(item.materials) if item.id is not None else []
+        fresh = []
+        for n, m in enumerate(it["materials"], start=1):
+            mat = old[n - 1] if n <= len(old) else Material()
+            mat.seq, mat.name = n, m["name"]
+            mat.required = m.get("required", True)
+            mat.original_count, mat.copy_count = m.get("original", 1), m.get("copy", 0)
+            mat.medium, mat.gap_allowed = m.get("medium", "paper"), m.get("gap", False)
+            mat.e_licence_type, mat.source, mat.notes = m.get("e_licence"), m.get("source", ""), m.get("notes", "")
+            fresh.append(mat)
+        dropped = [m.id for m in old[len(fresh):]]
+        if dropped:  # a case keeps its copied material name; only the link goes
+            session.execute(update(CaseMaterial).where(CaseMaterial.material_id.in_(dropped)).values(material_id=None))
+        item.materials = fresh
         session.add(item)
     session.flush()
     return len(data.get("items", []))

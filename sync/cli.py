@@ -1,12 +1,211 @@
 """Commands of this package, registered by the composition root (hallclient.cli).
 
+    hallclient sync                      one full cycle, prints JSON counts
+    hallclient sync status               the same counts, no network
+    hallclient sync register --server URL --token T   (T "-" reads the token from stdin)
+    hallclient sync rejected             parked items with the server's reasons
+    hallclient server [--db URL] [--host H] [--port P]
+    hallclient server admin register-device|load-catalogue|add-user|load-calendar|
+                            load-appointments|decide|stats  [--db URL]
+
 Keep top-level imports light: import what a command needs inside its handler.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `sub`."""
+    p = sub.add_parser("sync", help="与中心服务器同步（一次完整的推送和拉取）")
+    p.add_argument("--attempts", type=int, default=3, help="网络失败时的尝试次数（默认 3）")
+    p.add_argument("--batch", type=int, default=500, help="每批推送的记录数")
+    p.set_defaults(func=cmd_sync)
+    ss = p.add_subparsers(dest="sync_command", metavar="SUBCOMMAND")
+    s = ss.add_parser("status", help="显示待同步、被拒收的记录数（不联网）")
+    s.set_defaults(func=cmd_status)
+    s = ss.add_parser("register", help="用管理员签发的设备令牌注册本机")
+    s.add_argument("--server", required=True, help="中心服务器地址，如 http://10.0.0.5:8765")
+    s.add_argument("--token", required=True, help="设备令牌；“-”表示从标准输入读取（不留在命令历史中）")
+    s.set_defaults(func=cmd_register)
+    s = ss.add_parser("rejected", help="列出被中心服务器拒收的记录及原因")
+    s.set_defaults(func=cmd_rejected)
+
+    p = sub.add_parser("server", help="运行中心同步参考服务器")
+    p.add_argument("--db", default=None, help="数据库 URL（默认：数据目录下的 SQLite 文件；PostgreSQL 用 postgresql://…）")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(func=cmd_server)
+    ps = p.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
+    admin = ps.add_parser("admin", help="中心服务器管理命令")
+    admin.add_argument("--db", default=None, dest="admin_db", help="数据库 URL（同 server --db）")
+    a = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    x = a.add_parser("register-device", help="登记一台窗口电脑并签发设备令牌")
+    x.add_argument("--name", required=True, help="设备名称，如“3号窗口”")
+    x.add_argument("--hall", default="440300001", help="大厅编码")
+    x.set_defaults(func=cmd_admin, action="register-device")
+    x = a.add_parser("load-catalogue", help="发布事项目录（JSON）")
+    x.add_argument("file")
+    x.set_defaults(func=cmd_admin, action="load-catalogue")
+    x = a.add_parser("add-user", help="发布用户（窗口可离线登录）")
+    x.add_argument("username")
+    x.add_argument("--name", required=True)
+    x.add_argument("--role", default="clerk", choices=("clerk", "supervisor", "admin"))
+    x.add_argument("--password", required=True)
+    x.set_defaults(func=cmd_admin, action="add-user")
+    x = a.add_parser("load-calendar", help='发布某年的放假调休安排（JSON：{"year":…, "days":{…}}）')
+    x.add_argument("file")
+    x.set_defaults(func=cmd_admin, action="load-calendar")
+    x = a.add_parser("load-appointments", help="发布大厅的预约（JSON 列表）")
+    x.add_argument("file")
+    x.add_argument("--hall", default="440300001")
+    x.set_defaults(func=cmd_admin, action="load-appointments")
+    x = a.add_parser("decide", help="对办件作出审批决定（代替后台审批）")
+    x.add_argument("case_no")
+    g = x.add_mutually_exclusive_group(required=True)
+    g.add_argument("--approve", action="store_true")
+    g.add_argument("--deny", action="store_true")
+    x.add_argument("--reason", default="")
+    x.set_defaults(func=cmd_admin, action="decide")
+    x = a.add_parser("stats", help="以 JSON 输出设备、办件、事件等数量")
+    x.set_defaults(func=cmd_admin, action="stats")
+
+
+# -- client ----------------------------------------------------------------------------------
+
+
+def cmd_sync(args) -> int:
+    import time
+
+    from hallclient.context import open_context
+    from sync.engine import SyncEngine
+    from sync.transport import SyncFailure, Unauthorized
+    from sync.worker import backoff_delay
+
+    with open_context(args.data_dir, seed=False) as ctx:
+        engine = SyncEngine.from_store(ctx.store, batch=max(1, min(args.batch, 1000)))
+        try:
+            for attempt in range(1, max(1, args.attempts) + 1):
+                try:
+                    _print(engine.cycle().as_dict())
+                    return 0
+                except Unauthorized as e:
+                    report = e.report
+                    break
+                except SyncFailure as e:
+                    report = e.report
+                    if attempt < args.attempts:
+                        time.sleep(backoff_delay(attempt, base=1.0, cap=10.0))
+        finally:
+            engine.close()
+    _print(report.as_dict())
+    print(report.error, file=sys.stderr)
+    return 4
+
+
+def cmd_status(args) -> int:
+    from hallclient.context import open_context
+    from sync.engine import counts, load_state, server_url
+
+    # Read-only: works while the window client holds the data directory.
+    with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
+        c, st = counts(ctx.store), load_state(ctx.store)
+        _print(
+            {
+                "pushed": 0,
+                "pulled": 0,
+                "rejected": c.rejected,
+                "pending": c.pending,
+                "server": server_url(ctx.store) or None,
+                "registered": bool(st.token),
+                "device_id": st.device_id,
+                "last_success": st.last_success_at,
+                "last_error": st.last_error,
+                "clock_offset_ms": st.clock_offset_ms,
+            }
+        )
+    return 0
+
+
+def cmd_register(args) -> int:
+    from hallclient.context import open_context
+    from sync.engine import register as do_register
+
+    token = sys.stdin.readline().strip() if args.token == "-" else args.token
+    with open_context(args.data_dir, seed=False) as ctx:
+        _print(do_register(ctx.store, args.server, token))
+    return 0
+
+
+def cmd_rejected(args) -> int:
+    from dataclasses import asdict
+
+    from hallclient.context import open_context
+    from sync.engine import rejected_items
+
+    with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
+        _print([asdict(r) for r in rejected_items(ctx.store)])
+    return 0
+
+
+# -- server ----------------------------------------------------------------------------------
+
+
+def _db_url(args, value: str | None) -> str:
+    if value:
+        return value
+    root = Path(args.data_dir).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{root.resolve() / 'central-server.sqlite3'}"
+
+
+def cmd_server(args) -> int:
+    from hallclient.logging_setup import setup_logging
+    from sync.server.run import serve
+
+    setup_logging(Path(args.data_dir).expanduser() / "logs")
+    return serve(_db_url(args, args.db), args.host, args.port)
+
+
+def cmd_admin(args) -> int:
+    from sync.server import admin
+    from sync.server.store import ServerDB
+
+    db = ServerDB(_db_url(args, args.admin_db or args.db))
+    try:
+        if args.action == "register-device":
+            _print(admin.register_device(db, args.name, args.hall))
+        elif args.action == "load-catalogue":
+            _print({"items": admin.load_catalogue(db, _read_json(args.file))})
+        elif args.action == "add-user":
+            _print(admin.add_user(db, args.username, args.name, args.role, args.password))
+        elif args.action == "load-calendar":
+            _print({"days": admin.load_calendar(db, _read_json(args.file))})
+        elif args.action == "load-appointments":
+            _print({"appointments": admin.load_appointments(db, args.hall, _read_json(args.file))})
+        elif args.action == "decide":
+            _print(admin.decide(db, args.case_no, approve=args.approve, reason=args.reason))
+        elif args.action == "stats":
+            _print(admin.stats(db))
+    finally:
+        db.close()
+    return 0
+
+
+def _read_json(path: str):
+    from sync.server.admin import AdminError
+
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except OSError as e:
+        raise AdminError(f"无法读取文件 {path}：{e.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise AdminError(f"文件 {path} 不是有效的 UTF-8 JSON：{e}") from None

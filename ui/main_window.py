@@ -27,6 +27,7 @@ from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
 from ui.settings_dialog import SettingsDialog
+from ui.sync_ui import install_sync
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         install_devices(self)
+        install_sync(self)
         self.show_page("home")
 
     # -- layout -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from alembic import context
 
 from hallclient.models import Base
+import hallclient.syncstate  # noqa: F401 - sync's local tables
 
 config = context.config
 engine = config.attributes["engine"]

@@ -1,0 +1,136 @@
+"""Applying pulled stream rows to the local store, in the caller's transaction.
+
+Each stream's rows are upserts keyed by `key`; `data` None is a deletion (tombstone).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hallclient.caselog import record_event
+from hallclient.catalogue import load_catalogue
+from hallclient.models import Case, ServiceItem, User, utcnow
+from hallclient.syncstate import MirrorRow
+from hallclient.workcalendar import set_year_schedule
+
+log = logging.getLogger(__name__)
+
+
+def apply_rows(s: Session, stream: str, rows: list[dict[str, Any]]) -> int:
+    """Apply one page of a stream; returns the number of rows applied."""
+    if not rows:
+        return 0
+    APPLIERS[stream](s, rows)
+    return len(rows)
+
+
+def _catalogue(s: Session, rows: list[dict[str, Any]]) -> None:
+    merged: dict[str, list] = {"case_types": [], "departments": [], "items": []}
+    retired = []
+    for r in rows:
+        if r["data"] is None:
+            if r["key"].startswith("item:"):
+                retired.append(r["key"][5:])
+            continue
+        for part in merged:
+            merged[part].extend(r["data"].get(part, []))
+    load_catalogue(s, merged)
+    if retired:
+        for item in s.scalars(select(ServiceItem).where(ServiceItem.code.in_(retired))):
+            item.active = False  # cases refer to items: retire, never delete
+
+
+def _users(s: Session, rows: list[dict[str, Any]]) -> None:
+    existing = {u.username: u for u in s.scalars(select(User).where(User.username.in_([r["key"] for r in rows])))}
+    for r in rows:
+        d, user = r["data"], existing.get(r["key"])
+        if d is None:
+            if user is not None:
+                user.active = False
+            continue
+        if user is None:
+            user = User(username=d["username"], failed_attempts=0)
+            s.add(user)
+            existing[user.username] = user
+        # Failed attempts and lockouts are this hall's own: the server does not reset them.
+        user.display_name, user.role, user.password_hash = d["display_name"], d["role"], d["password_hash"]
+        user.active = bool(d.get("active", True))
+        user.updated_at = utcnow()
+
+
+def _calendar(s: Session, rows: list[dict[str, Any]]) -> None:
+    for r in rows:
+        d = r["data"]
+        if d is None:
+            continue
+        days = {date.fromisoformat(k): (bool(v[0]), str(v[1])) for k, v in d["days"].items()}
+        set_year_schedule(s, int(d["year"]), days, source="server")
+
+
+def _approvals(s: Session, rows: list[dict[str, Any]]) -> None:
+    """A back-office decision changes the local case and its log, but is not queued for the
+    server: it is the server's own record."""
+    ids = [r["key"] for r in rows]
+    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(ids)))}
+    for r in rows:
+        d = r["data"]
+        case = cases.get(r["key"])
+        if d is None or case is None:
+            if d is not None:
+                log.warning("approval result for a case unknown here: %s", d.get("case_no"))
+            continue
+        if case.state == d["state"]:
+            continue  # already applied (a page pulled twice after a crash)
+        case.state = d["state"]
+        case.outcome_reason = d.get("reason")
+        case.decided_at = _time(d.get("decided_at")) or utcnow()
+        record_event(
+            s,
+            case,
+            "decision",
+            {"decision": d["decision"], "reason": d.get("reason"), "source": "server"},
+            outbox=False,
+        )
+
+
+def _time(v: Any) -> datetime | None:
+    try:
+        t = datetime.fromisoformat(v)
+    except (TypeError, ValueError):
+        return None
+    return t if t.tzinfo else None
+
+
+def _mirror(stream: str):
+    def apply(s: Session, rows: list[dict[str, Any]]) -> None:
+        keys = [r["key"] for r in rows]
+        existing = {m.key: m for m in s.scalars(select(MirrorRow).where(MirrorRow.stream == stream, MirrorRow.key.in_(keys)))}
+        for r in rows:
+            m = existing.get(r["key"])
+            if r["data"] is None:
+                if m is not None:
+                    s.execute(delete(MirrorRow).where(MirrorRow.stream == stream, MirrorRow.key == r["key"]))
+                    existing.pop(r["key"])
+                continue
+            if m is None:
+                m = MirrorRow(stream=stream, key=r["key"])
+                s.add(m)
+                existing[r["key"]] = m
+            m.seq, m.data = r["seq"], r["data"]
+
+    return apply
+
+
+APPLIERS = {
+    "catalogue": _catalogue,
+    "users": _users,
+    "calendar": _calendar,
+    "approvals": _approvals,
+    "appointments": _mirror("appointments"),
+    "cases_today": _mirror("cases_today"),
+}

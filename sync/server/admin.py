@@ -1,0 +1,168 @@
+"""Back-office commands of the reference server: devices, catalogue, users, calendar,
+appointments, decisions, statistics. Each validates its input and changes nothing on error."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from hallclient.errors import HallError
+from hallclient.models import utcnow
+from sync.protocol import DECISION_STATES
+from sync.server.models import Device, Record, ServerCase, StreamRow
+from sync.server.service import case_row
+from sync.server.store import ServerDB, publish, token_hash
+
+
+class AdminError(HallError):
+    pass
+
+
+def register_device(db: ServerDB, name: str, hall_code: str) -> dict[str, str]:
+    """Issue a device token. Only its hash is stored: the token is shown this once."""
+    if not name.strip() or len(name) > 100:
+        raise AdminError("设备名称不能为空，且不超过 100 字")
+    if not hall_code.isdigit() or not 6 <= len(hall_code) <= 12:
+        raise AdminError("大厅编码应为 6–12 位数字")
+    token = secrets.token_urlsafe(32)
+    dev_id = str(uuid.uuid4())
+    with db.session() as s:
+        s.add(Device(device_id=dev_id, name=name.strip(), hall_code=hall_code, token_hash=token_hash(token), created_at=utcnow()))
+    return {"device_id": dev_id, "name": name.strip(), "hall_code": hall_code, "token": token}
+
+
+def _check_catalogue(data: Any) -> None:
+    """Prove the catalogue loads: run the client's own loader on a scratch in-memory store."""
+    from hallclient.catalogue import load_catalogue
+    from hallclient.models import Base
+
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise AdminError("目录文件应为 JSON 对象，含 items 列表")
+    eng = create_engine("sqlite://")
+    Base.metadata.create_all(eng)
+    try:
+        with Session(eng) as s:
+            from hallclient.catalogue import demo_catalogue
+
+            # Case types and departments the file refers to may be known only from the demo set.
+            base = demo_catalogue()
+            load_catalogue(s, {"case_types": base["case_types"], "departments": base["departments"], "items": []})
+            load_catalogue(s, data)
+    except AdminError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure of the loader is a defect of the file
+        raise AdminError(f"目录文件无效：{type(e).__name__}: {e}") from None
+    finally:
+        eng.dispose()
+
+
+def load_catalogue(db: ServerDB, data: dict[str, Any]) -> int:
+    """Publish a catalogue (the JSON shape hallclient.catalogue.load_catalogue takes)."""
+    _check_catalogue(data)
+    depts = {d["code"]: d for d in data.get("departments", [])}
+    rows: list[tuple[str, str, dict | None]] = []
+    for ct in data.get("case_types", []):
+        rows.append(("", f"type:{ct['key']}", {"case_types": [ct]}))
+    for d in depts.values():
+        rows.append(("", f"dept:{d['code']}", {"departments": [d]}))
+    for it in data["items"]:
+        row = {"items": [it]}
+        if it["department"] in depts:
+            row["departments"] = [depts[it["department"]]]
+        rows.append(("", f"item:{it['code']}", row))
+    with db.session() as s:
+        publish(s, "catalogue", rows)
+    return len(data["items"])
+
+
+def add_user(db: ServerDB, username: str, display_name: str, role: str, password: str, active: bool = True) -> dict[str, Any]:
+    """Publish a user with an Argon2 hash of the password (devices log in offline with it)."""
+    from hallclient.accounts import Role, hash_password
+
+    if role not in {r.value for r in Role}:
+        raise AdminError(f"角色应为：{'、'.join(r.value for r in Role)}")
+    if not username.strip() or len(username) > 40 or not display_name.strip() or len(display_name) > 40:
+        raise AdminError("用户名和姓名不能为空，且不超过 40 字")
+    if len(password) < 6:
+        raise AdminError("密码至少 6 位")
+    data = {"username": username.strip(), "display_name": display_name.strip(), "role": role, "password_hash": hash_password(password), "active": active}
+    with db.session() as s:
+        publish(s, "users", [("", data["username"], data)])
+    return {k: v for k, v in data.items() if k != "password_hash"}
+
+
+def load_calendar(db: ServerDB, data: Any) -> int:
+    """Publish a year's official schedule: {"year": 2027, "days": {"2027-01-01": [false, "元旦"]}}."""
+    if not isinstance(data, dict) or not isinstance(data.get("year"), int) or not isinstance(data.get("days"), dict):
+        raise AdminError('日历文件应为 {"year": 年份, "days": {"YYYY-MM-DD": [是否工作日, "名称"]}}')
+    year = data["year"]
+    for k, v in data["days"].items():
+        try:
+            d = date.fromisoformat(k)
+        except (TypeError, ValueError):
+            raise AdminError(f"日期无效：{k}") from None
+        if d.year != year:
+            raise AdminError(f"{k} 不在 {year} 年")
+        if not (isinstance(v, list) and len(v) == 2 and isinstance(v[0], bool) and isinstance(v[1], str)):
+            raise AdminError(f"{k} 的值应为 [是否工作日, 名称]")
+    with db.session() as s:
+        publish(s, "calendar", [("", str(year), {"year": year, "days": data["days"]})])
+    return len(data["days"])
+
+
+def load_appointments(db: ServerDB, hall_code: str, items: Any) -> int:
+    """Publish a hall's appointments: [{"id", "item_code", "start", "name", ...}]."""
+    if not isinstance(items, list) or not all(isinstance(a, dict) and isinstance(a.get("id"), str) and a["id"] for a in items):
+        raise AdminError('预约文件应为列表，每项含文本字段 "id"')
+    with db.session() as s:
+        publish(s, "appointments", [(hall_code, a["id"][:80], a) for a in items])
+    return len(items)
+
+
+def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[str, Any]:
+    """The back office's decision on a case; published on the case's hall's approvals stream."""
+    decision = "approve" if approve else "deny"
+    if not approve and not reason.strip():
+        reason = "不予批准"
+    now = utcnow()
+    with db.session() as s:
+        cases = s.scalars(select(ServerCase).where(ServerCase.case_no == case_no)).all()
+        if not cases:
+            raise AdminError(f"中心服务器上没有办件 {case_no}（窗口的记录可能尚未同步）")
+        if len(cases) > 1:
+            raise AdminError(f"办件编号 {case_no} 对应多个办件，请按办件 ID 处理")
+        c = cases[0]
+        c.decision, c.reason, c.decided_at, c.updated_at = decision, reason.strip() or None, now, now
+        c.state = DECISION_STATES[decision]
+        result = {
+            "case_id": c.case_id,
+            "case_no": c.case_no,
+            "decision": decision,
+            "state": c.state,
+            "reason": c.reason,
+            "decided_at": now.isoformat(),
+        }
+        publish(s, "approvals", [(c.hall_code, c.case_id, result)], now)
+        publish(s, "cases_today", [(c.hall_code, c.case_id, case_row(c))], now)
+    return result
+
+
+def stats(db: ServerDB) -> dict[str, Any]:
+    with db.session() as s:
+        by_kind = dict(s.execute(select(Record.kind, func.count()).group_by(Record.kind)).all())
+        streams = dict(s.execute(select(StreamRow.stream, func.count()).group_by(StreamRow.stream)).all())
+        return {
+            "devices": s.scalar(select(func.count()).select_from(Device)),
+            "records": s.scalar(select(func.count()).select_from(Record)),
+            "distinct_uuids": s.scalar(select(func.count(func.distinct(Record.uuid)))),
+            "cases": s.scalar(select(func.count()).select_from(ServerCase)),
+            "events": by_kind.get("case.event", 0),
+            "records_by_kind": by_kind,
+            "decided": s.scalar(select(func.count()).select_from(ServerCase).where(ServerCase.decision.is_not(None))),
+            "stream_rows": streams,
+        }

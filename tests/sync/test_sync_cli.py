@@ -1,0 +1,74 @@
+"""The commands, end to end in subprocesses: server, admin, register, sync, status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+from hallclient.catalogue import demo_catalogue
+
+
+def _json(r):
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_server_admin_and_client_commands(tmp_path, cli):
+    srv_dir, client = tmp_path / "srv", tmp_path / "client"
+    db = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hallclient", "--data-dir", str(srv_dir), "server", "--db", db, "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        url = json.loads(proc.stdout.readline())["listening"]
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                assert requests.get(url + "/v1/health", timeout=2).json()["status"] == "ok"
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        dev = _json(cli("server", "admin", "--db", db, "register-device", "--name", "3号窗口", data_dir=srv_dir))
+        cat = tmp_path / "cat.json"
+        cat.write_text(json.dumps(demo_catalogue(), ensure_ascii=False), "utf-8")
+        assert _json(cli("server", "admin", "--db", db, "load-catalogue", str(cat), data_dir=srv_dir))["items"] > 10
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"items": [{"code": "X"}]}', "utf-8")
+        r = cli("server", "admin", "--db", db, "load-catalogue", str(bad), data_dir=srv_dir)
+        assert r.returncode == 3 and "目录文件无效" in r.stderr
+
+        r = cli("sync", data_dir=client)
+        assert r.returncode == 3 and "尚未配置中心服务器" in r.stderr
+        r = cli("sync", "register", "--server", url, "--token", "wrong", data_dir=client)
+        assert r.returncode == 3 and "注册失败" in r.stderr
+        reg = _json(cli("sync", "register", "--server", url, "--token", dev["token"], data_dir=client))
+        assert reg["device_id"] == dev["device_id"]
+
+        from hallclient.context import open_context
+        from sync.drill import queue_cases
+
+        with open_context(client) as ctx:
+            numbers = queue_cases(ctx.store, 5)
+        assert _json(cli("sync", "status", data_dir=client))["pending"] == 5
+        out = _json(cli("sync", data_dir=client))
+        assert (out["pushed"], out["pending"], out["rejected"]) == (5, 0, 0) and out["pulled"] > 0
+        decided = _json(cli("server", "admin", "--db", db, "decide", numbers[0], "--approve", data_dir=srv_dir))
+        assert decided["state"] == "approved"
+        r = cli("server", "admin", "--db", db, "decide", "NO-SUCH", "--deny", data_dir=srv_dir)
+        assert r.returncode == 3 and "没有办件" in r.stderr
+        assert _json(cli("sync", data_dir=client))["pulled"] >= 1
+        stats = _json(cli("server", "admin", "--db", db, "stats", data_dir=srv_dir))
+        assert (stats["devices"], stats["cases"], stats["events"], stats["decided"]) == (1, 5, 5, 1)
+        status = _json(cli("sync", "status", data_dir=client))
+        assert status["pending"] == 0 and status["registered"] and status["clock_offset_ms"] is not None
+    finally:
+        proc.terminate()
+        proc.wait(10)
