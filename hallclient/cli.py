@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hallclient import cli_core
     from printing import cli as printing_cli
     from sync import cli as sync_cli
+    from sync.hallqueue import cli as queue_cli
     from ui import cli as ui_cli
 
     parser = argparse.ArgumentParser(prog="hallclient", description="政务服务大厅窗口客户端")
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (ui_cli, cli_core, printing_cli, sync_cli):
         module.register(sub)
+    queue_cli.register(sub)
     devices_cli.register(sub, make_test_ticket=_test_ticket)
     return parser
 
