@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -64,7 +65,7 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
 
     def window_call(fn, *args):
         try:
-            return fn(*args)
+            return JSONResponse(fn(*args))
         except UnknownWindow as e:
             raise HTTPException(404, f"没有窗口 {e.args[0]}，请先在叫号服务中登记该窗口") from None
 
@@ -97,7 +98,7 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
 
     @app.post("/tickets")
     def issue(body: IssueIn):
-        return svc.issue(body.queue, body.priority)
+        return JSONResponse(svc.issue(body.queue, body.priority))
 
     @app.post("/appointments")
     def add_appointment(body: AppointmentIn):
@@ -164,16 +165,12 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
         if not evs and timeout > 0:
             await svc.notifier.wait(after, timeout)
             evs, cursor = await run_in_threadpool(svc.events_after, after, limit)
-        return {"events": evs, "cursor": cursor}
+        return JSONResponse({"events": evs, "cursor": cursor})
 
     @app.get("/stats")
     def stats(by: str = Query("window", pattern="^(clerk|window|queue|hour)$")):
         from hallclient.queue.stats import compute_stats
 
         return {k: v.as_json() for k, v in compute_stats(svc.all_events(), by).items()}
-
-    @app.on_event("shutdown")
-    def _close():
-        svc.close()
 
     return app

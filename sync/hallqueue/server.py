@@ -35,6 +35,9 @@ class RunningServer:
     def close(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        svc = getattr(self.config.app.state, "queue_service", None) if hasattr(self.config.app, "state") else None
+        if svc is not None:
+            svc.close()
 
 
 def serve_in_background(db_url: str, **kw) -> RunningServer:

@@ -146,6 +146,7 @@ class QueueService:
         self.clock = clock
         self.writer = threading.Lock()
         self.notifier = Notifier()
+        self._rules_cache: Rules | None = None
         with self.sessions() as s:
             self.notifier.last_seq = s.scalar(select(func.max(QEvent.seq))) or 0
         if seed_demo:
@@ -182,8 +183,11 @@ class QueueService:
         return ev.as_json()
 
     def _rules(self, s: Session) -> Rules:
-        row = s.get(QConfig, "rules")
-        return Rules.from_json(row.value if row else None)
+        # Cached: this process is the only writer of the rules (set_rules clears the cache).
+        if self._rules_cache is None:
+            row = s.get(QConfig, "rules")
+            self._rules_cache = Rules.from_json(row.value if row else None)
+        return self._rules_cache
 
     def _window(self, s: Session, code: str) -> QWindow:
         w = s.get(QWindow, code)
@@ -282,6 +286,7 @@ class QueueService:
             row = s.get(QConfig, "rules") or QConfig(key="rules", value={})
             row.value = dict(rules.__dict__)
             s.add(row)
+            self._rules_cache = None
             return dict(rules.__dict__)
 
         return self._write(fn)
