@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from hallclient import __version__
 from hallclient.accounts import Role
 from ui.login import Session
+from ui.queue.panel import queue_page
 from ui.settings_dialog import SettingsDialog
 
 
@@ -50,7 +51,7 @@ def _home(mw: "MainWindow") -> QWidget:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
-    PageSpec("queue", "叫号", "Ctrl+2", None),
+    PageSpec("queue", "叫号", "Ctrl+2", queue_page),
     PageSpec("intake", "受理", "Ctrl+3", None),
     PageSpec("cases", "办件查询", "Ctrl+4", None),
     PageSpec("fees", "收费", "Ctrl+5", None),
