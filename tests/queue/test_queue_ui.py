@@ -14,6 +14,14 @@ from sync.hallqueue.server import serve_in_background
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def cjk_font(qapp):
+    """The bundled CJK font, as the real app sets it (screenshots must show Chinese)."""
+    from ui.app import ui_font
+
+    qapp.setFont(ui_font())
+
+
 @pytest.fixture
 def service(tmp_path):
     srv = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")

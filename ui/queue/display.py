@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from hallclient.queue.announce import announcement, display_text, window_label
 from hallclient.queue.model import HALL_TZ
@@ -85,6 +85,8 @@ class HallDisplay(QWidget):
         self.waiting.setWordWrap(True)
         self.notice_text = (notice or "请取号后留意屏幕和语音叫号；老年人、残疾人、孕妇、军人可走绿色通道。过号请到导服台登记。") + "　　　　"
         self.notice = QLabel(self.notice_text, objectName="notice")
+        # The scrolled text is longer than the screen: it must not widen the window.
+        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addLayout(body, 1)
