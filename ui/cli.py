@@ -10,9 +10,56 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_app, demo=False)
     p = sub.add_parser("demo", help="用演示数据和模拟设备启动窗口客户端")
     p.set_defaults(func=cmd_app, demo=True)
+    p = sub.add_parser("display", help="大厅叫号大屏（全屏）")
+    p.add_argument("--url", default="", help="叫号服务地址（默认取设置 queue.service_url）")
+    p.add_argument("--windowed", action="store_true", help="不全屏（调试用）")
+    p.add_argument("--no-voice", action="store_true", help="不语音播报")
+    p.set_defaults(func=cmd_display)
+    p = sub.add_parser("kiosk", help="自助取号机")
+    p.add_argument("--url", default="", help="叫号服务地址（默认取设置 queue.service_url）")
+    p.add_argument("--windowed", action="store_true", help="不全屏（调试用）")
+    p.set_defaults(func=cmd_kiosk)
 
 
 def cmd_app(args) -> int:
     from ui.launcher import run_client
 
     return run_client(args.data_dir, demo=args.demo)
+
+
+def _queue_settings(args) -> tuple[str, str, int]:
+    from hallclient import settings
+    from hallclient.context import open_context
+
+    with open_context(args.data_dir, exclusive=False) as ctx:
+        with ctx.store.session() as s:
+            url = args.url or settings.get(s, settings.QUEUE_SERVICE_URL)
+            return url, settings.get(s, settings.HALL_NAME), settings.get(s, settings.VOICE_REPEAT)
+
+
+def cmd_display(args) -> int:
+    from ui.app import ensure_app
+    from ui.queue.display import HallDisplay
+
+    url, hall, repeat = _queue_settings(args)
+    if not url:
+        print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
+        return 2
+    app = ensure_app()
+    w = HallDisplay(url, hall, voice_repeat=repeat, enable_speech=not args.no_voice)
+    w.show() if args.windowed else w.showFullScreen()
+    return app.exec()
+
+
+def cmd_kiosk(args) -> int:
+    from ui.app import ensure_app
+    from ui.queue.kiosk import KioskWindow
+
+    url, hall, _ = _queue_settings(args)
+    if not url:
+        print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
+        return 2
+    app = ensure_app()
+    w = KioskWindow(url, hall)
+    w.show() if args.windowed else w.showFullScreen()
+    return app.exec()

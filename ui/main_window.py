@@ -26,6 +26,7 @@ from hallclient.accounts import Role
 from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
+from ui.queue.panel import queue_page
 from ui.settings_dialog import SettingsDialog
 from ui.sync_ui import install_sync
 
@@ -53,7 +54,7 @@ def _home(mw: "MainWindow") -> QWidget:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
-    PageSpec("queue", "叫号", "Ctrl+2", None),
+    PageSpec("queue", "叫号", "Ctrl+2", queue_page),
     PageSpec("intake", "受理", "Ctrl+3", make_intake_page),
     PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
     PageSpec("fees", "收费", "Ctrl+5", None),

@@ -1,0 +1,112 @@
+"""HTTP client of the hall queue service (used by the window panel, display, kiosk, bench).
+
+Every method returns the service's JSON. A service that cannot be reached raises `QueueOffline`
+(a HallError with a message for the clerk), so the window can say so and fall back to its own
+LED strip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from hallclient.errors import HallError
+
+
+class QueueOffline(HallError):
+    pass
+
+
+class QueueClient:
+    def __init__(self, base_url: str, timeout: float = 5.0, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.http = session or requests.Session()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _do(self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None) -> Any:
+        if not self.base_url:
+            raise QueueOffline("未配置叫号服务地址（设置 → 叫号 → 叫号服务地址），大厅排队系统离线")
+        try:
+            r = self.http.request(method, self.base_url + path, json=json, params=params, timeout=timeout or self.timeout)
+        except requests.RequestException as e:
+            raise QueueOffline(f"连接不上叫号服务（{self.base_url}），大厅排队系统离线：{type(e).__name__}") from e
+        if r.status_code >= 400:
+            try:
+                detail = r.json().get("detail")
+            except ValueError:
+                detail = r.text[:200]
+            raise HallError(f"叫号服务拒绝了请求（{r.status_code}）：{detail}")
+        return r.json()
+
+    # -- hall ----------------------------------------------------------------------------------
+    def health(self) -> bool:
+        return bool(self._do("GET", "/health", timeout=2).get("ok"))
+
+    def queues(self) -> list[dict]:
+        return self._do("GET", "/queues")
+
+    def status(self, window: str = "") -> dict:
+        return self._do("GET", "/status", params={"window": window} if window else None)
+
+    def events(self, after: int, timeout: float = 20.0, limit: int = 500) -> dict:
+        """Long poll for events after the cursor `after`; returns {"events": [...], "cursor": n}."""
+        return self._do("GET", "/events", params={"after": after, "timeout": timeout, "limit": limit}, timeout=timeout + 10)
+
+    def stats(self, by: str = "window") -> dict:
+        return self._do("GET", "/stats", params={"by": by})
+
+    def set_window(self, code: str, name: str = "", profile: dict | None = None, clerk: str | None = None) -> dict:
+        return self._do("PUT", f"/windows/{code}", json={"name": name, "profile": profile, "clerk": clerk})
+
+    def set_rules(self, **rules) -> dict:
+        return self._do("PUT", "/rules", json=rules)
+
+    # -- kiosk ---------------------------------------------------------------------------------
+    def issue(self, queue: str, priority: str = "") -> dict:
+        return self._do("POST", "/tickets", json={"queue": queue, "priority": priority})
+
+    def add_appointment(self, code: str, queue: str, booked_at: str, id_number: str = "", name: str = "") -> dict:
+        return self._do("POST", "/appointments", json={"code": code, "queue": queue, "booked_at": booked_at,
+                                                        "id_number": id_number, "name": name})
+
+    def check_in(self, code: str = "", id_number: str = "") -> dict:
+        return self._do("POST", "/appointments/check-in", json={"code": code, "id_number": id_number})
+
+    def requeue(self, ticket: str) -> dict:
+        return self._do("POST", f"/tickets/{ticket}/requeue")
+
+    # -- window --------------------------------------------------------------------------------
+    def call_next(self, window: str) -> dict:
+        return self._do("POST", f"/windows/{window}/call-next")
+
+    def call(self, window: str, ticket: str) -> dict:
+        return self._do("POST", f"/windows/{window}/call", json={"ticket": ticket})
+
+    def recall(self, window: str) -> dict:
+        return self._do("POST", f"/windows/{window}/recall")
+
+    def no_show(self, window: str) -> dict:
+        return self._do("POST", f"/windows/{window}/no-show")
+
+    def transfer(self, window: str, to_queue: str = "", to_window: str = "", keep_position: bool = True) -> dict:
+        return self._do("POST", f"/windows/{window}/transfer",
+                        json={"to_queue": to_queue, "to_window": to_window, "keep_position": keep_position})
+
+    def park(self, window: str) -> dict:
+        return self._do("POST", f"/windows/{window}/park")
+
+    def call_back(self, window: str, ticket: str) -> dict:
+        return self._do("POST", f"/windows/{window}/call-back", json={"ticket": ticket})
+
+    def pause(self, window: str, reason: str) -> dict:
+        return self._do("POST", f"/windows/{window}/pause", json={"reason": reason})
+
+    def resume(self, window: str) -> dict:
+        return self._do("POST", f"/windows/{window}/resume")
+
+    def end(self, window: str) -> dict:
+        return self._do("POST", f"/windows/{window}/end")

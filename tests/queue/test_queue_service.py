@@ -1,0 +1,177 @@
+"""The hall queue service over real HTTP on loopback."""
+
+import json
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from hallclient.queue.model import utc_now
+from sync.hallqueue.client import QueueClient, QueueOffline
+from sync.hallqueue.server import serve_in_background
+
+
+@pytest.fixture
+def service(tmp_path):
+    srv = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def client(service):
+    c = QueueClient(service.url)
+    yield c
+    c.close()
+
+
+def test_openapi_and_basic_flow(client, service):
+    import requests
+
+    spec = requests.get(service.url + "/openapi.json", timeout=5).json()
+    assert "/windows/{code}/call-next" in spec["paths"] and "/events" in spec["paths"]
+    a1 = client.issue("A")
+    assert a1["ticket"]["no"] == "A001" and a1["people_ahead"] == 0 and a1["queue_name"] == "综合受理"
+    assert client.issue("A", "elderly")["people_ahead"] == 1
+    r = client.call_next("01")
+    assert r["ok"] and r["ticket"]["no"] == "A002"  # priority first
+    assert client.call_next("01")["event"]["outcome"] == "window_busy"
+    assert client.end("01")["event"]["data"]["rating_requested"] is True
+    assert client.issue("Z")["event"]["outcome"] == "unknown_queue"
+    with pytest.raises(Exception) as e:
+        client.call_next("99")
+    assert "没有窗口 99" in e.value.message
+    st = client.status()
+    assert {q["prefix"]: q["waiting"] for q in st["queues"]}["A"] == 1
+    assert st["recent_calls"][0]["ticket"] == "A002"
+
+
+def test_window_actions_over_http(client):
+    client.set_rules(no_show_after_calls=2, recall_min_gap_s=0, late_requeue="end")
+    for _ in range(3):
+        client.issue("A")
+    assert client.call_next("01")["ticket"]["no"] == "A001"
+    assert client.no_show("01")["event"]["outcome"] == "too_few_calls"
+    assert client.recall("01")["ok"]
+    assert client.no_show("01")["ok"]
+    assert client.requeue("A001")["ok"]
+    assert client.call_next("01")["ticket"]["no"] == "A002"
+    assert client.park("01")["ok"]
+    assert client.status("01")["parked"] == ["A002"]
+    assert client.call_next("01")["ticket"]["no"] == "A003"
+    assert client.transfer("01", to_window="04", keep_position=True)["ok"]
+    assert client.call_next("04")["ticket"]["no"] == "A003"
+    assert client.call_back("01", "A002")["ok"]
+    assert client.end("01")["ok"]
+    assert client.pause("01", "午休")["ok"]
+    assert client.call_next("01")["message"] == "窗口已暂停，请先恢复"
+    assert client.resume("01")["ok"]
+    assert client.call_next("01")["ticket"]["no"] == "A001"  # the late-comer, at the end
+    stats = client.stats("window")
+    assert stats["01"]["no_shows"] == 1 and stats["01"]["called"] == 3  # waits count where first called
+
+
+def test_appointment_check_in(client):
+    now = utc_now()
+    client.add_appointment("YY0001", "B", (now + timedelta(minutes=5)).isoformat(), id_number="11010519491231002X")
+    client.add_appointment("YY0002", "B", (now + timedelta(hours=3)).isoformat())
+    assert client.check_in(code="YY0002")["event"]["outcome"] == "checkin_early"
+    assert client.check_in(code="NOPE")["event"]["outcome"] == "not_found"
+    r = client.check_in(id_number="11010519491231002x")
+    assert r["ok"] and r["ticket"]["priority"] == "appointment" and r["appointment"] == "YY0001"
+    assert client.check_in(code="YY0001")["event"]["outcome"] == "not_found"  # used once
+
+
+def test_concurrent_call_next_never_double_calls(client, service):
+    n_windows, n_tickets = 16, 240
+    for i in range(n_windows):
+        client.set_window(f"{i + 1:02d}", profile={"queues": ["A", "B"], "mode": "longest_wait"})
+    for i in range(n_tickets):
+        client.issue("AB"[i % 2], "elderly" if i % 7 == 0 else "")
+    got: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(n_windows)
+
+    def window(code):
+        c = QueueClient(service.url, timeout=30)
+        barrier.wait()  # all windows start calling at the same moment
+        while True:
+            r = c.call_next(code)
+            if not r["ok"]:
+                assert r["event"]["outcome"] == "empty"
+                return
+            with lock:
+                got.append(r["ticket"]["no"])
+            assert c.end(code)["ok"]
+
+    threads = [threading.Thread(target=window, args=(f"{i + 1:02d}",)) for i in range(n_windows)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    counts = Counter(got)
+    assert len(got) == n_tickets and max(counts.values()) == 1
+    calls = [e for e in client.events(0, timeout=0, limit=5000)["events"] if e["type"] == "call" and e["outcome"] == "ok"]
+    assert len(calls) == n_tickets and len({e["ticket"] for e in calls}) == n_tickets
+
+
+def test_reconnecting_display_receives_every_call_exactly_once(client, service):
+    for i in range(60):
+        client.issue("A")
+    seen: list[str] = []
+    stop = threading.Event()
+    cursor = [client.status()["cursor"]]
+
+    def follow(max_batches):
+        c = QueueClient(service.url)  # a fresh connection: as after a network drop
+        for _ in range(max_batches):
+            batch = c.events(cursor[0], timeout=2, limit=7)
+            seen.extend(e["ticket"] for e in batch["events"] if e["type"] == "call" and e["outcome"] == "ok")
+            cursor[0] = batch["cursor"]
+            if stop.is_set() and not batch["events"]:
+                return True
+        c.close()
+        return False
+
+    def caller():
+        c = QueueClient(service.url)
+        for _ in range(60):
+            c.call_next("01")
+            c.end("01")
+        stop.set()
+
+    t = threading.Thread(target=caller)
+    t.start()
+    # The display drops its connection every 3 batches and comes back with its cursor.
+    while not follow(3):
+        pass
+    t.join(60)
+    assert len(seen) == 60 and len(set(seen)) == 60
+
+
+def test_long_poll_wakes_on_new_event(client, service):
+    cur = client.status()["cursor"]
+    result = {}
+    t = threading.Thread(target=lambda: result.update(client.events(cur, timeout=20)))
+    t.start()
+    QueueClient(service.url).issue("C")
+    t.join(20)
+    assert [e["ticket"] for e in result["events"]] == ["C001"]
+
+
+def test_offline_service_gives_clear_message():
+    c = QueueClient("http://127.0.0.1:9", timeout=1)
+    with pytest.raises(QueueOffline) as e:
+        c.call_next("01")
+    assert "大厅排队系统离线" in e.value.message
+    with pytest.raises(QueueOffline):
+        QueueClient("").status()
+
+
+def test_bench_command_reports_no_double_calls(cli, tmp_path):
+    r = cli("queue", "bench", "--windows", "6", "--seconds", "2", "--think-ms", "50", data_dir=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["calls_made"] > 0 and out["double_calls"] == 0 and out["display_missed"] == 0
+    assert set(out["call_next_latency_ms"]) >= {"p50", "p99"}
