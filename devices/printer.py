@@ -13,6 +13,7 @@ import time
 from devices.events import DeviceState, PrinterStatus
 from devices.transport import open_transport, read_available
 from devices.worker import DeviceWorker
+from hallclient.errors import HallError
 
 DLE_EOT = b"\x10\x04"
 # DLE EOT 2 (off-line cause): bit 2 cover open, bit 5 stopped by paper end.
@@ -23,10 +24,12 @@ NEAR_END_BITS = 0x0C
 PAPER_END_BITS = 0x60
 
 
-class PrinterError(Exception):
+class PrinterError(HallError):
+    """Paper out / cover open: `message` is what to tell the person at the printer."""
+
     def __init__(self, message: str, code: str = ""):
         super().__init__(message)
-        self.message, self.code = message, code
+        self.code = code
 
 
 def _status_byte(t, n: int, timeout: float) -> int | None:

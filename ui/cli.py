@@ -52,14 +52,27 @@ def cmd_display(args) -> int:
 
 
 def cmd_kiosk(args) -> int:
+    """The kiosk: its own ID card reader (green channel) and ticket printer, configured in the
+    device settings of this machine's data directory."""
+    from devices.manager import load_specs
+    from hallclient import settings
+    from hallclient.context import open_context
     from ui.app import ensure_app
+    from ui.devices import DeviceHub
     from ui.queue.kiosk import KioskWindow
 
     url, hall, _ = _queue_settings(args)
     if not url:
         print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
         return 2
+    with open_context(args.data_dir, exclusive=False) as ctx:
+        specs = [s for s in load_specs(ctx.store) if s.kind in ("id_reader", "ticket_printer")]
+        with ctx.store.session() as s:
+            progress_url = settings.get(s, settings.PROGRESS_URL)
     app = ensure_app()
-    w = KioskWindow(url, hall)
+    hub = DeviceHub(None, lambda: specs)
+    hub.start()
+    app.aboutToQuit.connect(hub.stop)
+    w = KioskWindow(url, hall, hub=hub, progress_url=progress_url)
     w.show() if args.windowed else w.showFullScreen()
     return app.exec()

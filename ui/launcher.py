@@ -33,6 +33,7 @@ def run_client(data_dir: str, demo: bool = False) -> int:
                 ctx.services["demo_devices"] = start_demo_devices(str(ctx.data_dir.root / "demo-devices"))
             except (OSError, AttributeError) as e:  # no ptys (Windows): the demo runs without devices
                 log.warning("demo devices unavailable: %s", e)
+            start_demo_queue(ctx)
         login = LoginDialog(ctx.store)
         if demo:
             login.user.setText("clerk")
@@ -47,3 +48,23 @@ def run_client(data_dir: str, demo: bool = False) -> int:
 
         wait_all()
         ctx.close()
+
+
+def start_demo_queue(ctx) -> None:
+    """A hall queue service on loopback with a few people waiting, so F1 calls someone.
+
+    A real hall runs `hallclient queue serve` on one machine and every window points its
+    setting 叫号服务地址 at it; the demo keeps all of that inside this process."""
+    from sync.hallqueue.client import QueueClient
+    from sync.hallqueue.server import serve_in_background
+
+    try:
+        srv = serve_in_background(f"sqlite:///{ctx.data_dir.root / 'demo-queue.sqlite3'}")
+    except (OSError, RuntimeError) as e:  # the queue page then says the service is offline
+        log.warning("demo queue service unavailable: %s", e)
+        return
+    ctx.services["demo_queue"] = srv
+    client = QueueClient(srv.url, timeout=5)
+    if not any(q.get("waiting") for q in client.status().get("queues", [])):
+        for prefix in "AABAB":
+            client.issue(prefix)

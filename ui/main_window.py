@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from ui.counter import connect_counter
 from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         install_devices(self)
+        connect_counter(self)
         install_sync(self)
         self.show_page("home")
 

@@ -72,7 +72,7 @@ class SyncController(QObject):
         self.label.setTextFormat(Qt.TextFormat.PlainText)
         mw.statusBar().addPermanentWidget(self.label)
         self.act_now = QAction("立即同步", mw, objectName="sync_now")
-        self.act_now.setShortcut("F9")
+        self.act_now.setShortcut("Ctrl+Shift+Y")  # F-keys belong to the pages (F9 受理)
         self.act_now.triggered.connect(self.sync_now)
         self.act_rejected = QAction("被拒收的记录…", mw, objectName="sync_rejected")
         self.act_rejected.triggered.connect(self.open_rejected)

@@ -47,14 +47,19 @@ class PtySimulator:
         return self.link or self.slave_path
 
     def start(self):
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name=f"sim-{self.kind}", daemon=True)
+        # Each loop gets its own stop flag and its own fd: after vanish() from inside the loop
+        # (the "vanish" fault) the old thread may still be unwinding when reappear() starts a
+        # new one, and the new pty can reuse the old fd numbers; sharing either let both threads
+        # read the new port and split the driver's frames between them.
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, args=(self._stop, self._master), name=f"sim-{self.kind}", daemon=True
+        )
         self._thread.start()
         return self
 
-    def _loop(self) -> None:
-        fd = self._master
-        while not self._stop.is_set():
+    def _loop(self, stop: threading.Event, fd: int) -> None:
+        while not stop.is_set():
             try:
                 r, _, _ = select.select([fd], [], [], 0.05)
                 if not r:

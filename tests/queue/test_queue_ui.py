@@ -103,35 +103,34 @@ def test_panel_f_keys_drive_the_queue(qtbot, service, store):
     p.grab().save(str(SHOTS / "queue-window-panel.png"))
 
 
-class Led:
-    def __init__(self):
-        self.shown = []
-
-    def show(self, text, scroll=False):
-        self.shown.append(text)
-
-
-class Hub:
-    def __init__(self):
-        self.led = Led()
-
-
 def test_panel_offline_says_so_and_uses_own_led(qtbot):
+    """The hall service is down: the clerk calls by hand on the window's own LED strip (a real
+    DeviceHub driving the LED simulator over a pseudo-terminal)."""
     from PySide6.QtWidgets import QWidget
 
+    from devices.simulators import create
+    from devices.worker import DeviceSpec
+    from ui.devices import DeviceHub
     from ui.queue.panel import QueuePanel
 
+    led = create("led")
     host = QWidget()
-    host.devices = Hub()
     qtbot.addWidget(host)
-    p = QueuePanel("http://127.0.0.1:9", "03", "3号窗口", parent=host)
-    qtbot.waitUntil(lambda: p.online is False, timeout=10000)
-    assert "大厅排队系统离线" in p.banner.text()
-    assert not p.buttons["call_next"].isEnabled()
-    p.manual_no.setText("a012")
-    p.manual_btn.click()
-    assert host.devices.led.shown == ["请 A012 号 到 3号窗口 办理"]
-    assert p.current_label.text() == "A012"
+    host.devices = DeviceHub(host)
+    host.devices.start([DeviceSpec("led", led.port, 9600, name="led")])
+    try:
+        p = QueuePanel("http://127.0.0.1:9", "03", "3号窗口", parent=host)
+        qtbot.waitUntil(lambda: p.online is False, timeout=10000)
+        assert "大厅排队系统离线" in p.banner.text()
+        assert not p.buttons["call_next"].isEnabled()
+        p.manual_no.setText("a012")
+        p.manual_btn.click()
+        assert p.message.text() == "已在本窗口屏显示：请 A012 号 到 3号窗口 办理"
+        qtbot.waitUntil(lambda: led.shown == "请 A012 号 到 3号窗口 办理", timeout=10000)
+        assert p.current_label.text() == "A012"
+    finally:
+        host.devices.stop()
+        led.close()
     host.resize(760, 620)
     host.show()
     p.resize(760, 620)
@@ -198,6 +197,45 @@ def test_kiosk_issues_priority_after_card_and_checks_in(qtbot, service):
     assert "预约" in k.ticket_view.text()
     assert age_on("11010519491231002X", __import__("datetime").date(2009, 12, 30)) == 59
     k.grab().save(str(SHOTS / "queue-kiosk.png"))
+
+
+def test_kiosk_prints_the_ticket_and_reads_the_card_through_real_devices(qtbot, service, tmp_path):
+    """Kiosk with its own DeviceHub: an elderly person's card on the reader simulator opens the
+    green channel; the ticket goes to the printer simulator as ESC/POS; paper out is said on
+    screen and the number stays readable there."""
+    from devices.simulators import create
+    from devices.simulators.idreader import IdReaderSimulator, sample_cards
+    from devices.worker import DeviceSpec
+    from ui.devices import DeviceHub
+    from ui.queue.kiosk import KioskWindow
+
+    printer = create("ticket_printer")
+    reader = IdReaderSimulator().start()
+    hub = DeviceHub()
+    hub.start([DeviceSpec("ticket_printer", printer.port, 9600, name="printer"),
+               DeviceSpec("id_reader", reader.port, 115200, name="reader", options={"poll_interval": 0.05})])
+    try:
+        k = KioskWindow(service.url, "示例市政务服务中心", hub=hub, progress_url="https://zwfw.example.gov.cn/q?t={no}")
+        qtbot.addWidget(k)
+        qtbot.waitUntil(lambda: "A" in k.queue_buttons, timeout=10000)
+        qtbot.waitUntil(lambda: hub.states.get("reader", ("", ""))[1] == "ready", timeout=10000)
+        reader.place(sample_cards()["resident_rare_name"])  # born 1960: 60 or older
+        qtbot.waitUntil(lambda: k.priority == "elderly", timeout=10000)
+        k.queue_buttons["A"].click()
+        qtbot.waitUntil(lambda: k.hint.text() == "请取走小票，留意叫号。", timeout=20000)
+        text = printer.text()
+        assert "A001" in text and "示例市政务服务中心" in text and "老年人" in text
+        assert "您前面还有 0 人等候" in text
+        printer.clear()
+        printer.paper_out = True
+        k.queue_buttons["A"].click()
+        qtbot.waitUntil(lambda: "小票打印失败" in k.hint.text(), timeout=20000)
+        assert "A002" in k.hint.text() and "缺纸" in k.hint.text()
+        assert "A002" in k.ticket_view.text()
+    finally:
+        hub.stop()
+        printer.close()
+        reader.close()
 
 
 def test_rating_window_requires_a_reason_for_bad_rating(qtbot, store):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from urllib.parse import quote
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from hallclient.personal import mask_name
+from hallclient.settings import PROGRESS_URL
 from hallclient.queue.model import ELDERLY_AGE, HALL_TZ, PRIORITY_REASONS
 from hallclient.validation import validate_id
+from printing.ticket import QueueTicket, ticket_bytes
 from sync.hallqueue.client import QueueClient
 from ui.ops import Op, error_text
 from ui.queue import bridge
@@ -28,28 +31,22 @@ def age_on(id_number: str, today: date) -> int | None:
     return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
 
 
-def ticket_bytes_for(hall_name: str, r: dict) -> bytes | None:
-    """ESC/POS bytes from printing.ticket when that module is present (printing engineer)."""
-    try:
-        from printing import ticket as pt
-    except ImportError:
-        return None
-    make = getattr(pt, "ticket_bytes", None)
-    cls = getattr(pt, "QueueTicket", None) or getattr(pt, "Ticket", None)
-    if make is None or cls is None:
-        return None
+def ticket_for(hall_name: str, r: dict, progress_url: str = PROGRESS_URL.default) -> QueueTicket:
+    """The printable ticket of an issue/check-in reply of the queue service."""
     t = r["ticket"]
-    try:
-        return make(cls(hall_name=hall_name, number=t["no"], queue_name=r.get("queue_name", ""),
-                        people_ahead=r.get("people_ahead", 0), issued_at=datetime.fromisoformat(t["issued_at"])))
-    except TypeError:
-        log.warning("printing.ticket has an unexpected signature; ticket shown on screen")
-        return None
+    return QueueTicket(
+        hall_name=hall_name, number=t["no"], queue_name=r.get("queue_name", ""),
+        waiting_ahead=int(r.get("people_ahead", 0)), issued_at=datetime.fromisoformat(t["issued_at"]),
+        qr_url=progress_url.replace("{no}", quote(t["no"], safe="")),
+        priority_label=PRIORITY_REASONS.get(t.get("priority") or "", ""),
+    )
 
 
 class KioskWindow(QWidget):
-    def __init__(self, url: str, hall_name: str = "政务服务中心", hub=None, parent=None):
+    def __init__(self, url: str, hall_name: str = "政务服务中心", hub=None, parent=None,
+                 progress_url: str = PROGRESS_URL.default):
         super().__init__(parent)
+        self.progress_url = progress_url
         self.setObjectName("kiosk")
         self.client = QueueClient(url, timeout=5)
         self.hall_name, self.hub = hall_name, hub
@@ -98,9 +95,8 @@ class KioskWindow(QWidget):
         lay.addLayout(prio)
         lay.addLayout(appt)
         lay.addWidget(self.ticket_view)
-        card_read = getattr(hub, "card_read", None)
-        if card_read is not None and hasattr(card_read, "connect"):
-            card_read.connect(self.on_card)
+        if hub is not None:
+            hub.card_read.connect(self.on_card)
         Op(self, self.client.queues).success(self._build_queues).failure(self._failed).run()
 
     def _build_queues(self, queues: list[dict]) -> None:
@@ -159,13 +155,21 @@ class KioskWindow(QWidget):
             f"<div style='font-size:14pt'>{self.hall_name}</div><div style='font-size:56pt;font-weight:bold'>{t['no']}</div>"
             f"<div>{r.get('queue_name', '')}{'（' + prio + '）' if prio else ''}　前面还有 {r.get('people_ahead', 0)} 人</div>"
             f"<div style='font-size:12pt'>{at:%Y-%m-%d %H:%M}　请留意屏幕和语音叫号</div>")
+        self.print_ticket(r)
+
+    def print_ticket(self, r: dict) -> None:
+        """Print on the kiosk's ticket printer; the ticket on screen is the fallback."""
         printer = bridge.printer_of(self.hub)
-        data = ticket_bytes_for(self.hall_name, r) if printer is not None else None
-        if printer is not None and data:
-            try:
-                printer.print_bytes(data)
-                self.hint.setText("请取走小票，留意叫号。")
-                return
-            except Exception as e:  # noqa: BLE001 - the screen is the fallback
-                log.warning("ticket printer failed: %s", e)
-        self.hint.setText("请记下屏幕上的号码（本机未连接小票打印机）。")
+        if printer is None:
+            self.hint.setText("请记下屏幕上的号码（本机未连接小票打印机）。")
+            return
+        data = ticket_bytes(ticket_for(self.hall_name, r, self.progress_url))
+        self.hint.setText("正在打印小票…")
+
+        def failed(exc) -> None:
+            log.warning("ticket printer failed: %s", exc)
+            self.hint.setText(f"小票打印失败（{error_text(exc)}），请记下屏幕上的号码 {r['ticket']['no']}。")
+
+        # The worker's Future is awaited off the UI thread: the kiosk stays responsive.
+        Op(self, lambda: printer.print_bytes(data).result(40)).success(
+            lambda _st: self.hint.setText("请取走小票，留意叫号。")).failure(failed).run()

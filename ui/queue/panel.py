@@ -324,6 +324,8 @@ def queue_page(mw) -> QueuePanel:
 
     with mw.store.session() as s:
         url = settings.get(s, settings.QUEUE_SERVICE_URL)
+        demo = mw.ctx.services.get("demo_queue")
+        url = demo.url if demo is not None else url
         w = s.get(Window, mw.session.window_id) if mw.session.window_id else None
         queues = list(w.queues) if w else []
     return QueuePanel(url, mw.session.window_code or "00", mw.session.window_name, mw.session.username, queues,

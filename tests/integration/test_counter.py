@@ -1,0 +1,112 @@
+"""The four pillars together in one main window, as `hallclient demo` starts them: simulated
+devices on pseudo-terminals, the hall queue service on loopback, the real store.
+
+A card on the reader fills the intake form; F1 on the queue page calls the next ticket onto the
+window's LED strip and opens intake; F8 asks the rating pad, whose answer is stored as a rating
+with an outbox row; a scanned case number opens that case.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShortcut
+from PySide6.QtWidgets import QAbstractButton
+from sqlalchemy import select
+
+from hallclient.models import Hall, OutboxEntry, Rating, User, Window
+from ui.login import Session
+from ui.ops import wait_all
+
+
+@pytest.fixture
+def counter(ctx, qtbot, tmp_path):
+    from devices.demo import start_demo_devices
+    from sync.hallqueue.client import QueueClient
+    from sync.hallqueue.server import serve_in_background
+    from ui.main_window import MainWindow
+
+    ctx.services["demo_devices"] = start_demo_devices(str(tmp_path / "devices"), card="", realistic=False)
+    ctx.services["demo_queue"] = queue = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    QueueClient(queue.url).issue("A")
+    with ctx.store.session() as s:
+        user = s.scalars(select(User).where(User.username == "clerk")).one()
+        win = s.scalars(select(Window).where(Window.code == "03")).one()
+        hall = s.scalars(select(Hall)).one()
+        session = Session(user.id, user.username, user.display_name, user.role, win.id, win.code, win.name,
+                          hall.code, hall.name)
+    mw = MainWindow(ctx, session)
+    qtbot.addWidget(mw)
+    mw.show()
+    qtbot.waitExposed(mw)
+    qtbot.waitUntil(lambda: all(st[1] == "ready" for name, st in mw.devices.states.items() if "wedge" not in name)
+                    and len(mw.devices.states) >= 5, timeout=15000)
+    yield mw, ctx.services["demo_devices"].simulators, session
+    mw.devices.stop()
+    wait_all()
+
+
+def test_card_on_the_reader_fills_the_intake_form(counter, qtbot):
+    from devices.simulators.idreader import sample_cards
+
+    mw, sims, _ = counter
+    card = sample_cards()["resident_rare_name"]
+    sims["id_reader"].place(card)
+    qtbot.waitUntil(lambda: "intake" in mw.pages and mw.stack.currentWidget() is mw.pages["intake"], timeout=10000)
+    page = mw.pages["intake"]
+    qtbot.waitUntil(lambda: page.applicant.name.text() == card.name, timeout=10000)
+    assert page.applicant.id_number.text() == card.id_number
+
+
+def test_queue_call_led_and_rating_pad_end_to_end(counter, qtbot, store):
+    mw, sims, session = counter
+    panel = mw.show_page("queue")
+    qtbot.waitUntil(lambda: panel.online is True, timeout=10000)
+    panel.setFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: panel.current_label.text() == "A001", timeout=10000)
+    qtbot.waitUntil(lambda: sims["led"].shown == "请 A001 号 到 3号窗口 办理", timeout=10000)
+    assert mw.stack.currentWidget() is mw.pages["intake"]  # calling opens intake for the ticket
+    mw.show_page("queue")
+    panel.setFocus()
+    qtbot.keyClick(panel, Qt.Key.Key_F8)
+    pad = sims["rating_pad"]
+    qtbot.waitUntil(lambda: pad.requested.is_set(), timeout=10000)
+    assert pad.token == "A001", panel.message.text()
+    pad.press(1)  # 非常不满意, no reason pressed on the pad
+    qtbot.waitUntil(lambda: bool(_ratings(store)), timeout=10000)
+    (r,) = _ratings(store)
+    assert (r.level, r.ticket_no, r.source, r.clerk_id, r.window_id) == (1, "A001", "pad", session.user_id,
+                                                                          session.window_id)
+    assert r.comment == "评价器未选择原因"
+    with store.session() as s:
+        assert s.scalars(select(OutboxEntry).where(OutboxEntry.uuid == r.id)).one().kind == "rating"
+
+
+def test_scanned_case_number_opens_the_case(counter, qtbot):
+    mw, sims, _ = counter
+    sims["scanner"].scan("4403000012026112203000042")
+    qtbot.waitUntil(lambda: "cases" in mw.pages and mw.stack.currentWidget() is mw.pages["cases"], timeout=10000)
+    assert mw.pages["cases"].search.text() == "4403000012026112203000042"
+    sims["scanner"].scan("not-a-case")
+    qtbot.waitUntil(lambda: "不是办件编号" in mw.statusBar().currentMessage(), timeout=10000)
+
+
+def test_no_shortcut_is_claimed_twice(counter):
+    """Every page's keys must work: a key bound both by a page button and by a window-wide
+    action is ambiguous to Qt and then does nothing (F9 受理 once collided with 立即同步)."""
+    mw, _, _ = counter
+    window_wide = [a.shortcut().toString() for a in mw.findChildren(type(mw.page_actions["home"]))
+                   if not a.shortcut().isEmpty() and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut]
+    assert len(window_wide) == len(set(window_wide)), window_wide
+    for key in ("queue", "intake", "cases"):
+        page = mw.show_page(key)
+        keys = [b.shortcut().toString() for b in page.findChildren(QAbstractButton) if not b.shortcut().isEmpty()]
+        keys += [sc.key().toString() for sc in page.findChildren(QShortcut) if not sc.key().isEmpty()]
+        assert len(keys) == len(set(keys)), (key, keys)
+        assert not set(keys) & set(window_wide), (key, set(keys) & set(window_wide))
+
+
+def _ratings(store):
+    with store.session() as s:
+        return list(s.scalars(select(Rating)))
