@@ -26,6 +26,10 @@ class PtySimulator:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wlock = threading.Lock()
+        # Unplug and replug are serialised: the "vanish" fault unplugs from the simulator's own
+        # thread, and a test that saw the driver notice may replug before that unplug finished
+        # (it would then close the new pty or unlink the new symlink).
+        self._plug = threading.Lock()
         self.received = bytearray()
         self._open_pty()
 
@@ -106,7 +110,7 @@ class PtySimulator:
         self._stop.set()
         if self._thread and self._thread is not threading.current_thread():
             self._thread.join(2)
-        with self._wlock:
+        with self._plug, self._wlock:
             for fd in (self._master, self._slave):
                 if fd is not None:
                     try:
@@ -114,12 +118,13 @@ class PtySimulator:
                     except OSError:
                         pass
             self._master = self._slave = None
-        if self.link and os.path.lexists(self.link):
-            os.unlink(self.link)
+            if self.link and os.path.lexists(self.link):
+                os.unlink(self.link)
 
     def reappear(self) -> None:
         """Plugged in again: a new pty behind the same link."""
-        self._open_pty()
+        with self._plug:
+            self._open_pty()
         self.start()
 
     def close(self) -> None:
