@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=None, help="数据库 URL（默认：数据目录下的 SQLite 文件；PostgreSQL 用 postgresql://…）")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--queue-db", default=None, help="叫号服务数据库 URL（默认：与中心数据库同目录的 hall-queue.sqlite3，或同一 PostgreSQL 库）")
+    p.add_argument("--no-queue", action="store_true", help="不在 /queue 下提供大厅排队叫号服务")
     p.set_defaults(func=cmd_server)
     ps = p.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
     admin = ps.add_parser("admin", help="中心服务器管理命令")
@@ -172,7 +174,17 @@ def cmd_server(args) -> int:
     from sync.server.run import serve
 
     setup_logging(Path(args.data_dir).expanduser() / "logs")
-    return serve(_db_url(args, args.db), args.host, args.port)
+    db = _db_url(args, args.db)
+    return serve(db, args.host, args.port, None if args.no_queue else (args.queue_db or _queue_db_url(db)))
+
+
+def _queue_db_url(db: str) -> str:
+    """The hall queue's tables: beside the central database. A SQLite file gets a sibling file
+    (two busy writers on one SQLite file would wait for each other); PostgreSQL shares the
+    database (tables q_*)."""
+    if db.startswith("sqlite:///"):
+        return "sqlite:///" + str(Path(db[len("sqlite:///"):]).with_name("hall-queue.sqlite3"))
+    return db
 
 
 def cmd_admin(args) -> int:

@@ -30,14 +30,27 @@ def _config(app, log_level: str = "warning") -> uvicorn.Config:
     return uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30)
 
 
-def serve(db_url: str, host: str, port: int) -> int:
+def serve(db_url: str, host: str, port: int, queue_db_url: str | None = None) -> int:
+    """The reference server; with `queue_db_url` the hall queue service too, under /queue (a
+    hall can run one process on its own LAN for both)."""
     app = create_app(db_url)
+    queue_service = None
+    if queue_db_url:
+        from sync.hallqueue.app import create_queue_app
+
+        queue_app = create_queue_app(queue_db_url)
+        queue_service = queue_app.state.queue_service
+        app.mount("/queue", queue_app)
     sock = bind(host, port)
     real_port = sock.getsockname()[1]
-    print(json.dumps({"listening": f"http://{host}:{real_port}", "db": app.state.db.engine.url.render_as_string(hide_password=True)}), flush=True)
+    base = f"http://{host}:{real_port}"
+    print(json.dumps({"listening": base, "queue": base + "/queue" if queue_service else None,
+                      "db": app.state.db.engine.url.render_as_string(hide_password=True)}), flush=True)
     server = uvicorn.Server(_config(app, "info"))
     server.run(sockets=[sock])
     app.state.db.close()
+    if queue_service is not None:
+        queue_service.close()
     return 0
 
 

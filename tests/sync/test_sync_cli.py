@@ -27,7 +27,9 @@ def test_server_admin_and_client_commands(tmp_path, cli):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
     try:
-        url = json.loads(proc.stdout.readline())["listening"]
+        listening = json.loads(proc.stdout.readline())
+        url = listening["listening"]
+        assert listening["queue"] == url + "/queue"
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -36,6 +38,11 @@ def test_server_admin_and_client_commands(tmp_path, cli):
             except requests.ConnectionError:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
+        # the same process serves the hall queue under /queue
+        from sync.hallqueue.client import QueueClient
+
+        assert QueueClient(listening["queue"]).issue("A")["ticket"]["no"] == "A001"
+        assert (tmp_path / "hall-queue.sqlite3").exists()
         dev = _json(cli("server", "admin", "--db", db, "register-device", "--name", "3号窗口", data_dir=srv_dir))
         cat = tmp_path / "cat.json"
         cat.write_text(json.dumps(demo_catalogue(), ensure_ascii=False), "utf-8")
