@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from fastapi import FastAPI, HTTPException, Query
@@ -62,6 +64,12 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
     app = FastAPI(title="Hall queue service (排队叫号服务)", version="1",
                   description="Tickets, window calls and the event stream of one service hall.")
     app.state.queue_service = svc
+    # The event stream reads on threads of its own: under load the shared threadpool is full of
+    # window actions waiting for the single writer, and displays would queue behind them.
+    stream_readers = ThreadPoolExecutor(2, thread_name_prefix="queue-events")
+
+    async def read_events(after: int, limit: int):
+        return await asyncio.get_running_loop().run_in_executor(stream_readers, svc.events_after, after, limit)
 
     def window_call(fn, *args):
         try:
@@ -161,10 +169,10 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
                      limit: int = Query(500, ge=1, le=5000)):
         """Long poll: events with seq > after, waiting up to `timeout` s for the first one.
         Resume with the returned `cursor`; nothing is ever skipped."""
-        evs, cursor = await run_in_threadpool(svc.events_after, after, limit)
+        evs, cursor = await read_events(after, limit)
         if not evs and timeout > 0:
             await svc.notifier.wait(after, timeout)
-            evs, cursor = await run_in_threadpool(svc.events_after, after, limit)
+            evs, cursor = await read_events(after, limit)
         return JSONResponse({"events": evs, "cursor": cursor})
 
     @app.get("/stats")

@@ -7,6 +7,7 @@ inflated by the load generator's threads sharing its interpreter.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -57,6 +58,23 @@ def run_bench(windows: int = 50, seconds: float = 20, think_ms: int = 1000, db_u
             proc.kill()
 
 
+def follow_display(url: str, cursor: int, final_cursor, results) -> None:
+    """A hall display: follow the event stream until `final_cursor`; report what it saw and how
+    late (event time on the service to arrival here)."""
+    c = QueueClient(url, timeout=30)
+    seen: Counter = Counter()
+    lat: list[float] = []
+    while cursor < final_cursor.value:
+        batch = c.events(cursor, timeout=1.0)
+        got = time.time()
+        for ev in batch["events"]:
+            if ev["type"] == "call" and ev["outcome"] == "ok":
+                seen[f"{ev['issued_at']}/{ev['ticket']}"] += 1
+                lat.append((got - datetime.fromisoformat(ev["at"]).timestamp()) * 1000)
+        cursor = batch["cursor"]
+    results.put((seen, lat))
+
+
 def _drive(url: str, windows: int, seconds: float, think_ms: int) -> dict:
     admin = QueueClient(url, timeout=30)
     codes = [f"{i + 1:02d}" for i in range(windows)]
@@ -70,8 +88,6 @@ def _drive(url: str, windows: int, seconds: float, think_ms: int) -> dict:
     called: list[str] = []
     empty = [0]
     issued = [0]
-    display_seen: Counter = Counter()
-    display_lat: list[float] = []
 
     def feeder():
         c = QueueClient(url, timeout=30)
@@ -107,20 +123,13 @@ def _drive(url: str, windows: int, seconds: float, think_ms: int) -> dict:
             else:
                 time.sleep(0.2)  # nobody waiting: a clerk looks again a moment later
 
-    def display():
-        c = QueueClient(url, timeout=30)
-        cur = cursor0
-        while not stop.is_set() or cur < final_cursor[0]:
-            batch = c.events(cur, timeout=1.0)
-            got = time.time()
-            for ev in batch["events"]:
-                if ev["type"] == "call" and ev["outcome"] == "ok":
-                    display_seen[f"{ev['issued_at']}/{ev['ticket']}"] += 1
-                    display_lat.append((got - datetime.fromisoformat(ev["at"]).timestamp()) * 1000)
-            cur = batch["cursor"]
-
-    final_cursor = [1 << 62]
-    disp = threading.Thread(target=display, daemon=True)
+    # The display runs in a process of its own, as a hall display is a program (a machine) of
+    # its own: sharing this interpreter's lock with fifty window threads would time them, not
+    # the service.
+    ctx = multiprocessing.get_context("spawn")
+    final_cursor = ctx.Value("q", 1 << 62)
+    results = ctx.Queue()
+    disp = ctx.Process(target=follow_display, args=(url, cursor0, final_cursor, results), daemon=True)
     disp.start()
     feeders = [threading.Thread(target=feeder, daemon=True) for _ in range(2)]
     for f in feeders:
@@ -137,7 +146,8 @@ def _drive(url: str, windows: int, seconds: float, think_ms: int) -> dict:
     for t in threads + feeders:
         t.join(30)
     elapsed = time.perf_counter() - started
-    final_cursor[0] = admin.status()["cursor"]
+    final_cursor.value = admin.status()["cursor"]
+    display_seen, display_lat = results.get(timeout=60)
     disp.join(30)
     dup = sum(n - 1 for n in Counter(called).values() if n > 1)
     return {
