@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,6 +15,10 @@ from hallclient.models import CaseMaterial, CaseType, Department, Material, Serv
 
 def pinyin_initials(text: str) -> str:
     """"个体工商户设立登记" -> "gtgshsldj"; non-Chinese characters pass through lower-cased."""
+    # Imported here: pypinyin loads its phrase dictionary (~0.2 s) on import, and the window
+    # needs it only when the catalogue's search index is built, off the start-up path.
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default") if p).lower()
 
 

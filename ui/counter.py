@@ -4,7 +4,7 @@ The devices hub only reports events; this module decides what they mean at a win
 
 - an ID card on the reader starts (or fills) the intake form of that applicant;
 - a rating from the rating pad is stored like one given on screen (case, clerk, window, outbox);
-- a scanned case number (the CODE128 on every notice) opens that case in 办件查询.
+- a scanned case or registration number (the CODE128 on every notice) opens that case in 办件查询.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from ui.ops import Op, error_text
 
 log = logging.getLogger(__name__)
 
-#: Hall code (9) + date (8) + window (2) + sequence (6): what the notices' barcode carries.
-CASE_NUMBER = re.compile(r"^\d{25}$")
+#: What the notices' barcode carries: the case number (hall code 9 + date 8 + window 2 +
+#: sequence 6) once accepted, else the registration number (the case's UUID).
+CASE_REFERENCE = re.compile(r"^(\d{25}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 
 
 def connect_counter(mw) -> None:
@@ -50,7 +51,7 @@ def on_rating_given(mw, e) -> None:
 
 def on_scanned(mw, text: str) -> None:
     text = text.strip()
-    if not CASE_NUMBER.match(text):
+    if not CASE_REFERENCE.match(text):
         mw.statusBar().showMessage(f"扫码内容不是办件编号：{text[:40]}", 8000)
         return
     page = mw.show_page("cases")

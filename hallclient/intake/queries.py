@@ -55,12 +55,13 @@ def today_cases(session: Session, window_id: int | None, today: date | None = No
 
 
 def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow]:
-    """By case number (whole or its beginning), ID number / credit code (exact, through the
-    lookup key), applicant name or item name (contains)."""
+    """By case number (whole or its beginning), registration number (the case id printed on
+    notices of cases not accepted), ID number / credit code (exact, through the lookup key),
+    applicant name or item name (contains)."""
     q = query.strip()
     if not q:
         return []
-    conds = [Case.case_no.startswith(q, autoescape=True), Applicant.name.contains(q, autoescape=True),
+    conds = [Case.case_no.startswith(q, autoescape=True), Case.id == q, Applicant.name.contains(q, autoescape=True),
              ServiceItem.name.contains(q, autoescape=True)]
     norm = normalize(q)
     if len(norm) >= 15 and norm.isalnum():

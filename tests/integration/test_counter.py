@@ -14,7 +14,7 @@ from PySide6.QtGui import QShortcut
 from PySide6.QtWidgets import QAbstractButton
 from sqlalchemy import select
 
-from hallclient.models import Hall, OutboxEntry, Rating, User, Window
+from hallclient.models import Case, Hall, OutboxEntry, Rating, User, Window
 from ui.login import Session
 from ui.ops import wait_all
 
@@ -83,11 +83,20 @@ def test_queue_call_led_and_rating_pad_end_to_end(counter, qtbot, store):
         assert s.scalars(select(OutboxEntry).where(OutboxEntry.uuid == r.id)).one().kind == "rating"
 
 
-def test_scanned_case_number_opens_the_case(counter, qtbot):
+def test_scanned_case_number_opens_the_case(counter, qtbot, ctx):
+    from hallclient.intake.training import generate
+
     mw, sims, _ = counter
-    sims["scanner"].scan("4403000012026112203000042")
+    case_no = generate(ctx.store.session, 3).last_case_no  # real accepted cases with real numbers
+    sims["scanner"].scan(case_no)
     qtbot.waitUntil(lambda: "cases" in mw.pages and mw.stack.currentWidget() is mw.pages["cases"], timeout=10000)
-    assert mw.pages["cases"].search.text() == "4403000012026112203000042"
+    page = mw.pages["cases"]
+    assert page.search.text() == case_no
+    qtbot.waitUntil(lambda: [r.case_no for r in page.rows] == [case_no], timeout=10000)
+    with ctx.store.session() as s:  # a notice of a case not accepted carries its registration number
+        case_id = s.scalars(select(Case.id).where(Case.case_no != case_no)).first()
+    sims["scanner"].scan(case_id)
+    qtbot.waitUntil(lambda: [r.id for r in page.rows] == [case_id], timeout=10000)
     sims["scanner"].scan("not-a-case")
     qtbot.waitUntil(lambda: "不是办件编号" in mw.statusBar().currentMessage(), timeout=10000)
 
