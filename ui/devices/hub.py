@@ -21,15 +21,25 @@ from devices.events import (
     Scanned,
 )
 from devices.handler import DeviceUserHandler
-from devices.manager import WEDGE_PORT, DeviceManager, load_specs
+from devices.manager import KIND_LABELS, WEDGE_PORT, DeviceManager, load_specs
 
 log = logging.getLogger(__name__)
 
 
 class QtDeviceHandler(QObject, DeviceUserHandler):
-    """The handler interface of devices/, shown to the clerk as status bar notices."""
+    """The handler interface of devices/, shown to the clerk as status bar notices. Devices are
+    named by their kind (身份证阅读器), never by internal names like "id_reader#3"."""
 
     notice = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        # name -> kind; replaced as a whole when the hub (re)starts, read on worker threads
+        self.kinds: dict[str, str] = {}
+
+    def label(self, device: str) -> str:
+        kind = self.kinds.get(device, device.partition("#")[0])
+        return KIND_LABELS.get(kind, "设备")
 
     def card_removed_too_early(self, device):
         self.notice.emit("身份证移开过早，请重新放置并保持到读卡完成")
@@ -44,7 +54,7 @@ class QtDeviceHandler(QObject, DeviceUserHandler):
         self.notice.emit("小票打印机上盖未合上，请合上")
 
     def device_unplugged(self, device):
-        self.notice.emit(f"设备 {device} 未连接，正在自动重连")
+        self.notice.emit(f"{self.label(device)}未连接，正在自动重连")
 
 
 class DeviceHub(QObject):
@@ -72,6 +82,7 @@ class DeviceHub(QObject):
     def start(self, specs=None) -> None:
         self.stop()
         specs = list(self.specs_source() if specs is None else specs)
+        self.handler.kinds = {s.label: s.kind for s in specs}
         self.manager = DeviceManager(specs, self.handler)
         self.manager.bus.subscribe(self._relay.emit)
         self.manager.start()
