@@ -166,6 +166,9 @@ def install_devices(mw) -> DeviceHub:
     again.triggered.connect(lambda: hub.start())
     mw.devices_menu.addAction(again)
 
+    if demo is not None:
+        install_demo_menu(mw, demo)
+
     manager_of = hub  # plain Python state survives the C++ objects: stopping workers is safe late
 
     def cleanup(*_):
@@ -179,6 +182,55 @@ def install_devices(mw) -> DeviceHub:
     mw.destroyed.connect(lambda *_: manager_of.stop())
     hub.start()
     return hub
+
+
+def install_demo_menu(mw, demo) -> None:
+    """设备 ▸ 演示设备: drive the simulators of `hallclient demo` by hand (place a card, press
+    a rating key, scan a code), so the demo can be shown without scripts."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from devices.rating import LEVELS
+    from devices.simulators.idreader import sample_cards
+    from hallclient.identity import CARD_TYPES
+
+    sims = demo.simulators
+    menu = mw.devices_menu.addMenu("演示设备")
+    menu.setObjectName("demo_devices_menu")
+    reader, pad, scanner = sims.get("id_reader"), sims.get("rating_pad"), sims.get("scanner")
+
+    def action(parent, text, name, fn, enabled=True):
+        act = parent.addAction(text)
+        act.setObjectName(name)
+        act.triggered.connect(lambda *_: fn())
+        act.setEnabled(enabled)
+        return act
+
+    cards = menu.addMenu("放置身份证")
+    cards.setObjectName("demo_cards_menu")
+    for key, doc in sample_cards().items():
+        action(cards, f"{doc.name}（{CARD_TYPES.get(doc.card_type, '证件')}）", f"demo_place_{key}",
+               lambda d=doc: reader.place(d), reader is not None)
+    action(menu, "取走身份证", "demo_remove_card", lambda: reader.remove(), reader is not None)
+
+    keys = menu.addMenu("评价器按键")
+    keys.setObjectName("demo_rating_menu")
+    for level in sorted(LEVELS, reverse=True):
+        # A bad rating must carry a reason: the demo picks 01 办事效率低.
+        reasons = ("01",) if level <= 2 else ()
+        action(keys, f"{level} {LEVELS[level]}" + ("（原因：办事效率低）" if reasons else ""), f"demo_rate_{level}",
+               lambda lv=level, rs=reasons: pad.press(lv, rs), pad is not None)
+
+    def ask_scan():
+        dlg = QInputDialog(mw, objectName="demo_scan_dialog")
+        dlg.setWindowTitle("演示扫码")
+        dlg.setLabelText("扫码枪扫到的内容（如办件编号）：")
+        dlg.setOkButtonText("扫码")
+        dlg.setCancelButtonText("取消")
+        dlg.textValueSelected.connect(lambda text: text.strip() and scanner.scan(text.strip()))
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()  # not exec(): the window keeps running while the dialog is up
+
+    action(menu, "扫码…", "demo_scan", ask_scan, scanner is not None)
 
 
 def open_device_settings(mw) -> None:
