@@ -1,23 +1,61 @@
 """One-shot device checks for the settings dialog's 测试 button and `devices list`.
 
 Each opens the port itself, so callers stop the device's worker first (a port on Windows can
-be open only once). Returns a message for the clerk; raises nothing.
+be open only once). Returns a message for the clerk; raises nothing. A keyboard-wedge scanner
+(port `keyboard`) has no port: the check says how to try it by scanning into a field.
 """
 
 from __future__ import annotations
 
+import os
+
+from devices.manager import WEDGE_PORT
+from devices.transport import port_error_text
 from devices.worker import DeviceSpec
 
 FALLBACK_TEST_TICKET = b"\x1b@\x1c&" + "设备测试 ￥0.00".encode("gb18030") + b"\n\x1bd\x03\x1dVB\x00"
+WEDGE_TEST_HINT = ("键盘式扫码枪：没有端口可打开。请点一下任意输入框，扫一个条码，"
+                   "条码文字应出现在输入框中（保存后，客户端会自动识别扫码）")
+
+
+def probe_port(spec: DeviceSpec) -> tuple[bool, str]:
+    """Can the port be used, without touching the device? For `devices list`: opens and closes
+    a serial/TCP port, never creates a `file:` sink, and knows the keyboard wedge has no port."""
+    if spec.port == WEDGE_PORT:
+        return True, "键盘式扫码枪（无需端口）"
+    if spec.port.startswith("file:"):
+        return _probe_file(spec.port[5:])
+    from devices.transport import open_transport
+
+    try:
+        open_transport(spec.port, spec.baud).close()
+    except OSError as e:
+        return False, f"无法打开：{port_error_text(e)}"
+    return True, "可连接"
+
+
+def _probe_file(path: str) -> tuple[bool, str]:
+    if os.path.isdir(path):
+        return False, "无法写入：该路径是一个目录"
+    if os.path.exists(path):
+        return (True, "可写入") if os.access(path, os.W_OK) else (False, "无法写入：没有写权限")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return False, "无法写入：所在目录不存在"
+    if not os.access(folder, os.W_OK):
+        return False, "无法写入：所在目录没有写权限"
+    return True, "可写入（文件将在首次打印时创建）"
 
 
 def check_device(spec: DeviceSpec, test_ticket: bytes | None = None) -> tuple[bool, str]:
     from devices.transport import open_transport
 
+    if spec.port == WEDGE_PORT:
+        return True, WEDGE_TEST_HINT
     try:
         t = open_transport(spec.port, spec.baud)
     except OSError as e:
-        return False, f"无法打开 {spec.port}：{e}"
+        return False, f"无法打开 {spec.port}：{port_error_text(e)}"
     try:
         if spec.kind == "id_reader":
             from devices.reader import NoCard, ReaderError, SamReader
@@ -42,10 +80,12 @@ def check_device(spec: DeviceSpec, test_ticket: bytes | None = None) -> tuple[bo
             from devices import hcp
             from devices.registry import driver_class
 
+            from devices.registry import UnknownDriver
+
             try:
                 drv = driver_class(spec.kind, spec.driver)(t, spec.options)
-            except LookupError as e:
-                return False, str(e)
+            except UnknownDriver as e:
+                return False, e.message
             try:
                 if spec.kind == "led":
                     drv.hello()
@@ -58,6 +98,6 @@ def check_device(spec: DeviceSpec, test_ticket: bytes | None = None) -> tuple[bo
                 return False, e.message
         return False, f"未知的设备类型：{spec.kind}"
     except OSError as e:
-        return False, f"设备连接中断：{e}"
+        return False, f"设备连接中断：{port_error_text(e)}"
     finally:
         t.close()

@@ -47,8 +47,8 @@ def cmd_list(args) -> int:
 
     from serial.tools import list_ports
 
+    from devices.check import probe_port
     from devices.manager import KIND_LABELS
-    from devices.transport import open_transport
 
     ports = [{"port": p.device, "description": p.description, "hwid": p.hwid} for p in list_ports.comports()]
     configured = []
@@ -62,16 +62,14 @@ def cmd_list(args) -> int:
         finally:
             ctx.close()
     except Exception as e:  # noqa: BLE001 - listing ports must work without a data directory
-        print(f"无法读取设备配置：{e}", file=sys.stderr)
+        import logging
+
+        logging.getLogger(__name__).warning("devices list: cannot read the configuration", exc_info=e)
+        reason = getattr(e, "message", "") or type(e).__name__
+        print(f"无法读取设备配置（{reason}），只列出串口", file=sys.stderr)
         specs = []
     for s in specs:
-        status = "未启用"
-        if s.enabled:
-            try:
-                open_transport(s.port, s.baud).close()
-                status = "可连接"
-            except OSError as e:
-                status = f"无法打开：{e}"
+        status = probe_port(s)[1] if s.enabled else "未启用"
         configured.append({"name": s.label, "kind": s.kind, "kind_label": KIND_LABELS.get(s.kind, s.kind),
                            "driver": s.driver, "port": s.port, "baud": s.baud, "status": status})
     if args.json:
@@ -95,12 +93,12 @@ def cmd_read_id(args) -> int:
     import time
 
     from devices.reader import NoCard, ReaderError, SamReader
-    from devices.transport import open_transport
+    from devices.transport import open_transport, port_error_text
 
     try:
         t = open_transport(args.port, args.baud)
     except OSError as e:
-        print(f"无法打开端口 {args.port}：{e}。请检查阅读器连接和端口名。", file=sys.stderr)
+        print(f"无法打开端口 {args.port}：{port_error_text(e)}。请检查阅读器连接和端口名。", file=sys.stderr)
         return 3
     try:
         reader = SamReader(t, reply_timeout=min(3.0, max(args.timeout, 0.5)), fingerprint=args.fingerprint)
@@ -127,7 +125,7 @@ def cmd_read_id(args) -> int:
         print(last.message if last else "读卡失败", file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"阅读器连接中断：{e}", file=sys.stderr)
+        print(f"阅读器连接中断：{port_error_text(e)}", file=sys.stderr)
         return 3
     finally:
         t.close()
@@ -150,7 +148,9 @@ def cmd_print_test(args) -> int:
         print(e.message, file=sys.stderr)
         return 2
     except OSError as e:
-        print(f"无法连接打印机 {args.port}：{e}", file=sys.stderr)
+        from devices.transport import port_error_text
+
+        print(f"无法连接打印机 {args.port}：{port_error_text(e)}", file=sys.stderr)
         return 3
     note = "" if st.answered else "（打印机不回应状态查询）"
     print(f"已发送测试小票 {len(data)} 字节到 {args.port}{note}")

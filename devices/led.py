@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from devices import hcp
 from devices.registry import register_driver
 from devices.transport import read_available
 from devices.worker import DeviceWorker
+
+log = logging.getLogger(__name__)
 
 
 class LedDriver:
@@ -84,6 +87,8 @@ class LedWorker(DeviceWorker):
         self.driver: LedDriver | None = None
         self.model = ""
         self.last: tuple[str, bool] | None = None
+        self._restore_pending = False  # the last text must be shown again (after a reconnect)
+        self._restore_told = False
         # A strip never speaks first: ping it now and then so an unplug is noticed and the
         # text is restored after a power cut.
         self.idle_interval = float(spec.options.get("ping_interval", 5.0))
@@ -93,6 +98,7 @@ class LedWorker(DeviceWorker):
             self.driver.hello()
         except hcp.HcpError as e:
             raise ConnectionError(e.message) from e
+        self._restore()
 
     def on_connected(self) -> None:
         from devices.registry import driver_class
@@ -102,12 +108,31 @@ class LedWorker(DeviceWorker):
             self.model = self.driver.hello()
         except hcp.HcpError as e:
             raise ConnectionError(e.message) from e  # an OSError: retried with backoff
-        if self.last:
+        self._restore_pending = self.last is not None
+        self._restore_told = False
+        self._restore()
+
+    def _restore(self) -> None:
+        """Show the last text again after a reconnect (the strip lost it in a power cut). A
+        strip that refuses (e.g. "busy" while booting) is asked again at the next ping; the
+        clerk is told once."""
+        if not self._restore_pending or self.last is None:
+            self._restore_pending = False
+            return
+        try:
             self.driver.show(*self.last)
+        except hcp.HcpError as e:
+            log.warning("%s: re-show refused: %s", self.name, e.message)
+            if not self._restore_told:
+                self._restore_told = True
+                self.error(f"窗口屏未能恢复显示内容（{e.message}），稍后自动重试", "reshow")
+            return
+        self._restore_pending = False
 
     def show(self, text: str, scroll: bool = False, timeout: float = 3.0):
         def run(t, token):
             self.last = (text, scroll)
+            self._restore_pending = False  # newer text supersedes the one to restore
             self.driver.show(text, scroll)
         return self.submit(run, timeout=timeout)
 

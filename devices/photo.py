@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import threading
 
 log = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 102, 126
 NO_PHOTO = "无照片"
 _libs: dict[str, object] = {}
+# Vendor libraries are rarely thread-safe (and some write a temporary BMP): one call at a time.
+_lock = threading.Lock()
 
 
 class PhotoDecoderError(Exception):
@@ -28,9 +32,14 @@ def load_decoder(path: str):
     if path not in _libs:
         try:
             lib = ctypes.CDLL(path)
+        except OSError as e:
+            log.warning("cannot load WLT decoder %s: %s", path, e)
+            why = "文件不存在" if not os.path.exists(path) else "不是有效的动态库，或缺少它依赖的库"
+            raise PhotoDecoderError(f"无法加载照片解码库 {path}（{why}）") from e
+        try:
             fn = lib.unpack
-        except (OSError, AttributeError) as e:
-            raise PhotoDecoderError(f"无法加载照片解码库 {path}：{e}") from e
+        except AttributeError as e:
+            raise PhotoDecoderError(f"照片解码库 {path} 中没有 unpack 函数，请确认是阅读器厂商提供的 WLT 解码库") from e
         fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
         fn.restype = ctypes.c_int
         _libs[path] = fn
@@ -42,9 +51,10 @@ def decode_photo(wlt: bytes, decoder_path: str = "") -> bytes | None:
     Raises PhotoDecoderError when the configured library fails."""
     if not decoder_path or not wlt:
         return None
-    fn = load_decoder(decoder_path)
-    out = ctypes.create_string_buffer(WIDTH * HEIGHT * 3 + 1024)
-    rc = fn(bytes(wlt), out, 0)
+    with _lock:
+        fn = load_decoder(decoder_path)
+        out = ctypes.create_string_buffer(WIDTH * HEIGHT * 3 + 1024)
+        rc = fn(bytes(wlt), out, 0)
     if rc != 1:
         raise PhotoDecoderError(f"照片解码失败（返回 {rc}）")
     import io

@@ -128,8 +128,21 @@ def build_read_reply(doc: IdentityDocument, fingerprint: bytes | None = None) ->
     return head + text + photo
 
 
+#: Failures of the line itself (nothing or garbage came back), as opposed to a reader that
+#: answered with an error status about the card.
+LINK_FAILURES = ("timeout", "checksum", "length")
+#: This many link failures in a row: the reader is dead, silent or on the wrong baud rate.
+LINK_FAILURE_LIMIT = 2
+NO_REPLY_MESSAGE = "阅读器无应答，请检查连接线、电源和波特率"
+GARBLED_MESSAGE = "阅读器数据连续出错，请检查连接线、电源和波特率"
+
+
 class IdReaderWorker(DeviceWorker):
-    """Polls the reader; publishes CardRead once per placement of a card."""
+    """Polls the reader; publishes CardRead once per placement of a card.
+
+    A port that opens is not yet a reader that answers: after LINK_FAILURE_LIMIT timeouts or
+    broken frames in a row the worker goes to ERROR (one DeviceError, not one per poll) and
+    back to READY at the next valid frame."""
 
     def __init__(self, spec, bus=None, handler=None):
         super().__init__(spec, bus, handler)
@@ -137,10 +150,12 @@ class IdReaderWorker(DeviceWorker):
         self.reader: SamReader | None = None
         self._armed = True  # False after a read, until the reader reports "no card"
         self.polling = bool(spec.options.get("poll", True))
+        self.link_failures = 0  # consecutive timeouts / broken frames
 
     def on_connected(self) -> None:
         self.reader = SamReader(self.transport, float(self.spec.options.get("reply_timeout", 3.0)),
                                 bool(self.spec.options.get("fingerprint", False)))
+        self.link_failures = 0  # a new port (or the same one replugged): judge it afresh
 
     def idle(self) -> None:
         if self.polling:
@@ -150,6 +165,7 @@ class IdReaderWorker(DeviceWorker):
         try:
             self.reader.find(token)
         except NoCard:
+            self._link_ok()
             if not self._armed:
                 self.publish(CardRemoved(self.name))
             self._armed = True
@@ -158,6 +174,7 @@ class IdReaderWorker(DeviceWorker):
         except ReaderError as e:
             self._report(e)
             return None
+        self._link_ok()
         if not self._armed:
             return None  # the same card is still lying there (readers that find it again)
         self.set_state(DeviceState.BUSY, "正在读卡")
@@ -165,6 +182,7 @@ class IdReaderWorker(DeviceWorker):
             self.reader.select(token)
             doc = self.reader.read(token)
         except NoCard:
+            self._link_ok()
             self.handler.card_removed_too_early(self.name)
             self.error("身份证被过早移开，请重新放置并保持到读卡完成", "removed")
             self.set_state(DeviceState.READY)
@@ -179,8 +197,19 @@ class IdReaderWorker(DeviceWorker):
         self.publish(CardRead(self.name, document=doc))
         return doc
 
+    def _link_ok(self) -> None:
+        """A valid frame arrived: the line works (again)."""
+        if self.link_failures >= LINK_FAILURE_LIMIT and self.state == DeviceState.ERROR:
+            log.info("%s: reader answers again", self.name)
+        self.link_failures = 0
+
     def _report(self, e: ReaderError) -> None:
         log.info("%s: %s (%s)", self.name, e.message, e.code)
+        if e.code in LINK_FAILURES:
+            self._link_failed(e)
+            return
+        if e.code != "cancelled":
+            self._link_ok()  # the reader answered, with an error about the card
         self.error(e.message, e.code)
         if e.status in (0x60, 0x66):
             self.set_state(DeviceState.ERROR, e.message)
@@ -188,6 +217,19 @@ class IdReaderWorker(DeviceWorker):
             self.set_state(DeviceState.READY)
         if e.code.startswith("sam_") and e.status not in (sam.SW_SELECT_FAILED, sam.SW_READ_FAILED):
             self.handler.card_unreadable(self.name, e.message)
+
+    def _link_failed(self, e: ReaderError) -> None:
+        """A timeout or a broken frame. One is a glitch (the next poll retries, a card stays
+        armed); several in a row mean the reader is not there: ERROR, said once."""
+        self.link_failures += 1
+        if self.link_failures < LINK_FAILURE_LIMIT:
+            if self.state == DeviceState.BUSY:  # a read broke off; the card stays armed
+                self.set_state(DeviceState.READY)
+            return
+        message = NO_REPLY_MESSAGE if e.code == "timeout" else GARBLED_MESSAGE
+        if self.state != DeviceState.ERROR:
+            self.set_state(DeviceState.ERROR, message)
+            self.error(message, "no_reply" if e.code == "timeout" else "garbled")
 
     def read_now(self, timeout: float = 10.0):
         """A Future of one read attempt now (the settings dialog's 测试 button)."""

@@ -19,6 +19,14 @@ _DRIVERS: dict[tuple[str, str], type] = {}
 _loaded_entry_points = False
 
 
+class UnknownDriver(LookupError):
+    """No plug-in of that name: a configuration mistake that retrying cannot fix."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def register_driver(kind: str, name: str):
     def deco(cls):
         _DRIVERS[(kind, name)] = cls
@@ -56,7 +64,10 @@ def driver_class(kind: str, name: str = "default") -> type:
     try:
         return _DRIVERS[(kind, name)]
     except KeyError:
-        raise LookupError(f"没有“{kind}”类设备的驱动“{name}”，可用：{'、'.join(drivers(kind)) or '无'}") from None
+        from devices.manager import KIND_LABELS
+
+        raise UnknownDriver(f"没有{KIND_LABELS.get(kind, kind)}驱动“{name}”（可用：{'、'.join(drivers(kind)) or '无'}）。"
+                            "请在“设备设置”中改正驱动名称或安装该插件") from None
 
 
 def drivers(kind: str) -> list[str]:

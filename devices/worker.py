@@ -5,6 +5,9 @@ thread with the open transport and return a `concurrent.futures.Future`; when th
 the driver's `idle()` runs (the ID reader polls there). Any OSError (serial.SerialException is
 one) means the port is gone: the worker closes it, reports DISCONNECTED, and reopens with
 exponential backoff until the port returns (USB unplug / replug) or the worker is stopped.
+Any other failure while connecting (the device refuses the handshake, a plug-in bug) is
+retried the same way, reported as ERROR; only an unknown driver name stops the worker for
+good (ERROR, with a message saying to fix the configuration).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any, Callable
 
 from devices.events import DeviceError, DeviceEvent, DeviceState, DeviceStatusChanged, EventBus
 from devices.handler import DeviceUserHandler
+from devices.registry import UnknownDriver
+from devices.transport import port_error_text
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,7 @@ class DeviceWorker:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._current: CancelToken | None = None
+        self._fatal: str | None = None  # set when the worker gave up (unknown driver)
         self.connects = 0  # successful opens (diagnostics and tests)
         self.backoff_initial = float(spec.options.get("backoff_initial", self.backoff_initial))
         self.backoff_max = float(spec.options.get("backoff_max", self.backoff_max))
@@ -115,11 +121,17 @@ class DeviceWorker:
         """Queue `fn(transport, token, *args)` to run on the worker thread. The future fails
         with TimeoutError when `timeout` passes before it finishes (the command is cancelled)."""
         fut: Future = Future()
+        if self._fatal is not None:
+            _fail(fut, ConnectionError(self._fatal))
+            return fut
         token = CancelToken()
         deadline = time.monotonic() + timeout if timeout else None
         self._queue.put((fn, args, fut, token, deadline))
         if timeout:
-            threading.Timer(timeout, lambda: (token.cancel(), fut.done() or _fail(fut, TimeoutError("设备操作超时")))).start()
+            timer = threading.Timer(timeout, _expire, (fut, token))
+            timer.daemon = True  # a pending timer must not keep the process alive
+            fut.add_done_callback(lambda _f: timer.cancel())
+            timer.start()
         return fut
 
     def cancel_current(self) -> None:
@@ -152,34 +164,32 @@ class DeviceWorker:
     # -- the loop -----------------------------------------------------------------------------
     def _run(self) -> None:
         backoff = self.backoff_initial
-        announced_gone = False
+        told = ""  # what the clerk already heard about this run of failures: "" | "gone" | "error"
         self.publish(DeviceStatusChanged(self.name, kind=self.spec.kind, state=self.state))
         while not self._stop.is_set():
             try:
-                self.transport = self.open()
-                self.connects += 1
-                self.on_connected()
-            except OSError as e:
+                self._connect()
+            except UnknownDriver as e:
+                self._give_up(e.message)
+                return
+            except Exception as e:  # noqa: BLE001 - a failed handshake or a driver bug must not kill the thread
                 self._close_transport()
-                self.set_state(DeviceState.DISCONNECTED, f"无法打开 {self.spec.port}：{e}")
-                if not announced_gone:
-                    announced_gone = True
-                    self.handler.device_unplugged(self.name)
+                told = self._connect_failed(e, told)
                 self._fail_pending("设备未连接")
                 self._wake.wait(backoff)
                 self._wake.clear()
                 backoff = min(backoff * 2, self.backoff_max)
                 continue
             backoff = self.backoff_initial
-            announced_gone = False
+            told = ""
             self.set_state(DeviceState.READY)
             try:
                 self._serve()
             except OSError as e:
                 log.warning("%s: port lost: %s", self.name, e)
-                self.set_state(DeviceState.DISCONNECTED, f"设备连接中断：{e}")
+                self.set_state(DeviceState.DISCONNECTED, f"设备连接中断：{port_error_text(e)}")
                 self.handler.device_unplugged(self.name)
-                announced_gone = True
+                told = "gone"
             except Exception:  # noqa: BLE001 - a driver bug must not kill the worker
                 log.exception("%s: driver failed", self.name)
                 self.error("设备驱动出错，正在重新连接", "driver")
@@ -188,6 +198,40 @@ class DeviceWorker:
         self._close_transport()
         self._fail_pending("设备已停止")
         self.set_state(DeviceState.DISABLED)
+
+    def _connect(self) -> None:
+        self.transport = self.open()
+        self.connects += 1
+        self.on_connected()
+
+    def _connect_failed(self, e: Exception, told: str) -> str:
+        """Report a failed open/handshake; the person is told once per kind of failure, not at
+        every retry. Returns the kind now told ("gone" or "error")."""
+        if isinstance(e, OSError):
+            log.info("%s: cannot open %s: %s", self.name, self.spec.port, e)
+            self.set_state(DeviceState.DISCONNECTED, f"无法打开 {self.spec.port}：{port_error_text(e)}")
+            if told != "gone":
+                self.handler.device_unplugged(self.name)
+            return "gone"
+        # Not a port problem: the device refused the set-up (e.g. answered "busy") or the
+        # driver failed. Retry with backoff like a missing port, but say so.
+        log.warning("%s: set-up after connect failed", self.name, exc_info=e)
+        reason = getattr(e, "message", "") or f"驱动出错（{type(e).__name__}）"
+        message = f"设备连接后初始化失败（{reason}），正在自动重试"
+        self.set_state(DeviceState.ERROR, message)
+        if told != "error":
+            self.error(message, "connect")
+        return "error"
+
+    def _give_up(self, message: str) -> None:
+        """A configuration mistake (unknown driver): retrying cannot help; stay in ERROR until
+        the configuration is changed (the hub restarts the workers then)."""
+        log.error("%s: %s", self.name, message)
+        self._close_transport()
+        self._fatal = message
+        self.set_state(DeviceState.ERROR, message)
+        self.error(message, "driver_unknown")
+        self._fail_pending(message)
 
     def _serve(self) -> None:
         while not self._stop.is_set():
@@ -231,6 +275,12 @@ class DeviceWorker:
             except Exception:  # noqa: BLE001
                 pass
             self.transport = None
+
+
+def _expire(fut: Future, token: CancelToken) -> None:
+    """A command's timeout passed: stop it (drivers check the token) and fail its future."""
+    token.cancel()
+    _fail(fut, TimeoutError("设备操作超时"))
 
 
 def _fail(fut: Future, exc: BaseException) -> None:

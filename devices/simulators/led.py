@@ -49,9 +49,13 @@ class LedSimulator(HcpDevice):
         self.scroll = False
         self.brightness = 15
         self.history: list[str] = []
+        self.busy_shows = 0  # fault: refuse this many SHOW commands with NAK "busy" (booting)
 
     def handle(self, f: hcp.HcpFrame) -> None:
-        if f.cmd == hcp.SHOW and f.data:
+        if f.cmd == hcp.SHOW and self.busy_shows > 0:
+            self.busy_shows -= 1
+            self.nak(f.cmd, 0x04)
+        elif f.cmd == hcp.SHOW and f.data:
             self.scroll = bool(f.data[0])
             self.shown = f.data[1:].decode("utf-8", errors="replace")
             self.history.append(self.shown)

@@ -113,3 +113,40 @@ def test_devices_list_shows_configured_devices(cli, ctx, data_dir):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["devices"][0]["kind_label"] == "小票打印机" and d["devices"][0]["status"].startswith("无法打开")
+
+
+def test_devices_list_status_is_chinese_and_knows_wedge_and_files(cli, ctx, data_dir, tmp_path):
+    from hallclient.models import DeviceConfig
+
+    sink = tmp_path / "tickets.bin"
+    with ctx.store.session() as s:
+        s.add(DeviceConfig(kind="ticket_printer", port="/dev/does-not-exist", baud=9600, options={}))
+        s.add(DeviceConfig(kind="scanner", port="keyboard", baud=0, options={}))
+        s.add(DeviceConfig(kind="ticket_printer", port=f"file:{sink}", baud=9600, options={}))
+        s.add(DeviceConfig(kind="ticket_printer", port=f"file:{tmp_path / 'no' / 'dir.bin'}", baud=9600, options={}))
+    ctx.close()
+    r = cli("devices", "list", "--json", data_dir=data_dir)
+    assert r.returncode == 0, r.stderr
+    status = [d["status"] for d in json.loads(r.stdout)["devices"]]
+    assert status == ["无法打开：端口不存在", "键盘式扫码枪（无需端口）", "可写入（文件将在首次打印时创建）",
+                      "无法写入：所在目录不存在"]
+    assert not sink.exists()  # listing must not create the printer's file
+    r = cli("devices", "list", data_dir=data_dir)
+    assert "could not" not in r.stdout and "No such file" not in r.stdout
+
+
+def test_check_device_on_wedge_scanner_and_missing_port(tmp_path):
+    from devices.check import check_device
+    from devices.worker import DeviceSpec
+
+    ok, msg = check_device(DeviceSpec("scanner", "keyboard", 0))
+    assert ok and "键盘式扫码枪" in msg and "输入框" in msg
+    ok, msg = check_device(DeviceSpec("id_reader", str(tmp_path / "ttyNONE")))
+    assert not ok and msg == f"无法打开 {tmp_path / 'ttyNONE'}：端口不存在"
+    ok, msg = check_device(DeviceSpec("led", "file:" + str(tmp_path / "led.bin"), driver="acme_missing"))
+    assert not ok and "没有窗口屏驱动" in msg
+
+
+def test_read_id_missing_port_says_why_in_chinese(cli, data_dir, tmp_path):
+    r = cli("devices", "read-id", "--port", str(tmp_path / "ttyNONE"), data_dir=data_dir)
+    assert r.returncode == 3 and "端口不存在" in r.stderr and "No such file" not in r.stderr

@@ -186,7 +186,7 @@ def test_worker_waits_for_a_port_that_does_not_exist_yet(tmp_path, bus, events):
     assert not w.running
 
 
-def test_read_now_command_and_cancel_on_stop(sim, bus, events):
+def test_read_now_command(sim, bus, events):
     w = _worker(sim.port, bus, poll=False)
     try:
         events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
@@ -197,3 +197,114 @@ def test_read_now_command_and_cancel_on_stop(sim, bus, events):
             w.read_now().result(10)
     finally:
         w.stop()
+
+
+# A silent reader with a long reply timeout: a command that is not really cancelled would
+# occupy the worker for 30 s, far beyond every .result(10) below.
+SLOW = {"reply_timeout": 30.0, "poll": False}
+
+
+def _wait_for_command(sim, name):
+    import time
+
+    end = time.monotonic() + 10
+    while name not in sim.commands:
+        assert time.monotonic() < end, f"the reader never got {name}"
+        time.sleep(0.01)
+
+
+def test_submit_timeout_fails_the_future_and_stops_the_command(sim, bus, events):
+    w = _worker(sim.port, bus, **SLOW)
+    try:
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+        sim.inject("silence", on="find")
+        with pytest.raises(TimeoutError, match="超时"):
+            w.read_now(timeout=0.3).result(10)
+        sim.place(CARDS["resident"])
+        assert w.read_now(timeout=10).result(10) == CARDS["resident"]  # the worker is free again
+    finally:
+        w.stop()
+
+
+def test_cancel_current_aborts_the_running_read(sim, bus, events):
+    w = _worker(sim.port, bus, **SLOW)
+    try:
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+        sim.inject("silence", on="find")
+        fut = w.read_now(timeout=60)
+        _wait_for_command(sim, "find")
+        w.cancel_current()
+        with pytest.raises(ReaderError) as e:
+            fut.result(10)
+        assert e.value.code == "cancelled" and "取消" in e.value.message
+        sim.place(CARDS["gat_permit"])
+        assert w.read_now(timeout=10).result(10) == CARDS["gat_permit"]
+    finally:
+        w.stop()
+
+
+def test_stop_cancels_the_running_read(sim, bus, events):
+    w = _worker(sim.port, bus, **SLOW)
+    events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+    sim.inject("silence", on="find")
+    fut = w.read_now(timeout=60)
+    _wait_for_command(sim, "find")
+    w.stop(timeout=10)
+    assert not w.running
+    with pytest.raises(ReaderError) as e:
+        fut.result(0)
+    assert e.value.code == "cancelled"
+
+
+# -- a dead, silent or garbling reader -------------------------------------------------------------
+def test_one_silent_poll_is_a_glitch_not_an_error(sim, bus, events):
+    sim.inject("silence", on="find")
+    w = _worker(sim.port, bus, reply_timeout=0.2)
+    try:
+        sim.place(CARDS["resident"])
+        assert events.wait_for(CardRead).document == CARDS["resident"]
+        assert not events.of(DeviceError)
+        assert not [e for e in events.of(DeviceStatusChanged) if e.state == DeviceState.ERROR]
+    finally:
+        w.stop()
+
+
+@pytest.mark.parametrize("fault,code,says", [("silence", "no_reply", "无应答"), ("checksum", "garbled", "数据连续出错")])
+def test_reader_failing_twice_goes_to_error_once_and_recovers(sim, bus, events, fault, code, says):
+    for _ in range(4):  # four failed polls in a row, then the reader answers again
+        sim.inject(fault, on="find")
+    w = _worker(sim.port, bus, reply_timeout=0.2)
+    try:
+        down = events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.ERROR)
+        assert says in down.detail and "波特率" in down.detail
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+        errors = events.of(DeviceError)
+        assert [e.code for e in errors] == [code]  # said once, not at every poll
+        assert says in errors[0].message
+        sim.place(CARDS["foreign_old"])
+        assert events.wait_for(CardRead).document == CARDS["foreign_old"]
+        assert len(events.of(DeviceError)) == 1
+    finally:
+        w.stop()
+
+
+def test_a_pty_that_never_answers_is_an_error_not_ready(bus, events):
+    import os
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    w = _worker(os.ttyname(slave), bus, reply_timeout=0.1)
+    try:
+        down = events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.ERROR)
+        assert down.detail == "阅读器无应答，请检查连接线、电源和波特率"
+        # Let it poll a few more times: each find command is one 10-byte frame on the line.
+        seen = b""
+        while seen.count(bytes.fromhex("AAAAAA9669000320 01 22".replace(" ", ""))) < 5:
+            seen += os.read(master, 100)
+        assert [e.code for e in events.of(DeviceError)] == ["no_reply"]
+        assert w.state == DeviceState.ERROR
+    finally:
+        w.stop()
+        os.close(master)
+        os.close(slave)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QMenu
 
 from devices.simulators.idreader import IdReaderSimulator, sample_cards
 from devices.worker import DeviceSpec
@@ -27,11 +27,28 @@ def window(qtbot, ctx):
     mw.devices.stop()
 
 
-def test_main_window_works_with_zero_devices(window):
-    assert window.devices.specs == []
-    assert window.device_lights.empty.isVisible() or not window.isVisible()
+def test_main_window_works_with_zero_devices(qtbot, window):
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.devices.specs == [] and window.devices.manager.workers == {}
+    assert window.device_lights.empty.isVisible() and window.device_lights.empty.text() == "未配置设备"
+    assert window.device_lights.labels == {}
     names = [a.objectName() for a in window.devices_menu.actions()]
     assert "open_device_settings" in names
+    assert window.findChild(QMenu, "demo_devices_menu") is None  # only in demo mode
+
+
+def test_unplug_notice_names_the_device_kind_not_its_internal_name(qtbot, window, tmp_path):
+    hub = window.devices
+    with qtbot.waitSignal(hub.notice, timeout=10000) as b:
+        hub.start([DeviceSpec("id_reader", str(tmp_path / "ttyGONE"), name="id_reader#3")])
+    assert b.args == ["身份证阅读器未连接，正在自动重连"]
+    with qtbot.waitSignal(hub.notice, timeout=10000) as b:
+        hub.start([DeviceSpec("ticket_printer", str(tmp_path / "ttyGONE"), name="printer-at-desk")])
+    assert b.args == ["小票打印机未连接，正在自动重连"]
+    qtbot.waitUntil(lambda: "printer-at-desk" in window.device_lights.labels)
+    tip = window.device_lights.labels["printer-at-desk"].toolTip()
+    assert tip.endswith("端口不存在") and "No such" not in tip
 
 
 def test_card_on_simulated_reader_reaches_a_qt_slot(qtbot, window):
@@ -137,3 +154,67 @@ def test_settings_dialog_saves_rows_and_tests_a_device(qtbot, ctx, tmp_path):
             assert [(r.kind, r.port, r.baud) for r in rows] == [("ticket_printer", sim.port, 9600)]
     finally:
         sim.close()
+
+
+# -- 设备 ▸ 演示设备 -------------------------------------------------------------------------------
+@pytest.fixture
+def demo_window(qtbot, ctx, tmp_path):
+    from devices.demo import start_demo_devices
+    from ui.main_window import MainWindow
+
+    ctx.services["demo_devices"] = demo = start_demo_devices(str(tmp_path / "dev"), card="", realistic=False)
+    mw = MainWindow(ctx, _session())
+    qtbot.addWidget(mw)
+    yield mw, demo
+    mw.devices.stop()
+
+
+def _act(mw, name):
+    from PySide6.QtGui import QAction
+
+    act = mw.findChild(QAction, name)
+    assert act is not None, name
+    return act
+
+
+def _ready(qtbot, hub, name):
+    qtbot.waitUntil(lambda: hub.states.get(name, ("", ""))[1] == "ready", timeout=10000)
+
+
+def test_demo_menu_places_and_removes_cards(qtbot, demo_window):
+    mw, demo = demo_window
+    hub = mw.devices
+    menu = mw.findChild(QMenu, "demo_cards_menu")
+    assert [a.objectName() for a in menu.actions()] == [f"demo_place_{k}" for k in sorted(CARDS)]
+    assert "王𠀀䶮（居民身份证）" in [a.text() for a in menu.actions()]
+    with qtbot.waitSignal(hub.card_read, timeout=10000) as b:
+        _act(mw, "demo_place_foreign_2023").trigger()
+    assert b.args[0] == CARDS["foreign_2023"]
+    with qtbot.waitSignal(hub.card_removed, timeout=10000):
+        _act(mw, "demo_remove_card").trigger()
+    assert demo.simulators["id_reader"].card is None
+
+
+@pytest.mark.parametrize("level,reasons", [(5, ()), (2, ("01",)), (1, ("01",))])
+def test_demo_menu_rating_keys(qtbot, demo_window, level, reasons):
+    mw, demo = demo_window
+    hub = mw.devices
+    _ready(qtbot, hub, "rating_pad#demo")
+    with qtbot.waitSignal(hub.rating_given, timeout=10000) as b:
+        _act(mw, f"demo_rate_{level}").trigger()
+    assert (b.args[0].level, b.args[0].reasons) == (level, reasons)
+
+
+def test_demo_menu_scan_asks_for_the_text(qtbot, demo_window):
+    from PySide6.QtWidgets import QInputDialog
+
+    mw, demo = demo_window
+    hub = mw.devices
+    _ready(qtbot, hub, "scanner#demo")
+    _act(mw, "demo_scan").trigger()
+    dlg = mw.findChild(QInputDialog, "demo_scan_dialog")
+    assert dlg is not None and dlg.isVisible()
+    dlg.setTextValue("SZ2024-000888")
+    with qtbot.waitSignal(hub.scanned, timeout=10000) as b:
+        dlg.accept()
+    assert b.args == ["SZ2024-000888"]

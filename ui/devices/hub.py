@@ -21,15 +21,25 @@ from devices.events import (
     Scanned,
 )
 from devices.handler import DeviceUserHandler
-from devices.manager import WEDGE_PORT, DeviceManager, load_specs
+from devices.manager import KIND_LABELS, WEDGE_PORT, DeviceManager, load_specs
 
 log = logging.getLogger(__name__)
 
 
 class QtDeviceHandler(QObject, DeviceUserHandler):
-    """The handler interface of devices/, shown to the clerk as status bar notices."""
+    """The handler interface of devices/, shown to the clerk as status bar notices. Devices are
+    named by their kind (身份证阅读器), never by internal names like "id_reader#3"."""
 
     notice = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        # name -> kind; replaced as a whole when the hub (re)starts, read on worker threads
+        self.kinds: dict[str, str] = {}
+
+    def label(self, device: str) -> str:
+        kind = self.kinds.get(device, device.partition("#")[0])
+        return KIND_LABELS.get(kind, "设备")
 
     def card_removed_too_early(self, device):
         self.notice.emit("身份证移开过早，请重新放置并保持到读卡完成")
@@ -44,7 +54,7 @@ class QtDeviceHandler(QObject, DeviceUserHandler):
         self.notice.emit("小票打印机上盖未合上，请合上")
 
     def device_unplugged(self, device):
-        self.notice.emit(f"设备 {device} 未连接，正在自动重连")
+        self.notice.emit(f"{self.label(device)}未连接，正在自动重连")
 
 
 class DeviceHub(QObject):
@@ -72,6 +82,7 @@ class DeviceHub(QObject):
     def start(self, specs=None) -> None:
         self.stop()
         specs = list(self.specs_source() if specs is None else specs)
+        self.handler.kinds = {s.label: s.kind for s in specs}
         self.manager = DeviceManager(specs, self.handler)
         self.manager.bus.subscribe(self._relay.emit)
         self.manager.start()
@@ -155,6 +166,9 @@ def install_devices(mw) -> DeviceHub:
     again.triggered.connect(lambda: hub.start())
     mw.devices_menu.addAction(again)
 
+    if demo is not None:
+        install_demo_menu(mw, demo)
+
     manager_of = hub  # plain Python state survives the C++ objects: stopping workers is safe late
 
     def cleanup(*_):
@@ -168,6 +182,55 @@ def install_devices(mw) -> DeviceHub:
     mw.destroyed.connect(lambda *_: manager_of.stop())
     hub.start()
     return hub
+
+
+def install_demo_menu(mw, demo) -> None:
+    """设备 ▸ 演示设备: drive the simulators of `hallclient demo` by hand (place a card, press
+    a rating key, scan a code), so the demo can be shown without scripts."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from devices.rating import LEVELS
+    from devices.simulators.idreader import sample_cards
+    from hallclient.identity import CARD_TYPES
+
+    sims = demo.simulators
+    menu = mw.devices_menu.addMenu("演示设备")
+    menu.setObjectName("demo_devices_menu")
+    reader, pad, scanner = sims.get("id_reader"), sims.get("rating_pad"), sims.get("scanner")
+
+    def action(parent, text, name, fn, enabled=True):
+        act = parent.addAction(text)
+        act.setObjectName(name)
+        act.triggered.connect(lambda *_: fn())
+        act.setEnabled(enabled)
+        return act
+
+    cards = menu.addMenu("放置身份证")
+    cards.setObjectName("demo_cards_menu")
+    for key, doc in sample_cards().items():
+        action(cards, f"{doc.name}（{CARD_TYPES.get(doc.card_type, '证件')}）", f"demo_place_{key}",
+               lambda d=doc: reader.place(d), reader is not None)
+    action(menu, "取走身份证", "demo_remove_card", lambda: reader.remove(), reader is not None)
+
+    keys = menu.addMenu("评价器按键")
+    keys.setObjectName("demo_rating_menu")
+    for level in sorted(LEVELS, reverse=True):
+        # A bad rating must carry a reason: the demo picks 01 办事效率低.
+        reasons = ("01",) if level <= 2 else ()
+        action(keys, f"{level} {LEVELS[level]}" + ("（原因：办事效率低）" if reasons else ""), f"demo_rate_{level}",
+               lambda lv=level, rs=reasons: pad.press(lv, rs), pad is not None)
+
+    def ask_scan():
+        dlg = QInputDialog(mw, objectName="demo_scan_dialog")
+        dlg.setWindowTitle("演示扫码")
+        dlg.setLabelText("扫码枪扫到的内容（如办件编号）：")
+        dlg.setOkButtonText("扫码")
+        dlg.setCancelButtonText("取消")
+        dlg.textValueSelected.connect(lambda text: text.strip() and scanner.scan(text.strip()))
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()  # not exec(): the window keeps running while the dialog is up
+
+    action(menu, "扫码…", "demo_scan", ask_scan, scanner is not None)
 
 
 def open_device_settings(mw) -> None:

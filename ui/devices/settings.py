@@ -150,7 +150,7 @@ class DeviceSettingsDialog(QDialog):
     # -- actions ------------------------------------------------------------------------------
     def test_row(self, r: int) -> None:
         from devices.check import check_device
-        from ui.ops import Op
+        from ui.ops import Op, error_text
 
         try:
             spec = self.spec_of(r)
@@ -161,7 +161,7 @@ class DeviceSettingsDialog(QDialog):
         self.result_label.setText(f"正在测试{KIND_LABELS.get(spec.kind, spec.kind)}…")
         Op(self, check_device, spec, ticket).success(
             lambda res: self.result_label.setText(("✔ " if res[0] else "✘ ") + res[1])
-        ).failure(lambda e: self.result_label.setText(f"✘ 测试失败：{e}")).run()
+        ).failure(lambda e: self.result_label.setText(f"✘ {error_text(e)}")).run()
 
     def save(self) -> None:
         from hallclient.models import DeviceConfig

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -26,6 +27,8 @@ from hallclient.errors import ValidationFailed
 from hallclient.identity import CARD_TYPES, IdentityDocument
 from hallclient.intake.applicants import ApplicantHit, ApplicantInput, check_applicant
 from hallclient.validation import validate_id, validate_uscc
+from ui.intake.card_photo import CardPhoto
+from ui.intake.card_read import CardTarget, card_note, card_target
 from ui.ops import Op, error_text
 
 ERROR_STYLE = "color: #b00020"
@@ -67,6 +70,9 @@ class ApplicantPanel(QGroupBox):
         self.message = QLabel(objectName="applicant_message")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
+        self.photo = CardPhoto(store)
+        self.card_status = QLabel(objectName="card_status")  # what the last card read did
+        self.card_status.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow("类型", self.kind)
@@ -84,6 +90,12 @@ class ApplicantPanel(QGroupBox):
         form.addRow(self._agent_labels[1], self.agent_name)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        # The photo sits below the form, not beside it: the panel is narrow and the fields
+        # (18-digit numbers, long company names) need the width.
+        card = QHBoxLayout()
+        card.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        card.addWidget(self.card_status, 1, Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(card)
         lay.addWidget(self.matches)
         lay.addWidget(self.message)
 
@@ -111,18 +123,59 @@ class ApplicantPanel(QGroupBox):
         self.matches.hide()
         self.message.clear()
         self.id_status.clear()
+        self.card_status.clear()
+        self.photo.clear_photo()
 
     def fill_from_identity(self, doc: IdentityDocument) -> None:
-        """Fill the form from an ID card read (connected to the reader's card_read signal)."""
+        """Fill the form from an ID card read (connected to the reader's card_read signal).
+
+        Whose card it is follows from the form: the applicant's by default; the legal
+        representative's for an organisation whose representative is still empty; the agent's
+        when 代办人办理 is ticked and the applicant is already there. Nothing typed is
+        overwritten by a card that belongs to nobody in the form."""
+        target = card_target(self._form_state(), doc.id_number)
+        note, expired = card_note(doc, target)
+        self.card_status.setText(note)
+        self.card_status.setStyleSheet(ERROR_STYLE if expired or target is None else OK_STYLE)
+        if target is None:
+            return
+        self.photo.show_card(doc.photo_wlt, target.label)
+        self.message.setText("")
+        if target is CardTarget.AGENT:
+            self._fill_agent(doc)
+        elif target is CardTarget.LEGAL_REP:
+            self._fill_legal_rep(doc)
+        else:
+            self._fill_applicant(doc)
+
+    def _form_state(self) -> dict:
+        return {"organisation": self.kind.currentData() == "organisation", "has_agent": self.has_agent.isChecked(),
+                "applicant_id": self.id_number.text(), "applicant_name": self.name.text(),
+                "rep_id": self.rep_id.text(), "rep_name": self.rep_name.text()}
+
+    def _fill_applicant(self, doc: IdentityDocument) -> None:
         self.kind.setCurrentIndex(0)
         self.id_number.setText(doc.id_number)
         self.name.setText(doc.name)  # rare characters (䶮, 𠀀) kept exactly as read
         self.address.setText(doc.address)
         self.photo_wlt = doc.photo_wlt
-        self.message.setText("")
         self.id_status.setText(f"{CARD_TYPES.get(doc.card_type, '证件')}（读卡）")
         self.id_status.setStyleSheet(OK_STYLE)
         self.lookup()
+
+    def _fill_agent(self, doc: IdentityDocument) -> None:
+        self.agent_id.setText(doc.id_number)
+        self.agent_name.setText(doc.name)
+        self._finish()  # applicant and agent complete: on to the service item
+
+    def _fill_legal_rep(self, doc: IdentityDocument) -> None:
+        self.rep_id.setText(doc.id_number)
+        self.rep_name.setText(doc.name)
+        empty = next((w for w in (self.id_number, self.name) if not w.text().strip()), None)
+        if empty is not None:
+            empty.setFocus()  # the organisation's own code and name are still to be typed
+        else:
+            self._finish()
 
     def _kind_changed(self) -> None:
         org = self.kind.currentData() == "organisation"
