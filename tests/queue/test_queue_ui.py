@@ -1,6 +1,7 @@
 """Window panel, hall display (without speech), kiosk and rating window, against the real
 service on loopback."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,15 @@ from hallclient.models import OutboxEntry, Rating
 from sync.hallqueue.client import QueueClient
 from sync.hallqueue.server import serve_in_background
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def shots(tmp_path):
+    """Where screenshots go: tmp_path, unless HALLCLIENT_SCREENSHOTS_DIR names a directory (set it
+    to docs/screenshots to regenerate the documentation's pictures on purpose)."""
+    d = Path(os.environ.get("HALLCLIENT_SCREENSHOTS_DIR") or tmp_path / "screenshots")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +61,7 @@ def make_panel(qtbot, url, store=None, main=None):
     return p
 
 
-def test_panel_f_keys_drive_the_queue(qtbot, service, store):
+def test_panel_f_keys_drive_the_queue(qtbot, service, store, shots):
     c = QueueClient(service.url)
     c.set_rules(recall_min_gap_s=0, no_show_after_calls=2)
     for q in "AAB":
@@ -97,13 +106,12 @@ def test_panel_f_keys_drive_the_queue(qtbot, service, store):
     c.issue("B")
     qtbot.keyClick(p, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: p.current_label.text() == "B001", timeout=10000)  # longest wait of A
-    SHOTS.mkdir(parents=True, exist_ok=True)
     p.refresh()
     qtbot.wait(300)
-    p.grab().save(str(SHOTS / "queue-window-panel.png"))
+    p.grab().save(str(shots / "queue-window-panel.png"))
 
 
-def test_panel_offline_says_so_and_uses_own_led(qtbot):
+def test_panel_offline_says_so_and_uses_own_led(qtbot, shots):
     """The hall service is down: the clerk calls by hand on the window's own LED strip (a real
     DeviceHub driving the LED simulator over a pseudo-terminal)."""
     from PySide6.QtWidgets import QWidget
@@ -134,10 +142,10 @@ def test_panel_offline_says_so_and_uses_own_led(qtbot):
     host.resize(760, 620)
     host.show()
     p.resize(760, 620)
-    p.grab().save(str(SHOTS / "queue-window-panel-offline.png"))
+    p.grab().save(str(shots / "queue-window-panel-offline.png"))
 
 
-def test_display_shows_calls_and_queues_announcements_silently(qtbot, service):
+def test_display_shows_calls_and_queues_announcements_silently(qtbot, service, shots):
     from ui.queue.display import HallDisplay
 
     c = QueueClient(service.url)
@@ -157,7 +165,7 @@ def test_display_shows_calls_and_queues_announcements_silently(qtbot, service):
     assert d.announcer.history == ["请 A零零二 号 到 3 号窗口 办理"] * 2 + ["请 B零零一 号 到 4 号窗口 办理"] * 2
     qtbot.waitUntil(lambda: d.window_labels["03"].text() == "A002", timeout=10000)
     assert "请 A002 号 到 3号窗口 办理" in d.prev_labels[0].text()
-    d.grab().save(str(SHOTS / "queue-hall-display.png"))
+    d.grab().save(str(shots / "queue-hall-display.png"))
     d.shutdown()
 
 
@@ -169,7 +177,7 @@ def test_voice_import_failure_means_no_engine(qtbot):
     qtbot.waitUntil(lambda: a.history == ["请 A零零一 号 到 3 号窗口 办理"], timeout=5000)
 
 
-def test_kiosk_issues_priority_after_card_and_checks_in(qtbot, service):
+def test_kiosk_issues_priority_after_card_and_checks_in(qtbot, service, shots):
     from datetime import timedelta
 
     from hallclient.queue.model import utc_now
@@ -196,7 +204,7 @@ def test_kiosk_issues_priority_after_card_and_checks_in(qtbot, service):
     qtbot.waitUntil(lambda: k.last_ticket["ticket"]["no"] == "B001", timeout=10000)
     assert "预约" in k.ticket_view.text()
     assert age_on("11010519491231002X", __import__("datetime").date(2009, 12, 30)) == 59
-    k.grab().save(str(SHOTS / "queue-kiosk.png"))
+    k.grab().save(str(shots / "queue-kiosk.png"))
 
 
 def test_kiosk_prints_the_ticket_and_reads_the_card_through_real_devices(qtbot, service, tmp_path):
@@ -238,7 +246,7 @@ def test_kiosk_prints_the_ticket_and_reads_the_card_through_real_devices(qtbot, 
         reader.close()
 
 
-def test_rating_window_requires_a_reason_for_bad_rating(qtbot, store):
+def test_rating_window_requires_a_reason_for_bad_rating(qtbot, store, shots):
     from ui.queue.rating import RatingDialog
 
     d = RatingDialog(store, "A007", clerk_id=1, window_id=2, clerk_name="王晓敏")
@@ -249,7 +257,7 @@ def test_rating_window_requires_a_reason_for_bad_rating(qtbot, store):
     assert d.reason_box.isVisible()
     d.submit.click()
     assert "请选择或填写不满意的原因" in d.message.text() and d.rating_id is None
-    d.grab().save(str(SHOTS / "queue-rating.png"))
+    d.grab().save(str(shots / "queue-rating.png"))
     d.reason_checks[0].click()
     d.comment.setText("等了四十分钟")
     d.submit.click()
