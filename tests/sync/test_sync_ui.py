@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
@@ -11,7 +12,7 @@ from sync.drill import queue_cases
 from ui.login import Session
 from ui.main_window import MainWindow
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS_ENV = "HALLCLIENT_SCREENSHOTS_DIR"  # set it to refresh docs/screenshots on purpose
 
 
 def _window(qtbot, ctx) -> MainWindow:
@@ -33,7 +34,14 @@ def test_without_server_it_says_not_configured_and_starts_nothing(qtbot, ctx):
     assert [a.text() for a in mw.sync_menu.actions()] == ["立即同步", "被拒收的记录…"]
 
 
-def test_sync_now_and_rejected_list(qtbot, ctx, sqlite_server, sx):
+def _shots_dir(tmp_path: Path) -> Path:
+    # A test run must never rewrite tracked files; screenshots go to tmp_path unless asked.
+    d = Path(os.environ[SHOTS_ENV]) if os.environ.get(SHOTS_ENV) else tmp_path / "screenshots"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def test_sync_now_and_rejected_list(qtbot, ctx, sqlite_server, sx, tmp_path):
     token = sx.new_device(sqlite_server.db)
     store = sx.registered_store(ctx, sqlite_server.url, token)
     queue_cases(store, 4)
@@ -56,11 +64,10 @@ def test_sync_now_and_rejected_list(qtbot, ctx, sqlite_server, sx):
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
     assert dlg.table.item(0, 2).text() == "44030020260301000123"
     assert "case_id" in dlg.table.item(0, 4).text()
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = _shots_dir(tmp_path)
     qtbot.waitUntil(lambda: not ctrl.status.running, timeout=15000)
-    mw.grab().save(str(SHOTS / "sync_main_window.png"))
-    mw.statusBar().grab().save(str(SHOTS / "sync_status_bar.png"))
-    dlg.grab().save(str(SHOTS / "sync_rejected_dialog.png"))
+    for name, widget in (("sync_main_window", mw), ("sync_status_bar", mw.statusBar()), ("sync_rejected_dialog", dlg)):
+        assert widget.grab().save(str(shots / f"{name}.png")), name
 
     dlg.table.selectRow(0)
     dlg.btn_retry.click()  # requeued and sent again: rejected again, with the same reason
