@@ -25,6 +25,12 @@ def local_day(at: datetime) -> date:
     return at.astimezone(HALL_TZ).date()
 
 
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of the hall's local `day`, in UTC (how event times are stored)."""
+    start = datetime.combine(day, datetime.min.time(), HALL_TZ)
+    return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
+
+
 def format_ticket_no(prefix: str, n: int) -> str:
     """A001 … A999, then A1000: three digits at least, never truncated."""
     return f"{prefix}{n:03d}"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from hallclient.queue.model import day_bounds, local_day
 from sync.hallqueue.service import QueueService, UnknownWindow
 
 MAX_POLL_S = 30.0
@@ -176,9 +177,12 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
         return JSONResponse({"events": evs, "cursor": cursor})
 
     @app.get("/stats")
-    def stats(by: str = Query("window", pattern="^(clerk|window|queue|hour)$")):
+    def stats(by: str = Query("window", pattern="^(clerk|window|queue|hour)$"),
+              day: date | None = Query(None, description="the hall's local day, YYYY-MM-DD; today when omitted")):
+        """Stats of one hall day: only that day's events are read (the table keeps every day)."""
         from hallclient.queue.stats import compute_stats
 
-        return {k: v.as_json() for k, v in compute_stats(svc.all_events(), by).items()}
+        since, until = day_bounds(day or local_day(svc.clock()))
+        return {k: v.as_json() for k, v in compute_stats(svc.all_events(since, until), by).items()}
 
     return app

@@ -56,8 +56,9 @@ class QueueClient:
         """Long poll for events after the cursor `after`; returns {"events": [...], "cursor": n}."""
         return self._do("GET", "/events", params={"after": after, "timeout": timeout, "limit": limit}, timeout=timeout + 10)
 
-    def stats(self, by: str = "window") -> dict:
-        return self._do("GET", "/stats", params={"by": by})
+    def stats(self, by: str = "window", day: str = "") -> dict:
+        """Stats of the hall day `day` (YYYY-MM-DD), today when empty."""
+        return self._do("GET", "/stats", params={"by": by, **({"day": day} if day else {})})
 
     def set_window(self, code: str, name: str = "", profile: dict | None = None, clerk: str | None = None) -> dict:
         return self._do("PUT", f"/windows/{code}", json={"name": name, "profile": profile, "clerk": clerk})

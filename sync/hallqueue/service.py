@@ -52,7 +52,12 @@ class UnknownWindow(LookupError):
     pass
 
 
-def make_engine(db_url: str):
+def make_engine(db_url: str, *, writer: bool = True):
+    """The engine of the service's database. On SQLite two engines share the file: the writer's
+    transactions start with BEGIN IMMEDIATE (the write lock up front, so two writers never
+    deadlock on a lock upgrade), the readers' with a plain deferred BEGIN, which under WAL reads a
+    snapshot without waiting for the writer or making it wait. A display polling /status or
+    /events must never queue behind 50 windows' call-next."""
     if db_url.startswith("sqlite"):
         eng = create_engine(db_url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -69,7 +74,7 @@ def make_engine(db_url: str):
 
         @event.listens_for(eng, "begin")
         def _begin(conn):  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return eng
     return create_engine(db_url, pool_size=20, max_overflow=20, pool_pre_ping=True)
@@ -142,7 +147,12 @@ class QueueService:
         self.engine = make_engine(db_url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         QBase.metadata.create_all(self.engine)
+        for ix in QEvent.__table__.indexes:  # create_all skips indexes added to an existing table
+            ix.create(self.engine, checkfirst=True)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Reads never take the write lock (see make_engine); on PostgreSQL one engine does both.
+        self.read_engine = make_engine(db_url, writer=False) if self.is_sqlite else self.engine
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self.clock = clock
         self.writer = threading.Lock()
         self.notifier = Notifier()
@@ -154,6 +164,7 @@ class QueueService:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
     # -- plumbing ---------------------------------------------------------------------------
     def _write(self, fn: Callable[[Session, datetime], Any]) -> Any:
@@ -245,7 +256,7 @@ class QueueService:
         self._write(fn)
 
     def queues(self) -> list[QueueDef]:
-        with self.sessions() as s:
+        with self.read_sessions() as s:
             return [QueueDef(q.prefix, q.name) for q in s.scalars(select(QQueue).where(QQueue.active.is_(True)).order_by(QQueue.sort))]
 
     def set_queue(self, prefix: str, name: str) -> dict:
@@ -276,7 +287,7 @@ class QueueService:
         return self._write(fn)
 
     def rules(self) -> dict:
-        with self.sessions() as s:
+        with self.read_sessions() as s:
             return Rules.from_json(self._rules(s).__dict__).__dict__
 
     def set_rules(self, values: dict) -> dict:
@@ -442,23 +453,26 @@ class QueueService:
 
     # -- reading ----------------------------------------------------------------------------
     def events_after(self, after: int, limit: int = 500) -> tuple[list[dict], int]:
-        with self.sessions() as s:
+        with self.read_sessions() as s:
             rows = list(s.scalars(select(QEvent).where(QEvent.seq > after).order_by(QEvent.seq).limit(limit)))
         evs = [QueueEvent(r.type, r.outcome, r.at, r.window, r.clerk, r.ticket, r.queue, r.issued_at, r.data or {}, r.seq).as_json() for r in rows]
         return evs, (rows[-1].seq if rows else after)
 
-    def all_events(self, since: datetime | None = None) -> list[QueueEvent]:
-        with self.sessions() as s:
+    def all_events(self, since: datetime | None = None, until: datetime | None = None) -> list[QueueEvent]:
+        """Events with `since <= at < until` (either open), in seq order."""
+        with self.read_sessions() as s:
             q = select(QEvent).order_by(QEvent.seq)
             if since:
                 q = q.where(QEvent.at >= since)
+            if until:
+                q = q.where(QEvent.at < until)
             return [QueueEvent(r.type, r.outcome, r.at, r.window, r.clerk, r.ticket, r.queue, r.issued_at, r.data or {}, r.seq) for r in s.scalars(q)]
 
     def status(self, window: str = "") -> dict:
         """What a display or a window panel shows: windows, waiting counts, latest calls."""
         now = self.clock()
         day = local_day(now)
-        with self.sessions() as s:
+        with self.read_sessions() as s:
             cursor = s.scalar(select(func.max(QEvent.seq))) or 0
             queues = list(s.scalars(select(QQueue).where(QQueue.active.is_(True)).order_by(QQueue.sort)))
             counts = dict(s.execute(select(QTicket.queue, func.count()).where(

@@ -72,7 +72,7 @@ class QEvent(QBase):
 
     __tablename__ = "q_event"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column()
+    at: Mapped[datetime] = mapped_column(index=True)  # /stats reads one day's events, not all ever stored
     type: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(20))
     window: Mapped[str] = mapped_column(String(8), default="")

@@ -175,3 +175,57 @@ def test_bench_command_reports_no_double_calls(cli, tmp_path):
     out = json.loads(r.stdout)
     assert out["calls_made"] > 0 and out["double_calls"] == 0 and out["display_missed"] == 0
     assert set(out["call_next_latency_ms"]) >= {"p50", "p99"}
+
+
+def test_reads_do_not_wait_for_the_write_lock(client, service, tmp_path):
+    """Another connection holds SQLite's write lock (as a long call-next would): status, events,
+    queues, rules and stats still answer at once, because reads never send BEGIN IMMEDIATE."""
+    import sqlite3
+    import time
+
+    client.issue("A")
+    raw = sqlite3.connect(tmp_path / "queue.sqlite3", isolation_level=None, timeout=0)
+    raw.execute("BEGIN IMMEDIATE")  # the write lock, held
+    try:
+        quick = QueueClient(service.url, timeout=3)
+        t0 = time.monotonic()
+        assert quick.status()["queues"][0]["waiting"] == 1
+        assert quick.events(0, timeout=0)["events"][0]["ticket"] == "A001"
+        assert quick.queues()[0]["prefix"] == "A"
+        assert "recall_limit" in quick._do("GET", "/rules")
+        assert quick.stats("queue") == {}  # issues only: nothing called yet
+        assert time.monotonic() - t0 < 3
+        with pytest.raises(QueueOffline):  # a write does wait for the lock (and times out here)
+            QueueClient(service.url, timeout=1).issue("A")
+    finally:
+        raw.execute("ROLLBACK")
+        raw.close()
+
+
+def test_stats_read_one_hall_day(tmp_path):
+    """/stats reads the events of one hall day (today by default), not every event stored."""
+    from datetime import date, datetime, timezone
+
+    from hallclient.queue.model import day_bounds
+    from sync.hallqueue.app import create_queue_app
+    from sync.hallqueue.server import RunningServer
+    from sync.hallqueue.service import QueueService
+
+    now = [datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)]  # 09:00 on 2 March in the hall
+    svc = QueueService(f"sqlite:///{tmp_path / 'q.sqlite3'}", clock=lambda: now[0])
+    srv = RunningServer(create_queue_app("", service=svc)).start()
+    try:
+        c = QueueClient(srv.url)
+        for _ in range(2):
+            c.issue("A")
+            c.call_next("01")
+            c.end("01")
+        now[0] += timedelta(days=1)  # 3 March
+        c.issue("A")
+        c.call_next("01")
+        assert c.stats("window")["01"]["called"] == 1
+        assert c.stats("window", day="2026-03-02")["01"]["called"] == 2
+        assert c.stats("window", day="2026-03-04") == {}
+        assert len(svc.all_events()) == 8 and len(svc.all_events(*day_bounds(date(2026, 3, 3)))) == 2
+    finally:
+        srv.close()
