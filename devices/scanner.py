@@ -1,14 +1,15 @@
 """Barcode scanners: serial scanners (driver + worker) and the keyboard-wedge burst detector.
 
 A keyboard-wedge scanner "types" the code followed by Enter, much faster than a person can.
-`WedgeDetector` is Qt-free: feed it key presses with their timestamps; it returns the scanned
-text when a fast burst ends in Enter, and tells the caller which keys to swallow so a scan does
-not land in whatever line edit has focus.
+`WedgeDetector` is Qt-free: feed it key presses with their timestamps; it holds keys until it
+knows whether they are a scan (a fast burst ending in Enter, which it returns as text) or typing
+(which it hands back, in order, for the caller to deliver). Nothing typed is ever lost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from devices.events import Scanned
 from devices.registry import register_driver
@@ -66,36 +67,53 @@ class ScannerWorker(DeviceWorker):
 
 @dataclass
 class WedgeDetector:
-    """Tells scanner bursts from typing.
+    """Tells scanner bursts from typing without losing a typed character.
 
-    `max_gap` is the longest pause between two keys of a scan (scanners: 1-20 ms; a fast typist
-    rarely goes below 60 ms); `min_length` the shortest code accepted.
+    Every printable key is *held* (not yet delivered) until it is clear what it is: if Enter
+    follows within `max_gap` of the last key and at least `min_length` keys are held, the held
+    keys were a scan and are dropped; otherwise (a pause longer than `max_gap`, a non-printable
+    key, a short or slow Enter) they are released, in order, for the caller to deliver where
+    they were typed. A person therefore sees each character at most `max_gap` late, and never
+    loses one. `max_gap`: scanners send keys 1-20 ms apart; a fast typist rarely goes below
+    60 ms, but two keys can land closer, which is why nothing is ever dropped on timing alone.
+
+    `payload` is whatever the caller needs to re-deliver a key (the UI keeps the widget and the
+    key event's fields); the detector only hands it back.
     """
 
     max_gap: float = 0.035
     min_length: int = 4
-    buf: list[str] = field(default_factory=list)
+    held: list[tuple[str, Any]] = field(default_factory=list)
     last: float = -1.0
 
-    def key(self, text: str, at: float, enter: bool = False) -> tuple[str | None, bool]:
-        """Feed one key press (`text` = its character, `at` = seconds). Returns (scan, swallow):
-        `scan` is the scanned text when this Enter ends a burst; `swallow` says the key
-        belongs to a burst in progress (so far it looks like a scan)."""
-        fast = self.last >= 0 and at - self.last <= self.max_gap
+    def key(self, text: str, at: float, payload: Any = None) -> list:
+        """A printable key at `at` seconds: held. Returns the payloads to deliver now, before
+        this key (an earlier run that the pause showed to be typing)."""
+        out = self.expire(at)
+        self.held.append((text, payload))
         self.last = at
-        if enter:
-            scan = "".join(self.buf) if fast and len(self.buf) >= self.min_length else None
-            self.buf.clear()
-            return scan, scan is not None
-        if not text or not text.isprintable():
-            self.buf.clear()
-            return None, False
-        if not fast:
-            self.buf = [text]
-            return None, False
-        self.buf.append(text)
-        return None, len(self.buf) >= 2
+        return out
 
-    def reset(self) -> None:
-        self.buf.clear()
+    def enter(self, at: float) -> tuple[str | None, list]:
+        """Enter at `at`. Returns (scan, release): `scan` is the scanned text when the held keys
+        were a scan (the caller swallows Enter too); else `release` are the held keys, to be
+        delivered before Enter."""
+        if self.held and at - self.last <= self.max_gap and len(self.held) >= self.min_length:
+            scan = "".join(t for t, _ in self.held)
+            self.held.clear()
+            self.last = -1.0
+            return scan, []
+        return None, self.release()
+
+    def expire(self, at: float) -> list:
+        """The held keys when the line has been quiet longer than `max_gap` (else [])."""
+        if self.held and at - self.last > self.max_gap:
+            return self.release()
+        return []
+
+    def release(self) -> list:
+        """All held keys' payloads, oldest first; nothing is held afterwards."""
+        out = [p for _, p in self.held]
+        self.held.clear()
         self.last = -1.0
+        return out

@@ -1,17 +1,28 @@
 """Keyboard-wedge scanners: an application event filter around devices.scanner.WedgeDetector.
 
-Key presses go to the detector; keys of a burst in progress are swallowed, and a recognised
-scan is emitted as `hub.scanned` instead of landing in whatever field has focus.
+Printable key presses are held back (at most `max_gap`, 35 ms, after the last key) until the
+detector knows what they are. A fast burst ending in Enter is emitted as `hub.scanned` and
+nothing of it reaches the focused field; anything else (typing, a fast pair of keys, a burst
+without Enter) is re-delivered, in order, to the widget it was typed into — so this works the
+same in a QLineEdit, a QTextEdit or any other widget, and never eats a character.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
 
 from devices.scanner import WedgeDetector
+
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_CTRL_ALT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+# Events that mean the person moved on: deliver what is held first, so it lands where it was typed.
+_FLUSH_ON = (QEvent.Type.MouseButtonPress, QEvent.Type.FocusOut, QEvent.Type.InputMethod)
 
 
 class WedgeFilter(QObject):
@@ -20,35 +31,87 @@ class WedgeFilter(QObject):
         self.hub = hub
         self.detector = detector or WedgeDetector()
         self.clock = clock
-        self._first: str = ""  # the burst's first key reached the focused widget
+        self._replaying = False
+        self._last = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        # A little over the gap: the timer firing is the proof that the burst stopped.
+        self._timer.setInterval(int(self.detector.max_gap * 1000) + 5)
+        self._timer.timeout.connect(self.flush)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if not self.hub.wedge_enabled or event.type() != QEvent.Type.KeyPress or not obj.isWidgetType() or event.isAutoRepeat():
+        if self._replaying:
+            return False
+        kind = event.type()
+        if kind in _FLUSH_ON and self.detector.held:
+            self.flush()
+            return False
+        if kind == QEvent.Type.KeyRelease and self.detector.held:
+            return self._hold_release(event)
+        if kind != QEvent.Type.KeyPress or not obj.isWidgetType():
             return False
         # An ignored key event travels up to the parents and passes this filter again.
         stamp = (event.timestamp(), event.key(), event.text())
-        if stamp == getattr(self, "_last", None) and event.timestamp():
+        if stamp == self._last and event.timestamp():
             return False
         self._last = stamp
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if not enter and event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
-            self.detector.reset()
+        if not self.hub.wedge_enabled and not self.detector.held:
             return False
-        text = "" if enter else event.text()
-        before = len(self.detector.buf)
-        scan, swallow = self.detector.key(text, self.clock(), enter=enter)
-        if not enter and not swallow and text:
-            self._first = text
-        if not enter and swallow and before == 1:
-            self._take_back_first(obj)
-        if scan is not None:
-            self.hub.scanned.emit(scan)
-        return swallow
+        now = self.clock()
+        text = event.text()
+        enter = event.key() in _ENTER
+        plain = not (event.modifiers() & _CTRL_ALT) and not event.isAutoRepeat()
+        if not self.hub.wedge_enabled or not plain or not (enter or (text and text.isprintable())):
+            self.flush()  # not part of a scan: what is held was typing and goes first
+            return False
+        if enter:
+            scan, release = self.detector.enter(now)
+            self._timer.stop()
+            self._deliver(release)
+            if scan is not None:
+                self.hub.scanned.emit(scan)
+                return True
+            return False
+        self._deliver(self.detector.key(text, now, self._payload(obj, event)))
+        self._timer.start()
+        return True
 
-    def _take_back_first(self, receiver) -> None:
-        # The first key of a burst cannot be told from typing; once the second arrives fast,
-        # remove it again from the line edit it went into.
-        w = receiver if isinstance(receiver, QLineEdit) else QApplication.focusWidget()
-        if isinstance(w, QLineEdit) and self._first and w.text()[: w.cursorPosition()].endswith(self._first):
-            w.backspace()
-        self._first = ""
+    def flush(self) -> None:
+        """Deliver every held key now (the burst ended without Enter: it was typing)."""
+        self._timer.stop()
+        self._deliver(self.detector.release())
+
+    @staticmethod
+    def _payload(obj, event) -> _HeldKey:
+        return _HeldKey(obj, event.key(), event.modifiers(), event.text())
+
+    def _hold_release(self, event) -> bool:
+        # The release of a held press must follow it, or a button would see release before
+        # press and stay pressed.
+        for _, k in self.detector.held:
+            if k.key == event.key() and not k.released:
+                k.released = True
+                return True
+        return False
+
+    def _deliver(self, held) -> None:
+        self._replaying = True
+        try:
+            for k in held:
+                if not shiboken6.isValid(k.target):  # the field may have closed meanwhile
+                    continue
+                QApplication.sendEvent(k.target, QKeyEvent(QEvent.Type.KeyPress, k.key, k.mods, k.text))
+                if k.released and shiboken6.isValid(k.target):
+                    QApplication.sendEvent(k.target, QKeyEvent(QEvent.Type.KeyRelease, k.key, k.mods, k.text))
+        finally:
+            self._replaying = False
+
+
+@dataclass
+class _HeldKey:
+    target: object  # the widget the key was typed into
+    key: int
+    mods: object
+    text: str
+    released: bool = False  # its release came while it was held (re-sent after the press)
