@@ -1,8 +1,12 @@
 """Queue statistics derived from events alone.
 
 waiting time = issue → first call; service time = the last call (or call back) → end;
-no-show rate = tickets marked 过号 / tickets called. Grouped by clerk, window, queue or hour
-(the hall's local hour of the call).
+no-show rate = turns ended by 过号 / turns, where a turn is one call of a waiting ticket (the
+first call, or the call after a re-queue or a transfer) up to its end, 过号 or transfer. A
+ticket has at most one 过号 per turn and both are counted in the group of the turn's call, so
+the rate is always within [0, 1] — also when a ticket is called again after re-queueing, or is
+transferred and then missed at the other window. Grouped by clerk, window, queue or hour (the
+hall's local hour of the call).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ GROUPS = ("clerk", "window", "queue", "hour")
 
 @dataclass
 class QueueStats:
-    called: int = 0
+    called: int = 0  # tickets first called here (the base of the waiting times)
+    turns: int = 0  # calls of a waiting ticket here (the base of the no-show rate)
     served: int = 0
     no_shows: int = 0
     wait_s: list[float] = field(default_factory=list)
@@ -26,11 +31,11 @@ class QueueStats:
 
     @property
     def no_show_rate(self) -> float:
-        return self.no_shows / self.called if self.called else 0.0
+        return self.no_shows / self.turns if self.turns else 0.0
 
     def as_json(self) -> dict:
         return {
-            "called": self.called, "served": self.served, "no_shows": self.no_shows,
+            "called": self.called, "turns": self.turns, "served": self.served, "no_shows": self.no_shows,
             "no_show_rate": round(self.no_show_rate, 4),
             "avg_wait_s": round(mean(self.wait_s), 1) if self.wait_s else None,
             "max_wait_s": round(max(self.wait_s), 1) if self.wait_s else None,
@@ -52,22 +57,29 @@ def compute_stats(events: Iterable[QueueEvent], by: str = "window") -> dict[str,
     out: dict[str, QueueStats] = {}
     first_called: set[str] = set()
     last_call: dict[str, QueueEvent] = {}
+    turn: dict[str, str] = {}  # ticket -> group of the call that opened its current turn
     for ev in sorted(events, key=lambda e: (e.at, e.seq)):
         if ev.outcome != Outcome.OK.value or not ev.ticket:
             continue
         tkey = f"{ev.issued_at.date() if ev.issued_at else ''}/{ev.ticket}"
         if ev.type in ("call", "call_back"):
             last_call[tkey] = ev
-            if ev.type == "call" and tkey not in first_called:
-                first_called.add(tkey)
+            if ev.type == "call":
                 s = out.setdefault(_key(ev, by), QueueStats())
-                s.called += 1
-                if ev.issued_at:
-                    s.wait_s.append((ev.at - ev.issued_at).total_seconds())
+                s.turns += 1
+                turn[tkey] = _key(ev, by)
+                if tkey not in first_called:
+                    first_called.add(tkey)
+                    s.called += 1
+                    if ev.issued_at:
+                        s.wait_s.append((ev.at - ev.issued_at).total_seconds())
         elif ev.type == "end" and tkey in last_call:
             s = out.setdefault(_key(last_call[tkey], by), QueueStats())
             s.served += 1
             s.service_s.append((ev.at - last_call[tkey].at).total_seconds())
-        elif ev.type == "no_show":
-            out.setdefault(_key(ev, by), QueueStats()).no_shows += 1
+            turn.pop(tkey, None)
+        elif ev.type == "transfer":
+            turn.pop(tkey, None)
+        elif ev.type == "no_show" and tkey in turn:  # a 过号 without its call (events cut off) is not counted
+            out.setdefault(turn.pop(tkey), QueueStats()).no_shows += 1
     return out

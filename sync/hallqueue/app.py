@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from hallclient.errors import ValidationFailed
 from hallclient.queue.model import day_bounds, local_day
 from sync.hallqueue.service import QueueService, UnknownWindow
 
@@ -96,14 +97,17 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
 
     @app.put("/rules")
     def put_rules(body: dict):
-        return svc.set_rules(body)
+        try:
+            return svc.set_rules(body)
+        except ValidationFailed as e:
+            raise HTTPException(422, e.message) from None
 
     @app.put("/windows/{code}")
     def put_window(code: str, body: WindowIn):
         try:
             return svc.set_window(code, body.name, body.profile, body.clerk)
-        except (KeyError, TypeError, ValueError) as e:
-            raise HTTPException(422, f"窗口工作方案无效：{e}") from None
+        except ValidationFailed as e:
+            raise HTTPException(422, e.message) from None
 
     @app.post("/tickets")
     def issue(body: IssueIn):

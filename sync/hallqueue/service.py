@@ -34,6 +34,7 @@ from hallclient.queue.model import (
     utc_now,
 )
 from hallclient.queue.profile import WorkProfile
+from hallclient.queue.validate import check_profile, check_rules
 from sync.hallqueue.tables import QAppointment, QBase, QConfig, QEvent, QQueue, QSequence, QTicket, QWindow
 
 log = logging.getLogger(__name__)
@@ -277,7 +278,8 @@ class QueueService:
             if name:
                 w.name = name
             if profile is not None:
-                WorkProfile.from_json(profile)  # refuse a malformed profile here, not at call time
+                # Refuse a malformed profile here, not at call time (ValidationFailed, in Chinese).
+                check_profile(profile, [q.prefix for q in s.scalars(select(QQueue))])
                 w.profile = profile
             if clerk is not None:
                 w.clerk = clerk
@@ -292,8 +294,7 @@ class QueueService:
 
     def set_rules(self, values: dict) -> dict:
         def fn(s: Session, now):
-            merged = {**self._rules(s).__dict__, **values}
-            rules = Rules.from_json(merged)
+            rules = check_rules({**self._rules(s).__dict__, **values})  # ValidationFailed, in Chinese
             row = s.get(QConfig, "rules") or QConfig(key="rules", value={})
             row.value = dict(rules.__dict__)
             s.add(row)

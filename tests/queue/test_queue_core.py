@@ -156,8 +156,11 @@ def test_transfer_keep_position_or_end(clock):
     e.call_next("01")  # A002
     assert e.transfer("01", to_queue="B", keep_position=False).outcome == "ok"
     assert calls(e, "04", 3) == ["B001", "B002", "A002"]
-    e.call_next("04")
-    assert e.transfer("04", to_queue="Q").outcome in ("not_current", "unknown_queue")
+    assert e.transfer("04", to_queue="A").outcome == "not_current"  # nothing called at 04 now
+    issue(e, clock, "B")
+    assert e.call_next("04").ticket == "B003"
+    assert e.transfer("04", to_queue="Q").outcome == "unknown_queue"
+    assert e.tickets["B003"].state is TicketState.CALLED and e.windows["04"].current == "B003"  # unchanged
 
 
 def test_recall_limit_and_gap_then_no_show_after_k_calls(clock):
@@ -266,7 +269,7 @@ def test_every_action_is_an_event_and_stats_derive_from_them(clock):
     assert [ev.seq for ev in e.events] == list(range(1, len(e.events) + 1))
     assert e.events[-1].outcome == "empty"
     by_window = {k: v.as_json() for k, v in compute_stats(e.events, "window").items()}
-    assert by_window["01"] == {"called": 2, "served": 1, "no_shows": 1, "no_show_rate": 0.5,
+    assert by_window["01"] == {"called": 2, "turns": 2, "served": 1, "no_shows": 1, "no_show_rate": 0.5,
                                "avg_wait_s": 570.0, "max_wait_s": 840.0, "avg_service_s": 600.0}
     assert by_window["02"]["avg_wait_s"] == 780.0 and by_window["02"]["avg_service_s"] == 240.0
     by_clerk = compute_stats(e.events, "clerk")
@@ -297,3 +300,65 @@ def test_spoken_numbers_digit_by_digit():
     assert spoken_number("B110") == "B一一零"
     assert announcement("A001", "03") == "请 A零零一 号 到 3 号窗口 办理"
     assert announcement("C012", "12") == "请 C零一二 号 到 12 号窗口 办理"
+
+
+def test_no_show_rate_counts_turns_and_stays_within_0_and_1(clock):
+    """A ticket missed, re-queued and missed again is two turns with two 过号 (rate 1.0, never 2.0);
+    a ticket transferred from 01 and missed at 02 is a turn of 02, not of 01."""
+    e = engine(clock, Rules(no_show_after_calls=1, late_requeue="end"))
+    e.open_window("01", WorkProfile(("A",)))
+    e.open_window("02", WorkProfile(("B",)))
+    issue(e, clock, "A", "A")
+    assert e.call_next("01").ticket == "A001"
+    assert e.no_show("01").outcome == "ok"
+    assert e.requeue_late("A001").outcome == "ok"
+    assert e.call_next("01").ticket == "A002"
+    assert e.transfer("01", to_window="02").outcome == "ok"
+    assert e.call_next("01").ticket == "A001"
+    assert e.no_show("01").outcome == "ok"
+    assert e.call_next("02").ticket == "A002"
+    assert e.no_show("02").outcome == "ok"
+    by_window = compute_stats(e.events, "window")
+    w1, w2 = by_window["01"], by_window["02"]
+    assert (w1.called, w1.turns, w1.no_shows, w1.no_show_rate) == (2, 3, 2, 2 / 3)
+    assert (w2.called, w2.turns, w2.no_shows, w2.no_show_rate) == (0, 1, 1, 1.0)
+    for by in ("clerk", "window", "queue", "hour"):
+        assert all(0 <= st.no_show_rate <= 1 for st in compute_stats(e.events, by).values())
+    assert compute_stats(e.events, "queue")["A"].no_show_rate == 0.75
+
+
+def test_rules_that_contradict_or_are_unknown_are_refused_in_chinese():
+    from hallclient.errors import ValidationFailed
+    from hallclient.queue.validate import check_rules
+
+    ok = check_rules({**Rules().__dict__, "recall_limit": 1, "no_show_after_calls": 2})
+    assert (ok.recall_limit, ok.no_show_after_calls) == (1, 2)  # 2 calls possible: 过号 reachable
+    with pytest.raises(ValidationFailed) as e:
+        check_rules({**Rules().__dict__, "recall_limit": 0, "no_show_after_calls": 2})
+    assert "既不能重呼也不能过号" in e.value.message and "至少 1" in e.value.message
+    with pytest.raises(ValidationFailed) as e:
+        check_rules({**Rules().__dict__, "late_requeue": "back"})
+    assert "过号重排方式“back”未知" in e.value.message and "behind" in e.value.message
+    with pytest.raises(ValidationFailed) as e:
+        check_rules({**Rules().__dict__, "no_show_after_calls": 0, "recal_limit": 2})
+    assert "过号前最少呼叫次数必须是不小于 1 的整数" in e.value.message and "没有“recal_limit”这项规则" in e.value.message
+
+
+def test_profiles_with_unknown_modes_or_queues_are_refused_in_chinese():
+    from hallclient.errors import ValidationFailed
+    from hallclient.queue.validate import check_profile
+
+    p = check_profile({"queues": ["A", "C"], "mode": "weights", "weights": {"A": 2}, "rules": [{"queue": "C", "waited_over_min": 30}]}, "ABC")
+    assert p.mode == "weights" and p.rules[0].queue == "C"
+    for bad, says in [
+        ({"queues": ["A"], "mode": "fifo"}, "叫号方式“fifo”未知"),
+        ({"queues": ["A"], "starvation": "none"}, "防止普通号久等的方式“none”未知"),
+        ({"queues": ["A", "Z"]}, "没有这些业务类别：Z"),
+        ({"queues": ["A"], "priority_ratio": 0}, "连续优先号上限"),
+        ({"queues": ["A"], "weights": {"A": 0}}, "权重"),
+        ({"queues": ["A"], "rules": [{"queue": "C", "waited_over_min": 30}]}, "规则永远不会生效"),
+        ({"queues": ["A"], "modus": "order"}, "没有“modus”这项设置"),
+    ]:
+        with pytest.raises(ValidationFailed) as e:
+            check_profile(bad, "ABC")
+        assert says in e.value.message and e.value.message.startswith("窗口工作方案无效："), bad

@@ -229,3 +229,20 @@ def test_stats_read_one_hall_day(tmp_path):
         assert len(svc.all_events()) == 8 and len(svc.all_events(*day_bounds(date(2026, 3, 3)))) == 2
     finally:
         srv.close()
+
+
+def test_contradicting_rules_and_bad_profiles_are_refused_over_http(client):
+    from hallclient.errors import HallError
+
+    with pytest.raises(HallError) as e:
+        client.set_rules(recall_limit=0, no_show_after_calls=2)
+    assert "422" in e.value.message and "既不能重呼也不能过号" in e.value.message
+    assert client._do("GET", "/rules")["recall_limit"] == 3  # nothing stored
+    with pytest.raises(HallError) as e:
+        client.set_rules(late_requeue="later")
+    assert "过号重排方式“later”未知" in e.value.message
+    with pytest.raises(HallError) as e:
+        client.set_window("09", profile={"queues": ["A"], "mode": "random"})
+    assert "叫号方式“random”未知" in e.value.message
+    assert all(w["code"] != "09" for w in client.status()["windows"])  # not registered half-way
+    assert client.set_rules(recall_limit=0, no_show_after_calls=1)["recall_limit"] == 0
