@@ -6,7 +6,11 @@ Every failure is one of three kinds, and the caller acts on the kind, never on t
   later with the same UUIDs; the server's uniqueness makes that safe.
 - `Unauthorized`: the device token is missing, wrong or revoked: retrying cannot help until
   an administrator registers the device again.
-- `Refused`: any other 4xx: the server judged the request itself bad and changed nothing.
+- `Refused`: any other 4xx whose body is the protocol's error shape
+  (`{"error": str, "server_time": str}`): the server judged the request itself bad and
+  changed nothing. A 4xx without that shape did not come from the sync service (a wrong
+  server address or path, a reverse proxy, a captive portal) and says nothing about the
+  items: it is `Transient`, so nothing is parked because of a misconfiguration.
 """
 
 from __future__ import annotations
@@ -103,6 +107,12 @@ class SyncHTTP:
         if status == 429 or status >= 500:
             raise Transient(f"中心服务器暂时不可用（HTTP {status}），稍后将自动重试", status)
         if 400 <= status < 500:
+            if not _is_protocol_error(body):
+                raise Transient(
+                    f"中心服务器地址可能有误：HTTP {status} 的应答不是同步服务发出的。请管理员核对服务器地址"
+                    f"（{self.base_url}）后重新注册本机；记录都保留在本机，稍后将自动重试",
+                    status,
+                )
             raise Refused(reason or f"中心服务器拒绝了请求（HTTP {status}）", status)
         if status != 200 or not isinstance(body, dict):
             raise Transient(f"中心服务器的应答无法识别（HTTP {status}），稍后将自动重试", status)
@@ -114,6 +124,11 @@ def _parse(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
+
+
+def _is_protocol_error(body: Any) -> bool:
+    """The error shape of docs/sync-protocol.md, which only the sync service sends."""
+    return isinstance(body, dict) and isinstance(body.get("error"), str) and isinstance(body.get("server_time"), str)
 
 
 def _offset_ms(server_time: Any, sent: float, received: float) -> int | None:

@@ -23,6 +23,7 @@ from hallclient import __version__
 from hallclient.models import utcnow
 from sync import protocol
 from sync.server import service
+from sync.server.jsoncheck import BadValue, check_values, reject_constant
 from sync.server.service import DeviceInfo, RequestRejected
 from sync.server.store import ServerDB
 
@@ -39,7 +40,8 @@ def _json(request: Request, obj: Any, status: int = 200) -> Response:
 async def read_json(request: Request) -> Any:
     """The request's JSON body: size-limited, gzip allowed; RequestRejected otherwise."""
     declared = request.headers.get("content-length")
-    if declared and (not declared.isdigit() or int(declared) > protocol.MAX_BODY_BYTES):
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses (a 500).
+    if declared and (not (declared.isascii() and declared.isdigit()) or int(declared) > protocol.MAX_BODY_BYTES):
         raise RequestRejected(413, "请求体过大")
     raw = bytearray()
     async for chunk in request.stream():
@@ -62,9 +64,20 @@ async def read_json(request: Request) -> Any:
     else:
         raise RequestRejected(415, f"不支持的内容编码：{enc[:20]}")
     try:
-        return json.loads(data.decode("utf-8"))
+        obj = json.loads(data.decode("utf-8"), parse_constant=reject_constant)
+    except BadValue as e:
+        raise RequestRejected(422, str(e)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RequestRejected(400, f"请求体不是有效的 UTF-8 JSON：{e}") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.int_info)
+        raise RequestRejected(400, "请求体含位数过多的整数") from None
+    except RecursionError:
+        raise RequestRejected(400, "请求体的嵌套层数过多") from None
+    try:
+        check_values(obj)
+    except BadValue as e:
+        raise RequestRejected(422, str(e)) from None
+    return obj
 
 
 def _check_push(body: Any) -> list[dict[str, Any]]:
@@ -118,7 +131,8 @@ def create_app(db_url: str | ServerDB) -> FastAPI:
 
     @app.exception_handler(RequestRejected)
     async def _rejected(request: Request, exc: RequestRejected):  # noqa: ANN202
-        return JSONResponse({"error": exc.reason, "server_time": utcnow().isoformat()}, status_code=exc.status)
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return JSONResponse({"error": exc.reason, "server_time": utcnow().isoformat()}, status_code=exc.status, headers=headers)
 
     async def device(request: Request) -> DeviceInfo:
         auth = request.headers.get("authorization", "")

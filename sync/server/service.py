@@ -20,9 +20,9 @@ from sync.server.store import ServerDB, publish, token_hash
 class RequestRejected(Exception):
     """A request the server refuses as a whole: HTTP `status` with a reason (Chinese)."""
 
-    def __init__(self, status: int, reason: str):
+    def __init__(self, status: int, reason: str, retry_after: int | None = None):
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.status, self.reason, self.retry_after = status, reason, retry_after
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,9 @@ def push(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) -> list[
             # A concurrent request (the client's retry of a timed-out push) inserted some of
             # these UUIDs first; on the next attempt they are found and answered as repeats.
             continue
-    raise RequestRejected(409, "并发提交冲突，请稍后重试")
+    # Still colliding: a state of the server, not a fault of these items. A 4xx would make
+    # the client park good records; 503 makes it keep them pending and retry.
+    raise RequestRejected(503, "并发提交冲突，服务器繁忙，请稍后重试", retry_after=2)
 
 
 def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -217,12 +219,19 @@ def pull(db: ServerDB, device: DeviceInfo, cursors: dict[str, str], limit: int) 
     return out
 
 
+MAX_CURSOR = 2**63 - 1  # seq is a signed 64-bit column on both databases
+
+
 def parse_cursor(cursor: str) -> int:
     if cursor in ("", None):
         return 0
-    if not isinstance(cursor, str) or not cursor.isdigit() or len(cursor) > 19:
+    # ASCII digits only: str.isdigit() accepts "١٢" (int() reads it) and "²" (int() fails).
+    if not isinstance(cursor, str) or not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 19:
         raise RequestRejected(422, f"游标无效：{str(cursor)[:40]!r}")
-    return int(cursor)
+    value = int(cursor)
+    if value > MAX_CURSOR:  # binding it would overflow the driver's 64-bit integer
+        raise RequestRejected(400, f"游标超出范围（最大 {MAX_CURSOR}）")
+    return value
 
 
 def high_water(db: ServerDB, device: DeviceInfo) -> dict[str, str]:
