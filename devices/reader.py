@@ -47,26 +47,44 @@ class SamReader:
         self.received_bytes = 0
 
     def exchange(self, cmd: tuple[int, int], token: CancelToken | None = None) -> sam.Frame:
+        """Send `cmd`, return its reply frame. A broken frame (bad checksum, a LEN this command
+        cannot have) is skipped: a valid frame may still follow before the deadline. Without
+        one: the broken frame's typed error, "length" when a frame was left incomplete (a
+        dropped byte), "noise" for bytes that never formed a frame, "timeout" for silence."""
         self.decoder.reset()
+        self.decoder.expect = sam.REPLY_LENS.get(cmd)
         self.t.reset_input_buffer()
         out = sam.command(cmd)
         self.t.write(out)
         self.wire_bytes += len(out)
         deadline = time.monotonic() + self.reply_timeout
+        broken: sam.FrameError | None = None
+        got = 0
         while time.monotonic() < deadline:
             if token is not None and token.cancelled:
                 raise ReaderError("读卡已取消", "cancelled")
             chunk = read_available(self.t)
             if not chunk:
                 continue
+            got += len(chunk)
             self.wire_bytes += len(chunk)
             self.received_bytes += len(chunk)
             for item in self.decoder.feed(chunk):
                 if isinstance(item, sam.FrameError):
-                    self._resync()
-                    raise ReaderError(item.message, item.kind)
+                    log.info("reader: skipped a broken frame (%s %s)", item.kind, item.detail)
+                    broken = item
+                    continue
+                self.decoder.reset()  # anything after the reply belongs to no command of ours
                 return item
+        partial = self.decoder.in_frame
         self._resync()
+        if partial:
+            raise ReaderError(f"阅读器数据不完整（收到 {partial} 字节的残缺数据帧），请重新放置证件后重试；"
+                              "反复出现请检查连接线", "length")
+        if broken is not None:
+            raise ReaderError(broken.message, broken.kind)
+        if got:
+            raise ReaderError("阅读器返回了无法识别的数据，请检查波特率设置（身份证阅读器一般为 115200）", "noise")
         raise ReaderError("阅读器无应答，请检查连接线和端口设置", "timeout")
 
     def _resync(self) -> None:
@@ -130,7 +148,7 @@ def build_read_reply(doc: IdentityDocument, fingerprint: bytes | None = None) ->
 
 #: Failures of the line itself (nothing or garbage came back), as opposed to a reader that
 #: answered with an error status about the card.
-LINK_FAILURES = ("timeout", "checksum", "length")
+LINK_FAILURES = ("timeout", "checksum", "length", "noise")
 #: This many link failures in a row: the reader is dead, silent or on the wrong baud rate.
 LINK_FAILURE_LIMIT = 2
 NO_REPLY_MESSAGE = "阅读器无应答，请检查连接线、电源和波特率"

@@ -53,9 +53,23 @@ STATUS_MESSAGES = {
     0x91: "证件中没有此项信息",
 }
 
-#: The largest frame we accept (text + photo + fingerprint is 2 322 bytes): anything larger is a
+#: The largest frame we accept (text + photo + fingerprint is 2 321 bytes): anything larger is a
 #: corrupted length field, not a frame worth waiting for.
 MAX_LEN = 4096
+#: LEN of an error-status reply: SW1 SW2 SW3 CHK.
+STATUS_LEN = 4
+#: LEN of the success reply of 30 01: SW(3) + 2 lengths(4) + text 256 + photo 1024 + CHK = 1288.
+READ_LEN = 0x0508
+#: LEN of the success reply of 30 10: one more length (2) and the 1024-byte fingerprint = 2314.
+READ_FP_LEN = 0x090A
+#: The only LEN values a reply to each command can have. Any other LEN is a corrupted length
+#: field: reported at once instead of waiting for bytes that will never come.
+REPLY_LENS = {
+    FIND_CARD: frozenset({STATUS_LEN}),
+    SELECT_CARD: frozenset({STATUS_LEN}),
+    READ_TEXT_PHOTO: frozenset({STATUS_LEN, READ_LEN}),
+    READ_TEXT_PHOTO_FP: frozenset({STATUS_LEN, READ_FP_LEN}),
+}
 MIN_LEN = 4  # SW1 SW2 SW3 CHK (or CMD PARA CHK + 1 for commands: 3, see `min_len`)
 
 
@@ -117,10 +131,16 @@ class FrameError:
 class FrameDecoder:
     """Incremental decoder. `feed(data)` returns the complete frames and errors found so far."""
 
-    def __init__(self, min_len: int = 3, max_len: int = MAX_LEN):
+    def __init__(self, min_len: int = 3, max_len: int = MAX_LEN, expect: frozenset[int] | None = None):
         self.buf = bytearray()
         self.min_len, self.max_len = min_len, max_len
+        self.expect = expect  # the LEN values allowed (REPLY_LENS of the command sent), or any
         self.garbage = 0  # bytes skipped before a preamble (diagnostics)
+
+    @property
+    def in_frame(self) -> int:
+        """Bytes of a frame that has started (preamble seen) but is not complete yet."""
+        return len(self.buf) if self.buf.startswith(PREAMBLE) else 0
 
     def feed(self, data: bytes) -> list[Frame | FrameError]:
         self.buf += data
@@ -143,7 +163,7 @@ class FrameDecoder:
             if len(self.buf) < 7:
                 return out
             n = int.from_bytes(self.buf[5:7], "big")
-            if not self.min_len <= n <= self.max_len:
+            if not self.min_len <= n <= self.max_len or (self.expect is not None and n not in self.expect):
                 out.append(FrameError("length", f"LEN={n}"))
                 del self.buf[:1]  # resync on the next preamble
                 continue

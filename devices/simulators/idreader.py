@@ -5,6 +5,9 @@ Faults are queued with `inject(fault, on=command)` and apply to the next matchin
   checksum    wrong CHK                                 length       absurd LEN field
   status:XX   reply status XX (hex) instead of success  silence      no reply at all
   vanish      send half the reply, then unplug (the driver's port fails mid-read)
+  badlen      a plausible but wrong LEN (16 more than sent; checksum matches the bytes sent)
+  drop        one byte of the reply lost on the line (the frame never completes)
+  doubled     a copy with a bad checksum, then the good reply (the driver must take the good one)
 `on` is "find", "select", "read" or "any".
 """
 
@@ -138,7 +141,7 @@ class IdReaderSimulator(PtySimulator):
         if fault == "silence":
             return
         frame = bytearray(sam.reply(sw, data))
-        if sw == sam.SW_SUCCESS and name == "read" and fault in (None, "garbage", "split"):
+        if sw == sam.SW_SUCCESS and name == "read" and fault in (None, "garbage", "split", "doubled"):
             with self._lock:
                 self._consumed = True
                 self.reads += 1
@@ -148,6 +151,15 @@ class IdReaderSimulator(PtySimulator):
             frame[-1] ^= 0x5A
         elif fault == "length":
             frame[5:7] = b"\xFF\xFF"
+        elif fault == "badlen":
+            frame[5:7] = (int.from_bytes(frame[5:7], "big") + 16).to_bytes(2, "big")
+            frame[-1] = sam.checksum(bytes(frame[5:-1]))
+        elif fault == "drop":
+            del frame[len(frame) // 2]
+        elif fault == "doubled":
+            bad = bytearray(frame)
+            bad[-1] ^= 0x5A
+            frame[:0] = bad
         if fault == "split":
             # Cut inside the preamble and the length field, then in uneven pieces.
             for a, b in ((0, 3), (3, 6), (6, 50), (50, None)):
