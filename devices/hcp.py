@@ -48,7 +48,12 @@ def encode(cmd: int, data: bytes = b"", addr: int = 1) -> bytes:
 
 
 class HcpDecoder:
-    """Incremental; skips noise and frames with a bad checksum (counted in `.errors`)."""
+    """Incremental; skips noise and frames with a bad checksum (counted in `.errors`).
+
+    A stray STX (line noise, a half frame from before a power cut) makes the byte after it look
+    like ADDR and puts LEN on the wrong byte; waiting for that many bytes would stall the reply
+    behind it until the host times out. So an incomplete frame is given up as soon as a later
+    STX in the buffer starts a complete, valid frame."""
 
     def __init__(self):
         self.buf = bytearray()
@@ -63,19 +68,34 @@ class HcpDecoder:
                 self.buf.clear()
                 return out
             del self.buf[:i]
-            if len(self.buf) < 4:
-                return out
-            n = self.buf[3]
-            if len(self.buf) < 6 + n:
-                return out
-            body = bytes(self.buf[1 : 4 + n])
-            chk, etx = self.buf[4 + n], self.buf[5 + n]
-            if etx != ETX or reduce(lambda a, b: a ^ b, body, 0) != chk:
+            got = self._frame_at(0)
+            if isinstance(got, HcpFrame):
+                out.append(got)
+                del self.buf[: 6 + len(got.data)]
+                continue
+            if got == "bad":
                 self.errors += 1
                 del self.buf[:1]
                 continue
-            out.append(HcpFrame(body[0], body[1], body[3:]))
-            del self.buf[: 6 + n]
+            later = next((j for j in range(1, len(self.buf)) if self.buf[j] == STX
+                          and isinstance(self._frame_at(j), HcpFrame)), None)
+            if later is None:
+                return out  # a frame still arriving
+            self.errors += 1  # the STX we waited on was stray
+            del self.buf[:later]
+
+    def _frame_at(self, i: int) -> HcpFrame | str:
+        """The frame starting at buf[i] (an STX), or "short" (incomplete) or "bad"."""
+        if len(self.buf) < i + 4:
+            return "short"
+        n = self.buf[i + 3]
+        if len(self.buf) < i + 6 + n:
+            return "short"
+        body = bytes(self.buf[i + 1 : i + 4 + n])
+        chk, etx = self.buf[i + 4 + n], self.buf[i + 5 + n]
+        if etx != ETX or reduce(lambda a, b: a ^ b, body, 0) != chk:
+            return "bad"
+        return HcpFrame(body[0], body[1], body[3:])
 
 
 def rating_data(level: int, reasons: tuple[str, ...], token: str) -> bytes:

@@ -17,6 +17,13 @@ class HcpDevice(PtySimulator):
         self.addr = addr
         self.frames: list[hcp.HcpFrame] = []
         self.changed = threading.Event()
+        self.stray_stx = 0  # fault: put a stray STX (line noise) before this many frames sent
+
+    def send(self, data: bytes, chunk: int = 0, gap: float = 0.0) -> None:
+        if self.stray_stx > 0:
+            self.stray_stx -= 1
+            data = bytes([hcp.STX]) + data
+        super().send(data, chunk, gap)
 
     def on_data(self, data: bytes) -> None:
         for f in self.decoder.feed(data):

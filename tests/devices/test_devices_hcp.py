@@ -122,3 +122,31 @@ def test_vendor_plugin_is_used_by_name(bus, events):
         sim.close()
     with pytest.raises(LookupError, match="没有"):
         driver_class("led", "missing")
+
+
+def test_decoder_resyncs_past_a_stray_stx():
+    ack = hcp.encode(hcp.ACK, bytes([hcp.SHOW]))
+    d = hcp.HcpDecoder()
+    # The stray STX makes the decoder read LEN from the ACK's CMD byte (06): it would wait for
+    # 12 bytes that never come.
+    assert d.feed(b"\x02" + ack) == [hcp.HcpFrame(1, hcp.ACK, bytes([hcp.SHOW]))]
+    assert d.errors == 1 and d.buf == b""
+    # A frame that is merely still arriving is waited for, not skipped.
+    assert d.feed(ack[:3]) == [] and d.feed(ack[3:]) == [hcp.HcpFrame(1, hcp.ACK, bytes([hcp.SHOW]))]
+
+
+def test_reply_behind_a_stray_stx_is_read_over_a_pty():
+    from devices.transport import open_transport
+
+    sim = create("led")
+    t = open_transport(sim.port, 9600)
+    try:
+        d = HcpLedDriver(t, {})
+        sim.stray_stx = 3
+        d.show("请 A001 号到 3 号窗口")  # raised "设备无应答" before the resync
+        d.clear()
+        assert d.hello().startswith("HCP-LED-SIM")
+        assert sim.stray_stx == 0 and sim.shown == ""
+    finally:
+        t.close()
+        sim.close()
