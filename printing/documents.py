@@ -6,6 +6,7 @@ snapshot and the bundled fonts (registered once per process, see printing.fonts)
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from urllib.parse import quote
 import statistics
@@ -16,6 +17,7 @@ from datetime import date, datetime, timezone
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Spacer, Table
 
+from hallclient.intake.id_types import ID_TYPE_LABELS
 from hallclient.personal import mask_id
 from hallclient.settings import PROGRESS_URL
 from hallclient.snapshots import CaseSnapshot, MaterialLine
@@ -136,7 +138,10 @@ def _header(kind: str, s: CaseSnapshot) -> list:
 
 
 def _party(p) -> str:
-    return f"{p.name}（{p.id_type} {mask_id(p.id_number)}）" if p.id_number else p.name
+    # The snapshot carries the Chinese name of the ID type; a stored code from any other
+    # producer is translated too, so paper never shows "resident" or "uscc".
+    id_type = ID_TYPE_LABELS.get(p.id_type, p.id_type)
+    return f"{p.name}（{id_type} {mask_id(p.id_number)}）" if p.id_number else p.name
 
 
 def _info_table(s: CaseSnapshot, rows: list[tuple[str, str]], progress_url: str | None) -> Table:
@@ -309,18 +314,40 @@ def supplement_deadline(s: CaseSnapshot) -> date | None:
         return None
 
 
+def supplement_items(s: CaseSnapshot) -> list[MaterialLine]:
+    """What the supplement notice lists. The intake records the list in the supplement
+    event ("materials": seq, name, reason, status), so a notice reprinted after the case moved
+    on (resumed, accepted) still shows what was asked. Without that record (older data): the
+    required rows missing or defective, and optional rows marked defective; an optional
+    material merely not brought is never something to bring."""
+    listed = _event_payload(s, "supplement", "supplement_requested").get("materials")
+    by_seq = {m.seq: m for m in s.materials}
+    if listed:
+        out = []
+        for x in listed:
+            m = by_seq.get(x.get("seq"))
+            status = x.get("status") or (m.status if m and m.status in ("missing", "defective") else "missing")
+            base = m or MaterialLine(x.get("seq", 0), x.get("name", ""), bool(x.get("required", True)), status, 0, 0, 0, 0)
+            out.append(dataclasses.replace(base, name=x.get("name") or base.name, status=status,
+                                           required=bool(x.get("required", base.required)),
+                                           reason=x.get("reason") or base.reason))
+        return out
+    return [m for m in s.materials if m.status in ("missing", "defective") and (m.required or m.status == "defective")]
+
+
 def _supplement(s: CaseSnapshot, progress_url: str) -> list:
-    todo = [m for m in s.materials if m.status in ("missing", "defective")]
+    todo = supplement_items(s)
     body = (
         f"你（单位）于 {_when_submitted(s)} 提交的“{s.item_name}”申请，经审查，申请材料不齐全或者不符合法定形式。"
         f"根据{LICENSING_LAW_ART32}第一款第（四）项的规定，现一次性告知你（单位）需要补正的全部内容如下："
     )
     rows = [[para(h, "cellc") for h in ("序号", "材料名称", "问题", "原因及要求", "获取途径")]]
     for i, m in enumerate(todo, 1):
+        problem = STATUS_TEXT.get(m.status, m.status) + ("" if m.required else "（非必交材料）")
         rows.append([
             para(str(i), "cellc"),
             para(m.name, "cell"),
-            para(STATUS_TEXT[m.status], "cellc"),
+            para(problem, "cellc"),
             para(m.reason or "—", "cell"),
             para(m.source or "申请人自备", "cell"),
         ])
@@ -328,7 +355,9 @@ def _supplement(s: CaseSnapshot, progress_url: str) -> list:
     widths.append(FRAME_W - sum(widths))
     deadline = supplement_deadline(s)
     when = f"请于 {local_date(deadline)} 前" if deadline else "请在备齐材料后"
-    info = _applicant_rows(s) + [("告知时间", local_time(_latest_event_time(s, "supplement") or s.received_at))]
+    info = _applicant_rows(s) + [("告知时间", local_time(_latest_event_time(s, "supplement", "supplement_requested") or s.received_at))]
+    if deadline:
+        info.append(("补正期限", f"{local_date(deadline)} 前"))
     out = _salutation(s) + [para(body, "indent"), Spacer(1, 3 * mm), _info_table(s, info, progress_url)]
     out += [para("需要补正的材料", "h2"), grid_table(rows, widths), Spacer(1, 3 * mm)]
     out += [
@@ -337,7 +366,7 @@ def _supplement(s: CaseSnapshot, progress_url: str) -> list:
         Spacer(1, 2 * mm),
         signature_block(
             _clerk_lines(s) + [_applicant_sign(s)],
-            _seal(s, _latest_event_time(s, "supplement") or s.received_at),
+            _seal(s, _latest_event_time(s, "supplement", "supplement_requested") or s.received_at),
         ),
     ]
     return out

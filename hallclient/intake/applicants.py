@@ -13,19 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallclient.errors import ValidationFailed
+from hallclient.intake.id_types import ID_TYPE_LABELS  # noqa: F401 - re-exported
 from hallclient.models import Applicant, utcnow
 from hallclient.personal import id_lookup_key, mask_id
 from hallclient.validation import normalize, validate_id, validate_phone, validate_uscc
 
 PERSON_ID_TYPES = ("resident", "gat_permit", "foreign_old", "foreign_2023")
-ID_TYPE_LABELS = {
-    "resident": "居民身份证",
-    "gat_permit": "港澳台居民居住证",
-    "foreign_old": "外国人永久居留证",
-    "foreign_2023": "外国人永久居留身份证",
-    "passport": "护照",
-    "uscc": "统一社会信用代码",
-}
 
 
 @dataclass(frozen=True)

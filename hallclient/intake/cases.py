@@ -31,6 +31,10 @@ STATE_LABELS = {
     "completed": "已办结",
 }
 AUTHORIZATION_LETTER = "授权委托书"
+# Neither the issue nor DOMAIN.md fixes how long the applicant has to bring the materials;
+# five working days is the common practice of halls for a one-time notice. The clerk may
+# change the date before the notice is issued.
+SUPPLEMENT_WORKING_DAYS = 5
 
 
 @dataclass(frozen=True)
@@ -240,16 +244,33 @@ def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: dat
     record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id)
 
 
+def default_supplement_deadline(session: Session, today: date, calendar: WorkCalendar | None = None) -> date | None:
+    """The deadline a supplement notice proposes: SUPPLEMENT_WORKING_DAYS working days after
+    today, or None when the calendar of that year is not known (the clerk types a date)."""
+    cal = calendar or WorkCalendar.from_session(session)
+    try:
+        return cal.add_working_days(today, SUPPLEMENT_WORKING_DAYS)
+    except CalendarMissing:
+        return None
+
+
 def request_supplement(session: Session, case_id: str, desk: Desk, *, deadline: date | None = None,
                        now: datetime | None = None) -> list[dict]:
-    """补正: every missing or defective material, each with its reason, told at once
-    (一次性告知). The case waits for the applicant in state "supplement". Returns the list."""
+    """补正: every required material missing or defective (and an optional one the clerk marked
+    defective), each with its reason, told at once (一次性告知). The case waits for the
+    applicant in state "supplement". `deadline`, when given, must be after today and is
+    printed on the notice. Returns the list."""
     now = now or utcnow()
     case = editable_case(session, case_id)
+    if deadline is not None and deadline <= local_today(now):
+        raise ValidationFailed(f"补正期限 {deadline:%Y-%m-%d} 应晚于今天，请重新填写")
     verdict = checklist_verdict(rows_of(case.materials))
     if not verdict.can_supplement:
-        raise ValidationFailed("没有缺少或不符合要求的材料，无需补正")
-    listed = [{"seq": r.seq, "name": r.name, "reason": r.reason or "未提交"} for r in verdict.to_supplement]
+        if verdict.can_accept:
+            raise ValidationFailed("必交材料已齐全（含容缺/免提交），无需补正，请直接受理")
+        raise ValidationFailed("没有缺少或不符合要求的必交材料，无需补正")
+    listed = [{"seq": r.seq, "name": r.name, "reason": r.reason or "未提交", "status": r.status,
+               "required": r.required} for r in verdict.to_supplement]
     case.state = "supplement"
     case.outcome_reason = f"需补正材料 {len(listed)} 项：" + "；".join(f"{x['name']}（{x['reason']}）" for x in listed)
     case.window_id = desk.window_id or case.window_id

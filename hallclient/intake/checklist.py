@@ -9,8 +9,12 @@ Rules (DOMAIN.md section 2.4):
 - exempt (免于提交): only for a material the hall can fetch as an electronic licence, with the
   licence number that replaced the paper;
 - not_applicable: optional materials only.
-Accept needs every required row received, exempt or gap. Supplement needs at least one
-missing or defective row.
+Accept needs every required row received, exempt or gap. Supplement (补正) is for a case
+that cannot be accepted: it needs at least one required row missing or defective, and is not
+offered once every required row is settled. The supplement notice lists every required row
+missing or defective, plus an optional row only when the clerk marked it defective (the
+applicant chose to bring it and it needs fixing); an optional row merely not brought is
+never listed, since nobody has to bring it.
 """
 
 from __future__ import annotations
@@ -62,8 +66,9 @@ def checklist_verdict(rows: list[RowView] | tuple[RowView, ...]) -> Verdict:
         for r in rows
         if r.required and r.status not in SATISFIED
     )
-    supp = tuple(r for r in rows if r.status in TO_SUPPLEMENT)
-    return Verdict(not blockers and bool(rows), bool(supp), blockers, supp)
+    supp = tuple(r for r in rows if r.status in TO_SUPPLEMENT and (r.required or r.status == "defective"))
+    can_supplement = any(r.required for r in supp)
+    return Verdict(not blockers and bool(rows), can_supplement, blockers, supp if can_supplement else ())
 
 
 def rows_of(case_materials) -> list[RowView]:

@@ -22,9 +22,16 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hallclient.errors import HallError
 from hallclient.models import Case, NumberSequence
 
 SEQ_DIGITS = 6
+
+
+class CaseNumberUnavailable(HallError):
+    """No case number can be issued at this window: set-up to fix, told to the clerk."""
+
+
 _NUMBER = re.compile(r"^(?P<hall>\d+)(?P<day>\d{8})(?P<window>\d{2})(?P<seq>\d{6})$")
 
 
@@ -35,7 +42,10 @@ def sequence_name(hall_code: str, window_code: str) -> str:
 def window_part(window_code: str) -> str:
     code = (window_code or "00").strip()
     if not code.isdigit() or len(code) > 2:
-        raise ValueError(f"window code {window_code!r} must be 1-2 digits")
+        raise CaseNumberUnavailable(
+            f"本窗口的编号“{window_code}”无效（应为 1–2 位数字），无法生成办件编号。"
+            "请联系系统管理员更正本窗口的编号后再受理；已登记的办件不受影响。"
+        )
     return code.zfill(2)
 
 
@@ -51,7 +61,10 @@ def allocate_case_number(session: Session, hall_code: str, window_code: str, tod
         session.add(row)
     nxt = row.value + 1
     if nxt >= 10**SEQ_DIGITS:
-        raise OverflowError("case sequence of this window is exhausted")
+        raise CaseNumberUnavailable(
+            f"本窗口（{win}）的办件编号已用完（{10**SEQ_DIGITS - 1} 个），无法再生成新编号。"
+            "请联系系统管理员为本机分配新的窗口编号后再受理；已登记的办件不受影响。"
+        )
     row.value = nxt
     return f"{hall_code}{today:%Y%m%d}{win}{nxt:0{SEQ_DIGITS}d}"
 

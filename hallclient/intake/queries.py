@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from hallclient.intake.cases import STATE_LABELS
-from hallclient.models import Applicant, Case, ServiceItem
+from hallclient.models import Applicant, Case, CaseEvent, ServiceItem
 from hallclient.personal import id_lookup_key, mask_id
 from hallclient.validation import normalize
 
@@ -45,13 +45,19 @@ def _base():
 
 
 def today_cases(session: Session, window_id: int | None, today: date | None = None, limit: int = 500) -> list[CaseRow]:
-    """Cases this window started today (local day), newest first."""
+    """Cases this window worked on today (local day), most recently changed first: started
+    today, or with a decision of a person today (resumed, accepted, refused... a case started
+    last week and accepted today is one of today's). Events of the central server (actor-less
+    approval results) do not count: the window did nothing with the case."""
     day = today or datetime.now().astimezone().date()
     start = datetime.combine(day, time.min).astimezone()
-    stmt = _base().where(Case.created_at >= start, Case.created_at < start + timedelta(days=1))
+    end = start + timedelta(days=1)
+    acted_today = exists().where(CaseEvent.case_id == Case.id, CaseEvent.actor_id.is_not(None),
+                                 CaseEvent.at >= start, CaseEvent.at < end)
+    stmt = _base().where(or_(Case.created_at >= start, acted_today), Case.created_at < end)
     if window_id is not None:
         stmt = stmt.where(Case.window_id == window_id)
-    return _rows(session, stmt.order_by(Case.created_at.desc()).limit(limit))
+    return _rows(session, stmt.order_by(Case.updated_at.desc(), Case.created_at.desc()).limit(limit))
 
 
 def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow]:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hallclient.errors import ValidationFailed
+from hallclient.intake.id_types import ID_TYPE_LABELS
 from hallclient.models import Applicant, Case, CaseEvent, CaseType, Hall, Material, User, Window
 from hallclient.snapshots import CaseSnapshot, EventLine, MaterialLine, PartyInfo
 
@@ -13,7 +14,10 @@ from hallclient.snapshots import CaseSnapshot, EventLine, MaterialLine, PartyInf
 def _party(a: Applicant | None) -> PartyInfo | None:
     if a is None:
         return None
-    return PartyInfo(a.kind, a.name, a.id_type, a.id_number, a.phone or "", a.address or "", a.legal_rep_name or "")
+    # Snapshots feed paper and screens: the ID type goes out as its Chinese name, never the
+    # stored code ("resident", "uscc").
+    label = ID_TYPE_LABELS.get(a.id_type, a.id_type)
+    return PartyInfo(a.kind, a.name, label, a.id_number, a.phone or "", a.address or "", a.legal_rep_name or "")
 
 
 def case_snapshot(session: Session, case_id: str) -> CaseSnapshot:

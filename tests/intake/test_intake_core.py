@@ -172,8 +172,10 @@ def test_supplement_lists_everything_then_resume_restarts_clock(store):
         update_material(s, cid, rows[0].id, "received", today=date(2026, 9, 25))
         update_material(s, cid, rows[1].id, "defective", today=date(2026, 9, 25), reason="缺少股东签字")
         listed = request_supplement(s, cid, d, now=at(2026, 9, 25))
-        # every required material not received is listed at once (defective + all missing)
-        assert [x["name"] for x in listed] == [r.name for r in rows if r.status in ("missing", "defective")]
+        # every required material not received is listed at once (defective + all missing);
+        # the optional 名称自主申报告知书, merely not brought, is not something to bring
+        assert [x["name"] for x in listed] == [r.name for r in rows if r.required and r.status in ("missing", "defective")]
+        assert "名称自主申报告知书" not in [x["name"] for x in listed]
         assert listed[0]["reason"] == "缺少股东签字" and listed[1]["reason"] == "未提交"
         with pytest.raises(ValidationFailed, match="继续办理"):
             update_material(s, cid, rows[2].id, "received", today=date(2026, 9, 25))
@@ -245,3 +247,81 @@ def test_print_log_first_then_reprint(store):
         assert next_print_is_reprint(s, cid, "acceptance_notice")
         assert log_print(s, cid, "acceptance_notice", d.user_id) is True
         assert log_print(s, cid, "material_receipt", d.user_id) is False
+
+
+def test_optional_rows_and_when_supplement_is_possible(store):
+    today = date(2026, 9, 25)
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 9, 25))
+        rows = {r.name: r for r in load_case(s, cid).materials}
+        optional = rows["名称自主申报告知书"]
+        assert not optional.required and optional.status == "missing"
+        receive_all(s, cid, today)  # every required row received, the optional one still missing
+        with pytest.raises(ValidationFailed, match="无需补正，请直接受理"):
+            request_supplement(s, cid, d, now=at(2026, 9, 25))
+        # an optional material the clerk marked defective alone is no reason for a supplement
+        update_material(s, cid, optional.id, "defective", today=today, reason="未加盖公章")
+        with pytest.raises(ValidationFailed, match="无需补正"):
+            request_supplement(s, cid, d, now=at(2026, 9, 25))
+        # with a required one missing, both go on the notice; the merely absent optional would not
+        update_material(s, cid, rows["公司章程"].id, "missing", today=today)
+        with pytest.raises(ValidationFailed, match="应晚于今天"):
+            request_supplement(s, cid, d, deadline=today, now=at(2026, 9, 25))
+        listed = request_supplement(s, cid, d, deadline=date(2026, 10, 9), now=at(2026, 9, 25))
+        assert [(x["name"], x["status"], x["required"]) for x in listed] == [
+            ("公司章程", "missing", True), ("名称自主申报告知书", "defective", False)]
+        ev = s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid, CaseEvent.type == "supplement_requested")).one()
+        assert ev.payload["deadline"] == "2026-10-09"
+
+
+def test_default_supplement_deadline_counts_working_days(store):
+    from hallclient.intake.cases import SUPPLEMENT_WORKING_DAYS, default_supplement_deadline
+    from hallclient.workcalendar import WorkCalendar
+
+    with store.session() as s:
+        assert SUPPLEMENT_WORKING_DAYS == 5
+        # Friday 2026-09-25: five working days later skips the weekend and the National Day
+        # holiday (Oct 1-7; Sep 27 and Oct 10 are working Sundays/Saturdays in the 2026 plan)
+        cal = WorkCalendar.from_session(s)
+        expected = cal.add_working_days(date(2026, 9, 25), 5)
+        assert default_supplement_deadline(s, date(2026, 9, 25)) == expected
+        assert expected > date(2026, 10, 1)
+        assert default_supplement_deadline(s, date(2199, 3, 2)) is None  # unknown year: the clerk types it
+
+
+def test_window_code_and_exhausted_sequence_are_told_in_chinese(store):
+    from hallclient.errors import HallError
+    from hallclient.intake import allocate_case_number
+    from hallclient.intake.numbering import sequence_name
+
+    with store.session() as s:
+        with pytest.raises(HallError, match="编号“A7”无效") as e:
+            allocate_case_number(s, "440300001", "A7", date(2026, 9, 30))
+        assert "系统管理员" in e.value.message
+        s.add(NumberSequence(name=sequence_name("440300001", "09"), value=999_999))
+        s.flush()
+        with pytest.raises(HallError, match="已用完"):
+            allocate_case_number(s, "440300001", "9", date(2026, 9, 30))
+
+
+def test_today_cases_include_cases_resumed_or_accepted_today(store, monkeypatch):
+    from datetime import timedelta
+
+    from hallclient.intake.queries import today_cases
+    from hallclient.models import utcnow
+
+    earlier = utcnow() - timedelta(days=3)
+    with store.session() as s:
+        # Three days ago (the event log stamps the clock, so the clock goes back too)
+        monkeypatch.setattr("hallclient.caselog.utcnow", lambda: earlier)
+        cid, d = new_case(s, "SCJG-003", when=earlier)
+        old, _ = new_case(s, "GJJ-001", when=earlier)  # untouched since
+        request_supplement(s, cid, d, now=earlier)
+        assert [r.id for r in today_cases(s, d.window_id)] == []
+        monkeypatch.undo()
+        resume(s, cid, d)  # back today: one of today's cases, though started earlier
+        assert [r.id for r in today_cases(s, d.window_id)] == [cid]
+        receive_all(s, cid, date.today())
+        accept(s, cid, d)
+        assert [r.id for r in today_cases(s, d.window_id)] == [cid]
+        assert [r.id for r in today_cases(s, d.window_id, today=date.today() + timedelta(days=1))] == []

@@ -100,7 +100,7 @@ class CaseDetail(QWidget):
             self.prints.addItem(f"{p.at.astimezone():%Y-%m-%d %H:%M}　{jobs.DOC_TITLES.get(p.document_kind, p.document_kind)}"
                                 f"　{'补打' if p.reprint else '首次打印'}　{p.user}　{p.printer}")
         if not keep_preview:
-            self.preview.set_case(snap.id, jobs.DOCS_BY_STATE.get(snap.state, ()), snap)
+            self.preview.set_case(snap.id, jobs.documents_of(snap), snap)
 
 
 class CasesPage(QWidget):

@@ -28,12 +28,30 @@ DOCS_BY_STATE = {
     "supplement": ("supplement_notice",),
     "refused": ("refusal_notice",),
 }
+# Which event of the log issued which documents: a case that moved on (resumed, accepted,
+# withdrawn) keeps every notice it was given, for a reprint (补打).
+DOCS_BY_EVENT = {
+    "accepted": ("acceptance_notice", "material_receipt"),
+    "supplement_requested": ("supplement_notice",),
+    "refused": ("refusal_notice",),
+}
 DOC_TITLES = {
     "acceptance_notice": "受理通知书",
     "material_receipt": "材料接收凭证",
     "supplement_notice": "补正材料通知书",
     "refusal_notice": "不予受理通知书",
 }
+
+
+def documents_of(snapshot: CaseSnapshot) -> tuple[str, ...]:
+    """Every document the case was issued, the ones of its current state first (what the
+    clerk prints now), then the older ones, latest first."""
+    kinds = list(DOCS_BY_STATE.get(snapshot.state, ()))
+    for e in reversed(snapshot.events):
+        for k in DOCS_BY_EVENT.get(e.type, ()):
+            if k not in kinds:
+                kinds.append(k)
+    return tuple(kinds)
 
 
 def desk_of(session) -> Desk:
@@ -190,7 +208,7 @@ def decide(store, desk: Desk, case_id: str, action: str, **kw) -> CaseView:
         elif action == "complete":
             case_ops.complete_on_the_spot(s, case_id, desk)
         elif action == "supplement":
-            case_ops.request_supplement(s, case_id, desk)
+            case_ops.request_supplement(s, case_id, desk, deadline=kw.get("deadline"))
         elif action == "resume":
             case_ops.resume(s, case_id, desk)
         elif action == "refuse":
@@ -202,9 +220,27 @@ def decide(store, desk: Desk, case_id: str, action: str, **kw) -> CaseView:
     return case_view(store, case_id, warnings, result)
 
 
-def record_unresolved(store, desk: Desk, reason: str, case_id: str | None, item_id: int | None) -> str:
+def supplement_deadline(store) -> date | None:
+    """The deadline the F10 form proposes (working days from today), None without a calendar."""
     with store.session() as s:
-        return case_ops.record_unresolved(s, desk, reason, case_id=case_id, item_id=item_id)
+        return case_ops.default_supplement_deadline(s, case_ops.local_today())
+
+
+def set_agent(store, desk: Desk, case_id: str, agent: ApplicantInput | None) -> CaseView:
+    """Attach (save first) or remove the agent of a draft case; the authorization letter row
+    follows (hallclient.intake.cases.attach_agent)."""
+    with store.session() as s:
+        agent_id = save_applicant(s, agent) if agent else None
+        case_ops.attach_agent(s, case_id, agent_id, desk)
+    return case_view(store, case_id)
+
+
+def record_unresolved(store, desk: Desk, reason: str, case_id: str | None, item_id: int | None,
+                      applicant: ApplicantInput | None = None) -> str:
+    """"办不成事", with or without a case; the applicant of the panel is saved and recorded."""
+    with store.session() as s:
+        applicant_id = save_applicant(s, applicant) if applicant and not case_id else None
+        return case_ops.record_unresolved(s, desk, reason, case_id=case_id, item_id=item_id, applicant_id=applicant_id)
 
 
 # --- documents ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 from ui.intake import jobs
 from ui.intake.applicant_panel import ApplicantPanel
 from ui.intake.checklist_table import ChecklistTable
-from ui.intake.decisions import DecisionBar, refuse_dialog, unresolved_dialog, withdraw_dialog
+from ui.intake.decisions import DecisionBar, parse_day, refuse_dialog, supplement_dialog, unresolved_dialog, withdraw_dialog
 from ui.intake.item_picker import ItemPicker
 from ui.intake.preview import DocumentPreview
 from ui.ops import Op, error_text
@@ -76,7 +76,8 @@ class IntakePage(QWidget):
         lay.addWidget(split, 1)
         lay.addWidget(self.decisions)
 
-        self.applicant.completed.connect(self.items.search.setFocus)
+        self.applicant.completed.connect(self._applicant_completed)
+        self.applicant.has_agent.toggled.connect(self._agent_toggled)
         self.applicant.resume_requested.connect(self.resume_case)
         self.items.chosen.connect(self.start_case)
         self.checklist.status_requested.connect(self.set_row)
@@ -103,9 +104,37 @@ class IntakePage(QWidget):
         self.message.clear()
         self.applicant.id_number.setFocus()
 
+    def _draft(self) -> bool:
+        return self.view is not None and self.view.snapshot.state == "draft"
+
+    def _applicant_completed(self) -> None:
+        # An agent ticked and filled after the item was picked belongs to the draft case too.
+        if not self._sync_agent():
+            self.items.search.setFocus()
+
+    def _agent_toggled(self, on: bool) -> None:
+        if not on:
+            self._sync_agent()  # unticked: the case has no agent (nor their letter) any more
+
+    def _sync_agent(self) -> bool:
+        """Attach, replace or remove the agent of the draft case to match the panel; returns
+        whether a change was started (or refused with a message)."""
+        if not self._draft():
+            return False
+        try:
+            agent = self.applicant.agent_input()
+        except Exception as e:  # noqa: BLE001 - ValidationFailed: tell, keep the typing
+            self.message.setText(error_text(e))
+            return True
+        if not _agent_differs(agent, self.view.snapshot.agent):
+            return False
+        self._run(jobs.set_agent, self.store, self.desk, self.view.snapshot.id, agent, focus_table=True)
+        return True
+
     def start_case(self, item_id: int) -> None:
-        if self.view is not None and self.view.snapshot.state == "draft" and self.view.item_id == item_id:
-            self.checklist.table.setFocus()
+        if self._draft() and self.view.item_id == item_id:
+            if not self._sync_agent():
+                self.checklist.table.setFocus()
             return
         try:
             applicant = self.applicant.applicant_input()
@@ -140,18 +169,39 @@ class IntakePage(QWidget):
         if key in ("accept", "accept_complete"):
             self.accept_clicked_at = time.perf_counter()
             self._run(jobs.decide, self.store, self.desk, cid, key)
-        elif key in ("supplement", "resume"):
-            self._run(jobs.decide, self.store, self.desk, cid, key, focus_table=key == "resume")
+        elif key == "resume":
+            self._run(jobs.decide, self.store, self.desk, cid, key, focus_table=True)
+        elif key == "supplement":
+            Op(self, jobs.supplement_deadline, self.store).success(lambda d: self._ask_supplement(cid, d)).failure(
+                lambda e: self.message.setText(error_text(e))).run()
         elif key == "refuse":
             self._ask(refuse_dialog(self), lambda v: self._run(jobs.decide, self.store, self.desk, cid, "refuse", **v))
         elif key == "withdraw":
             self._ask(withdraw_dialog(self), lambda v: self._run(jobs.decide, self.store, self.desk, cid, "withdraw", **v))
         elif key == "unresolved":
             item_id = self.view.item_id if self.view else None
+            applicant = None if self.view else self._panel_applicant()
             self._ask(unresolved_dialog(self), lambda v: Op(self, jobs.record_unresolved, self.store, self.desk,
-                                                            v["reason"], cid, item_id, writer=True)
+                                                            v["reason"], cid, item_id, applicant, writer=True)
                       .success(lambda _id: self.message.setText("已登记“办不成事”，将由专人跟进"))
                       .failure(lambda e: self.message.setText(error_text(e))).run())
+
+    def _panel_applicant(self):
+        """The applicant of the panel for a "办不成事" without a case, when the form holds a
+        valid one; an empty or unfinished form records the request without a person."""
+        try:
+            return self.applicant.applicant_input()
+        except Exception:  # noqa: BLE001 - ValidationFailed: nobody identifiable yet
+            return None
+
+    def _ask_supplement(self, cid: str, default) -> None:
+        from hallclient.intake.cases import local_today
+
+        if self.view is None or self.view.snapshot.id != cid:
+            return  # the clerk moved on meanwhile
+        self._ask(supplement_dialog(self, default, local_today()),
+                  lambda v: self._run(jobs.decide, self.store, self.desk, cid, "supplement",
+                                      deadline=parse_day(v["deadline"])))
 
     def _ask(self, dialog, then) -> None:
         self.dialog = dialog
@@ -190,7 +240,7 @@ class IntakePage(QWidget):
         if view is None:
             self.header.setText("<b>请读取身份证或输入证件号码，然后选择办理事项</b>"
                                 + (f"　当前号：{self.ticket_no}" if self.ticket_no else ""))
-            self.decisions.set_state(None, False, False)
+            self.decisions.set_state(None, False, False)  # still 下一位 and 办不成事
             self.preview.set_case(None, ())
             self.case_changed.emit(None)
             return
@@ -210,8 +260,11 @@ class IntakePage(QWidget):
         self.header.setText("　".join(parts))
         if view.warnings:
             self.message.setText("；".join(view.warnings))
-        self.decisions.set_state(s.state, view.verdict.can_accept, s.case_type == "immediate")
-        kinds = jobs.DOCS_BY_STATE.get(s.state, ())
+        # A draft (also one resumed after a supplement) is being checked: nothing to print yet;
+        # its earlier notices stay reprintable from 办件查询.
+        kinds = () if s.state == "draft" else jobs.documents_of(s)
+        self.decisions.set_state(s.state, view.verdict.can_accept, s.case_type == "immediate",
+                                 can_supplement=view.verdict.can_supplement, can_print=bool(kinds))
         if kinds and (self.preview.case_id != s.id or self.preview.kinds.count() != len(kinds)
                       or self.preview.kinds.itemData(0) != kinds[0]):
             self.preview.set_case(s.id, kinds, s)
@@ -231,3 +284,14 @@ class IntakePage(QWidget):
         if self.view is not None and self.view.snapshot.state != "draft":
             self.new_applicant(self.ticket_no)
         self.applicant.fill_from_identity(doc)
+
+
+def _agent_differs(agent, current) -> bool:
+    """Whether the agent typed in the panel (ApplicantInput | None) is not the case's agent
+    (PartyInfo | None)."""
+    if agent is None or current is None:
+        return (agent is None) != (current is None)
+    from hallclient.intake.applicants import check_applicant
+
+    number = check_applicant(agent)[1]
+    return number != current.id_number or agent.name.strip() != current.name

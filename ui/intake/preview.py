@@ -112,18 +112,29 @@ class DocumentPreview(QWidget):
             if dialog.exec() != QPrintDialog.DialogCode.Accepted:
                 self.status.setText("已取消打印")
                 return
-        self.paint_to(printer)
-        name = self.print_target or printer.printerName() or "默认打印机"
+        self.print_on(printer)
+
+    def print_on(self, printer: QPrinter) -> None:
+        """Print the current document on a set-up printer and log it with the copies the
+        printer dialog asked for."""
+        if self.current is None or self.doc.pageCount() == 0:
+            self.status.setText("没有可打印的文书")
+            return
+        copies = max(1, printer.copyCount())
+        # A printer that cannot make copies itself (PDF output, X11 without CUPS) gets the
+        # pages once per copy; the others get one set and the copy count.
+        self.paint_to(printer, 1 if printer.supportsMultipleCopies() else copies)
+        name = printer.outputFileName() or printer.printerName() or "默认打印机"
         rd = self.current
-        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint,
+        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint, copies,
            writer=True).success(lambda reprint: self._logged(rd, reprint)).run()
 
-    def paint_to(self, printer: QPrinter) -> None:
+    def paint_to(self, printer: QPrinter, repeats: int = 1) -> None:
         """Render each PDF page into the printer's page rectangle, keeping its aspect ratio."""
         painter = QPainter(printer)
         try:
-            for page in range(self.doc.pageCount()):
-                if page:
+            for n, page in enumerate(list(range(self.doc.pageCount())) * repeats):
+                if n:
                     printer.newPage()
                 rect = painter.viewport()
                 size = self.doc.pagePointSize(page).toSize()
