@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):  # no command: start the window client
         args = parser.parse_args([*argv, "app"])
     if args.data_dir is None:
-        args.data_dir = str(default_data_dir())
+        # The demo keeps its data (and its published demo passwords) in a directory of its
+        # own, so trying the demo never seeds the installation's real store.
+        args.data_dir = str(default_data_dir() / "demo" if args.command == "demo" else default_data_dir())
     from hallclient.errors import HallError
 
     try:

@@ -6,7 +6,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy.exc
+
 from hallclient.db import Store
+from hallclient.errors import HallError, os_error_text
 from hallclient.lock import InstanceLock
 from hallclient.logging_setup import setup_logging
 from hallclient.paths import DataDir
@@ -45,11 +48,24 @@ def open_context(root: Path | str, *, exclusive: bool = True, seed: bool = True)
     """Open a data directory. `exclusive` takes the single-instance lock (the window client and
     any command that writes); read-only commands may pass False. `seed` loads the demo hall,
     users and catalogue into an empty store."""
-    dd = DataDir(root).ensure()
+    try:
+        dd = DataDir(root).ensure()
+    except OSError as e:
+        raise HallError(
+            f"无法使用数据目录 {root}：{os_error_text(e)}。请检查该目录是否存在、是否有写入权限、磁盘是否已满，"
+            "或用 --data-dir 指定其他目录。"
+        ) from e
     lock = InstanceLock(dd.lock_file).acquire() if exclusive else None
     try:
         setup_logging(dd.logs)
-        store = Store(dd.database, dd.backups)
+        try:
+            store = Store(dd.database, dd.backups)
+        except sqlalchemy.exc.DatabaseError as e:
+            log.exception("the database file could not be opened")
+            raise HallError(
+                f"数据库文件 {dd.database} 已损坏或不是本程序的数据库，无法打开。"
+                f"请勿删除它：请信息化人员用 {dd.backups} 中最近的备份恢复，或联系技术支持。"
+            ) from e
         ctx = AppContext(dd, store, lock)
         if seed:
             from hallclient import seed as seed_mod

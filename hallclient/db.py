@@ -10,16 +10,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from hallclient.errors import HallError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The newest migration's revision. Known here so that opening an up-to-date store (every
+# start of the client) does not import Alembic, a fifth of the cold start;
+# tests/foundation/test_store.py checks it against the migration scripts.
+HEAD_REVISION = "0003"
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -54,7 +56,9 @@ def make_engine(db_path: Path | str) -> Engine:
     return engine
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -62,11 +66,17 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The store's schema revision (Alembic's version table), None for a new file."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").first():
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head_revision() -> str:
+    """The newest revision according to the migration scripts (imports Alembic)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
@@ -87,21 +97,42 @@ def backup_database(db_path: Path, backup_dir: Path) -> Path:
     return target
 
 
+def _known_revision(rev: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(rev) is not None
+    except CommandError:  # alembic's answer for a revision it has no script for
+        return False
+
+
 def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
     """Bring the schema to head; copy the file to a timestamped backup first if it has data.
 
     Returns the backup's path, or None when nothing needed migrating or the file was new.
     """
     current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    if current == HEAD_REVISION:
         return None
+    from alembic import command
+
+    head = head_revision()
+    if current is not None and not _known_revision(current):
+        raise SchemaTooNew(
+            f"数据库 {db_path} 由更新版本的窗口客户端写入（结构版本 {current}），本程序无法打开。"
+            "请安装最新版本的窗口客户端，数据不会丢失。"
+        )
     backup = None
     if current is not None and db_path.exists():
         backup = backup_database(db_path, backup_dir)
         log.info("database backed up to %s before migrating %s -> %s", backup, current, head)
     command.upgrade(alembic_config(engine), "head")
     return backup
+
+
+class SchemaTooNew(HallError):
+    pass
 
 
 class Store:

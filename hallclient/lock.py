@@ -26,6 +26,10 @@ class InstanceLock:
     def acquire(self) -> "InstanceLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = open(self.path, "a+")
+        # "a+" opens at the end of the file, and msvcrt.locking locks from the current
+        # position: every instance must lock the same byte (0), or a second one gets a lock
+        # on a different byte once a PID has been written.
+        fh.seek(0)
         try:
             if os.name == "nt":  # pragma: no cover
                 msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
@@ -33,7 +37,10 @@ class InstanceLock:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             fh.seek(0)
-            holder = fh.read().strip() or "?"
+            try:
+                holder = fh.read().strip() or "?"
+            except OSError:  # Windows refuses reads of a locked range
+                holder = "?"
             fh.close()
             raise AlreadyRunning(
                 f"该数据目录已被另一个窗口客户端使用（进程 {holder}）：{self.path.parent}\n"

@@ -1,6 +1,8 @@
 """Logging to a rotating file in the data directory. Personal data never goes to the log:
-callers log masked values (hallclient.personal.mask_id), and this filter scrubs anything that
-still looks like an ID number, credit code or mobile number."""
+callers log masked values (hallclient.personal.mask_id), and the file's formatter scrubs
+anything that still looks like an ID number, credit code or phone number from the whole
+formatted record, tracebacks included (an exception's text often carries the value that
+failed)."""
 
 from __future__ import annotations
 
@@ -9,26 +11,37 @@ import logging.handlers
 import re
 from pathlib import Path
 
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15}|[0-9A-HJ-NPQRTUWXY]{18}|1[3-9]\d{9})(?![0-9A-Za-z])")
+_ID_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])("
+    r"\d{17}[\dXx]"                                  # resident ID / residence permit
+    r"|\d{15}"                                       # old 15-digit ID, old foreign card digits
+    r"|[0-9A-HJ-NPQRTUWXY]{18}"                      # unified social credit code
+    r"|(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}"  # mobile, also 138-1234-5678 and +86 …
+    r"|0\d{2,3}[- ]?\d{7,8}"                         # landline with area code: 0755-83212345
+    r")(?![0-9A-Za-z])"
+)
+
+
+def _mask(m: re.Match) -> str:
+    s = m.group(0)
+    return s[:3] + "*" * (len(s) - 7) + s[-4:]
 
 
 def scrub(text: str) -> str:
-    return _ID_LIKE.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 7) + m.group(0)[-4:], text)
+    """`text` with every ID-, credit-code- or phone-like token masked (first 3, last 4 kept)."""
+    return _ID_LIKE.sub(_mask, text)
 
 
-class PersonalDataFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = scrub(record.getMessage())
-        record.args = None
-        return True
+class ScrubbingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
 
 
 def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "hallclient.log"
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=10, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-    handler.addFilter(PersonalDataFilter())
+    handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.setLevel(level)
     for h in list(root.handlers):

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from hallclient.personal import PersonalBytes, PersonalText
+from hallclient.personal import PersonalBytes, PersonalJSON, PersonalText
 
 
 def utcnow() -> datetime:
@@ -253,7 +253,7 @@ class CaseEvent(Base):
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     case_id: Mapped[str] = mapped_column(ForeignKey("case_record.id"), index=True)
     type: Mapped[str] = mapped_column(String(30))
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(PersonalJSON, default=dict)  # holds the parties
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     case: Mapped[Case] = relationship(back_populates="events", viewonly=True)
@@ -323,7 +323,7 @@ class OutboxEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
     kind: Mapped[str] = mapped_column(String(30))  # case.accepted, case.event, rating, ...
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(PersonalJSON, default=dict)  # holds the parties
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|rejected
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,7 +1,8 @@
 """Personal data at rest: the one place that decides how it is stored.
 
 ID numbers, phone numbers, addresses and photos are declared with `PersonalText` /
-`PersonalBytes`, and applicants are looked up by ID number only through `id_lookup_key`.
+`PersonalBytes`, JSON documents that carry them (case event and outbox payloads) with
+`PersonalJSON`, and applicants are looked up by ID number only through `id_lookup_key`.
 Encrypting at rest (a later issue) changes this module alone: the column types encrypt on the
 way in and decrypt on the way out, and `id_lookup_key` becomes a keyed hash (HMAC) so lookups
 still work on an equality index without storing the number in the clear.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import LargeBinary, Text
+from sqlalchemy import JSON, LargeBinary, Text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -32,6 +33,20 @@ class PersonalBytes(TypeDecorator):
     """Binary personal data (the ID card photo)."""
 
     impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value
+
+
+class PersonalJSON(TypeDecorator):
+    """A JSON document that carries personal data: the payloads of case events and of the
+    outbox, which hold the parties of a case (ID and phone numbers) as the server needs them."""
+
+    impl = JSON
     cache_ok = True
 
     def process_bind_param(self, value, dialect):

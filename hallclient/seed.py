@@ -24,8 +24,33 @@ DEMO_USERS = [
 DEMO_QUEUES = {"01": ["A"], "02": ["A"], "03": ["A", "B"], "04": ["B"], "05": ["C"], "06": ["C", "D"], "07": ["E", "F"], "08": ["G", "A"]}
 
 
+def provision_hall_if_empty(session: Session) -> bool:
+    """A real installation's first start: the hall and its windows from the settings
+    大厅名称 / 大厅编码 / 窗口数量 (the registered hall code wins). Users and the catalogue
+    are not invented here: they come from the central server (`hallclient sync`).
+    Returns True when it created the hall."""
+    if session.scalar(select(func.count()).select_from(Hall)):
+        return False
+    from hallclient.syncstate import SyncState
+
+    state = session.get(SyncState, 1)
+    code = (state.hall_code if state and state.hall_code else None) or settings.get(session, settings.HALL_CODE)
+    session.add(Hall(code=code, name=settings.get(session, settings.HALL_NAME), region_code=code[:6]))
+    session.flush()
+    # Stored, not left at their defaults, so the settings dialog shows what the hall is.
+    settings.set_value(session, settings.HALL_CODE, code)
+    settings.set_value(session, settings.HALL_NAME, settings.get(session, settings.HALL_NAME))
+    settings.set_value(session, settings.HALL_WINDOWS, settings.get(session, settings.HALL_WINDOWS))
+    return True
+
+
+def has_users(session: Session) -> bool:
+    return bool(session.scalar(select(func.count()).select_from(User).where(User.active.is_(True))))
+
+
 def seed_if_empty(session: Session) -> bool:
-    """Seed an empty store; returns True when it seeded."""
+    """Seed an empty store with the demo hall, users and catalogue (demo and tests only: the
+    demo users have published passwords). Returns True when it seeded."""
     if session.scalar(select(func.count()).select_from(Hall)):
         return False
     hall = Hall(code=settings.HALL_CODE.default, name=settings.HALL_NAME.default, region_code="440300")

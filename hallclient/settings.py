@@ -7,11 +7,12 @@ Add a setting by declaring a `SettingVar` here, nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hallclient.models import Setting
+from hallclient.models import Hall, Setting, Window
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class SettingVar:
     minimum: int | None = None
     maximum: int | None = None
     help: str = ""
+    # Settings that describe the hall are also rows other code reads (documents print the
+    # Hall row's name, case numbers use its code): `apply` carries a new value there in the
+    # same transaction, so the two never disagree.
+    apply: Callable[[Session, Any], None] | None = field(default=None, compare=False)
 
     def coerce(self, value: Any) -> Any:
         """Convert and check a value; raises ValueError with a message for the clerk."""
@@ -55,8 +60,46 @@ def declare(var: SettingVar) -> SettingVar:
     return var
 
 
-HALL_NAME = declare(SettingVar("hall.name", str, "示例市政务服务中心", "大厅名称", "大厅"))
-HALL_CODE = declare(SettingVar("hall.code", str, "440300001", "大厅编码", "大厅", help="行政区划代码 + 3 位序号"))
+def _the_hall(session: Session) -> Hall | None:
+    return session.scalars(select(Hall).order_by(Hall.id)).first()
+
+
+def _apply_hall_name(session: Session, value: str) -> None:
+    if (hall := _the_hall(session)) is not None:
+        hall.name = value
+
+
+def _apply_hall_code(session: Session, value: str) -> None:
+    if not (value.isascii() and value.isdigit() and len(value) == 9):
+        raise ValueError("“大厅编码”应为 9 位数字：6 位行政区划代码 + 3 位大厅序号")
+    if (hall := _the_hall(session)) is not None:
+        hall.code, hall.region_code = value, value[:6]
+
+
+def _apply_window_count(session: Session, value: int) -> None:
+    """Windows 01..NN exist and are active; windows beyond NN are deactivated, never deleted
+    (their cases keep pointing at them)."""
+    hall = _the_hall(session)
+    if hall is None:
+        return
+    existing = {w.code: w for w in session.scalars(select(Window).where(Window.hall_id == hall.id))}
+    for n in range(1, value + 1):
+        code = f"{n:02d}"
+        if code in existing:
+            existing[code].active = True
+        else:
+            session.add(Window(hall=hall, code=code, name=f"{n}号窗口", queues=["A"]))
+    for code, w in existing.items():
+        if code.isdigit() and int(code) > value:
+            w.active = False
+
+
+HALL_NAME = declare(SettingVar("hall.name", str, "示例市政务服务中心", "大厅名称", "大厅", apply=_apply_hall_name,
+                               help="打印在各类文书上，并显示在叫号大屏"))
+HALL_CODE = declare(SettingVar("hall.code", str, "440300001", "大厅编码", "大厅", apply=_apply_hall_code,
+                               help="行政区划代码 + 3 位序号；办件编号以它开头，注册本机时由中心服务器确定"))
+HALL_WINDOWS = declare(SettingVar("hall.windows", int, 8, "窗口数量", "大厅", minimum=1, maximum=99, apply=_apply_window_count,
+                                  help="登录时可选的窗口 1…N"))
 WINDOW_CODE = declare(SettingVar("window.code", str, "", "本机窗口编号", "大厅", help="登录时选择的窗口"))
 FONT_SCALE = declare(SettingVar("ui.font_scale", int, 100, "字号（%）", "界面", minimum=80, maximum=200))
 LOGIN_MAX_FAILURES = declare(SettingVar("auth.max_failures", int, 5, "登录失败锁定次数", "安全", minimum=3, maximum=10))
@@ -76,6 +119,8 @@ def get(session: Session, var: SettingVar) -> Any:
 
 def set_value(session: Session, var: SettingVar, value: Any) -> Any:
     v = var.coerce(value)
+    if var.apply is not None:
+        var.apply(session, v)
     row = session.get(Setting, var.key)
     if row is None:
         session.add(Setting(key=var.key, value=v))

@@ -39,6 +39,16 @@ def ui_font(point_size: int = 11) -> QFont:
     return f
 
 
+BASE_POINT_SIZE = 11
+
+
+def apply_font_scale(percent: int) -> None:
+    """The setting 字号（%）: larger text for clerks (and applicants) who need it."""
+    app = QApplication.instance()
+    if app is not None:
+        app.setFont(ui_font(max(6, round(BASE_POINT_SIZE * percent / 100))))
+
+
 def ensure_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication (created once), with Chinese locale, Qt's own zh_CN translations and
     the bundled fonts."""
@@ -52,5 +62,5 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         tr = QTranslator(app)
         if tr.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
             app.installTranslator(tr)
-        app.setFont(ui_font())
+        app.setFont(ui_font(BASE_POINT_SIZE))
     return app

@@ -5,27 +5,47 @@ from __future__ import annotations
 import logging
 import sys
 
+from hallclient import seed, settings
 from hallclient.context import open_context
 from hallclient.errors import HallError
 
 log = logging.getLogger(__name__)
 
+FIRST_RUN_MESSAGE = (
+    "本机还没有可登录的用户账户。\n"
+    "请信息化人员先注册本机并同步一次，用户和事项目录将从中心服务器下载：\n"
+    "  hallclient sync register --server 中心服务器地址 --token -\n"
+    "  hallclient sync\n"
+    "只想试用时，请运行 hallclient demo（演示数据，另用一个数据目录）。"
+)
+
 
 def run_client(data_dir: str, demo: bool = False) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
-    from ui.app import ensure_app
+    from ui.app import apply_font_scale, ensure_app
     from ui.login import LoginDialog
     from ui.main_window import MainWindow
 
     app = ensure_app()
     try:
-        ctx = open_context(data_dir)
+        # Only the demo gets the demo users (their passwords are published in the README);
+        # a real installation gets its users and catalogue from the central server.
+        ctx = open_context(data_dir, seed=demo)
     except HallError as e:
         QMessageBox.critical(None, "无法启动", e.message)
         print(e.message, file=sys.stderr)
         return 3
     try:
+        with ctx.store.session() as s:
+            if not demo:
+                seed.provision_hall_if_empty(s)
+            users = seed.has_users(s)
+            apply_font_scale(settings.get(s, settings.FONT_SCALE))
+        if not users:
+            QMessageBox.warning(None, "本机尚未初始化", FIRST_RUN_MESSAGE)
+            print(FIRST_RUN_MESSAGE, file=sys.stderr)
+            return 4
         if demo:  # simulated counter devices on pseudo-terminals: the demo needs no hardware
             from devices.demo import start_demo_devices
 

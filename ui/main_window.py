@@ -46,7 +46,7 @@ def _home(mw: "MainWindow") -> QWidget:
     lay = QVBoxLayout(w)
     label = QLabel(
         f"<h2>{mw.session.hall_name}</h2><p>{mw.session.window_name or '未选择窗口'} · {mw.session.display_name}</p>"
-        "<p>按 Ctrl+1…Ctrl+8 切换页面。</p>"
+        f"<p>按 Ctrl+1…Ctrl+{len(PAGES)} 切换页面。</p>"
     )
     label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     lay.addWidget(label)

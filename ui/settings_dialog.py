@@ -26,6 +26,7 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, QWidget] = {}
         with store.session() as s:
             values = settings.all_values(s)
+        self._loaded = values
         tabs = QTabWidget()
         forms: dict[str, QFormLayout] = {}
         for key, var in settings.SETTINGS.items():
@@ -74,10 +75,14 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         # A few small rows: written synchronously; the dialog is modal and this takes ms.
+        # Only what the person changed is written, so opening and saving the dialog never
+        # re-applies a value another path (e.g. device registration) has since changed.
         try:
             with self.store.session() as s:
                 for key, var in settings.SETTINGS.items():
-                    settings.set_value(s, var, self.value_of(key))
+                    value = self.value_of(key)
+                    if value != self._loaded[key]:
+                        settings.set_value(s, var, value)
         except ValueError as e:
             self.message.setText(str(e))
             return

@@ -1,6 +1,8 @@
 import logging
 import threading
 
+import pytest
+
 from hallclient.errors import HallError
 from hallclient.logging_setup import scrub
 
@@ -15,8 +17,33 @@ def test_log_file_never_holds_id_or_phone_numbers(ctx):
         assert secret not in text
 
 
+def test_tracebacks_in_the_log_are_scrubbed_too(ctx):
+    try:
+        raise ValueError("身份证号 11010519491231002X 校验失败，联系电话 138-1234-5678")
+    except ValueError:
+        logging.getLogger("hallclient.test").exception("保存申请人失败")
+    for h in logging.getLogger().handlers:
+        h.flush()
+    text = (ctx.data_dir.logs / "hallclient.log").read_text("utf-8")
+    assert "Traceback" in text and "保存申请人失败" in text
+    assert "11010519491231002X" not in text and "138-1234-5678" not in text
+    assert "110***********002X" in text
+
+
+@pytest.mark.parametrize(
+    "raw, secret",
+    [("138-1234-5678", "1234"), ("138 1234 5678", "1234"), ("+86 13812345678", "381234"),
+     ("0755-83212345", "832123"), ("075583212345", "832123"), ("91350100M000100Y43", "0100M000")],
+)
+def test_scrub_masks_phone_numbers_in_any_common_spelling(raw, secret):
+    out = scrub(f"电话 {raw} 已保存")
+    assert secret not in out and out.startswith("电话 ") and out.endswith(" 已保存")
+
+
 def test_scrub_leaves_ordinary_numbers():
     assert scrub("窗口 3 叫号 A001，耗时 125 ms") == "窗口 3 叫号 A001，耗时 125 ms"
+    # case numbers and timestamps are not personal data and must stay readable in the log
+    assert scrub("办件 440300001-20261202-03-0007 于 2026-12-02 08:57:22") == "办件 440300001-20261202-03-0007 于 2026-12-02 08:57:22"
 
 
 def test_op_runs_off_the_ui_thread_and_reports_back(qtbot):

@@ -74,6 +74,39 @@ def test_settings_dialog_is_built_from_declared_settings_and_saves(qtbot, ctx):
     with ctx.store.session() as s:
         assert settings.get(s, settings.HALL_NAME) == "福田区政务服务中心"
         assert settings.get(s, settings.VOICE_REPEAT) == 3
+        # the documents print the Hall row's name: the setting carries over to it
+        from sqlalchemy import select
+
+        from hallclient.models import Hall
+
+        assert s.scalars(select(Hall)).one().name == "福田区政务服务中心"
+
+
+def test_window_count_setting_adds_and_retires_windows_for_the_login(qtbot, ctx):
+    dlg = SettingsDialog(ctx.store)
+    qtbot.addWidget(dlg)
+    dlg.editors["hall.windows"].setValue(12)
+    dlg.save()
+    login = LoginDialog(ctx.store)
+    qtbot.addWidget(login)
+    names = [login.window_box.itemText(i) for i in range(login.window_box.count())]
+    assert "12号窗口" in names and len(names) == 12
+    dlg = SettingsDialog(ctx.store)
+    qtbot.addWidget(dlg)
+    dlg.editors["hall.windows"].setValue(3)
+    dlg.save()
+    login = LoginDialog(ctx.store)
+    qtbot.addWidget(login)
+    assert [login.window_box.itemText(i) for i in range(login.window_box.count())] == ["1号窗口", "2号窗口", "3号窗口"]
+
+
+def test_a_wrong_hall_code_is_refused_with_the_reason(qtbot, ctx):
+    dlg = SettingsDialog(ctx.store)
+    qtbot.addWidget(dlg)
+    dlg.editors["hall.code"].setText("44030")
+    dlg.save()
+    assert dlg.result() != QDialog.DialogCode.Accepted
+    assert "9 位数字" in dlg.message.text()
 
 
 def test_setting_values_are_checked():
@@ -81,3 +114,54 @@ def test_setting_values_are_checked():
 
     with pytest.raises(ValueError, match="不能大于 5"):
         settings.VOICE_REPEAT.coerce(9)
+
+
+def _answer_message_box(seen: list):
+    """Close the next modal message box (the launcher's static QMessageBox blocks) and keep its text."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def look():
+        w = QApplication.activeModalWidget()
+        if isinstance(w, QMessageBox):
+            seen.append(w.text())
+            w.accept()
+        else:
+            QTimer.singleShot(20, look)
+
+    QTimer.singleShot(20, look)
+
+
+def test_the_client_on_a_new_installation_explains_first_run_and_invents_no_users(qtbot, data_dir):
+    from sqlalchemy import select
+
+    from hallclient.context import open_context
+    from hallclient.models import Hall, ServiceItem, User
+    from ui.launcher import run_client
+
+    seen: list[str] = []
+    _answer_message_box(seen)
+    assert run_client(str(data_dir), demo=False) == 4
+    assert "hallclient sync register" in seen[0] and "hallclient demo" in seen[0]
+    with open_context(data_dir, seed=False) as c, c.store.session() as s:
+        assert s.scalars(select(User)).all() == []  # never the demo users with published passwords
+        assert s.scalars(select(ServiceItem)).all() == []  # the catalogue comes from the server
+        assert s.scalars(select(Hall)).one().code == settings.HALL_CODE.default
+
+
+def test_the_demo_has_its_own_data_directory():
+    import os
+    import subprocess
+    import sys
+
+    # The real command line, with the window itself replaced by printing where it would open.
+    code = (
+        "import sys; from hallclient import cli; import ui.cli as u\n"
+        "u.cmd_app = lambda a: print(a.data_dir) or 0\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    env = dict(os.environ, HALLCLIENT_DATA_DIR="/tmp/hall-data-root")
+    demo = subprocess.run([sys.executable, "-c", code, "demo"], capture_output=True, text=True, env=env, timeout=60)
+    app = subprocess.run([sys.executable, "-c", code, "app"], capture_output=True, text=True, env=env, timeout=60)
+    assert demo.stdout.strip() == "/tmp/hall-data-root/demo", demo.stderr
+    assert app.stdout.strip() == "/tmp/hall-data-root", app.stderr

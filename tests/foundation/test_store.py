@@ -90,3 +90,93 @@ def test_failed_transaction_leaves_nothing(store):
             raise RuntimeError("power cut")
     with store.session() as s:
         assert s.scalars(select(Department).where(Department.code == "TMP")).first() is None
+
+
+def test_a_corrupt_database_file_is_explained_not_a_traceback(data_dir, cli):
+    (data_dir / "hallclient.sqlite3").write_bytes(b"this is not a database " * 100)
+    from hallclient.errors import HallError
+
+    with pytest.raises(HallError) as e:
+        open_context(data_dir)
+    assert "已损坏" in e.value.message and "备份" in e.value.message
+    r = cli("calendar", "due", "--from", "2026-09-30", "--days", "3", data_dir=data_dir)
+    assert r.returncode == 3 and "已损坏" in r.stderr and "Traceback" not in r.stderr
+    assert (data_dir / "hallclient.sqlite3").read_bytes().startswith(b"this is not")  # left for recovery
+
+
+def test_a_store_from_a_newer_client_is_refused_and_left_alone(data_dir):
+    open_context(data_dir).close()
+    con = sqlite3.connect(data_dir / "hallclient.sqlite3")
+    con.execute("update alembic_version set version_num = '9999_from_the_future'")
+    con.commit()
+    con.close()
+    from hallclient.errors import HallError
+
+    with pytest.raises(HallError) as e:
+        open_context(data_dir)
+    assert "更新版本" in e.value.message
+    con = sqlite3.connect(data_dir / "hallclient.sqlite3")
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == "9999_from_the_future"
+    con.close()
+
+
+def test_an_unusable_data_directory_is_explained(tmp_path):
+    from hallclient.errors import HallError
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(HallError) as e:
+        open_context(blocker / "data")  # a path through a regular file: cannot be created
+    assert "无法使用数据目录" in e.value.message and "--data-dir" in e.value.message
+
+
+def test_a_real_installation_gets_its_hall_but_never_the_demo_users(data_dir):
+    from hallclient import seed, settings
+    from hallclient.models import Hall, User, Window
+
+    with open_context(data_dir, seed=False) as c, c.store.session() as s:
+        assert seed.provision_hall_if_empty(s)
+        assert not seed.provision_hall_if_empty(s)  # once
+        assert s.scalars(select(User)).all() == [] and not seed.has_users(s)
+        hall = s.scalars(select(Hall)).one()
+        assert hall.code == settings.get(s, settings.HALL_CODE)
+        assert len(s.scalars(select(Window)).all()) == settings.HALL_WINDOWS.default
+
+
+def test_the_known_head_revision_is_the_newest_migration_script():
+    assert db.HEAD_REVISION == db.head_revision()
+
+
+def test_opening_an_up_to_date_store_does_not_load_alembic(data_dir):
+    import subprocess, sys
+
+    open_context(data_dir).close()
+    code = (
+        "import sys; from hallclient.context import open_context\n"
+        f"open_context({str(data_dir)!r}).close(); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).parents[2]).stdout.strip()
+    assert out == "False"
+
+
+def test_the_case_event_log_refuses_updates_and_deletes(store):
+    from sqlalchemy.exc import DatabaseError
+
+    from hallclient.models import CaseEvent
+
+    import sys as _sys
+
+    _sys.path.insert(0, str(Path(__file__).parents[1] / "intake"))
+    from intake_helpers import new_case
+
+    with store.session() as s:
+        cid, _ = new_case(s)
+        before = [e.payload for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid))]
+    assert before  # starting a case wrote its first event
+    for stmt in ("UPDATE case_event SET payload = '{}'", "DELETE FROM case_event"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with store.session() as s:
+                s.execute(text(stmt))
+    with store.session() as s:
+        assert [e.payload for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid))] == before
