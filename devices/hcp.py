@@ -5,7 +5,8 @@
 ADDR is the bus address (RS-485; 01 on a point-to-point line), CHK the XOR of ADDR .. last
 DATA byte. Text is UTF-8. Every host command is answered by ACK (06, DATA = the command byte,
 optionally followed by info) or NAK (15, DATA = command byte + error code). The rating pad
-also sends unsolicited RATING (56) frames, which the host acknowledges. docs/devices.md has the
+also sends unsolicited RATING (56) frames, numbered, which the host acknowledges with the
+number (ACK 56 seq); the pad resends until acknowledged and the host counts a number once. docs/devices.md has the
 full table; vendors' protocols are added as driver plug-ins instead (devices/registry.py).
 """
 
@@ -22,7 +23,7 @@ CLEAR = 0x43  # C
 BRIGHTNESS = 0x42  # B: DATA = 0..15
 REQUEST = 0x52  # R: rating pad, DATA = UTF-8 token + 1F + prompt
 CANCEL = 0x4B  # K: rating pad, withdraw the request
-RATING = 0x56  # V: pad -> host, DATA = level(1..5) + n + n x 2 ASCII reason codes + UTF-8 token
+RATING = 0x56  # V: pad -> host, DATA = seq + level(1..5) + n + n x 2 ASCII reason codes + UTF-8 token
 
 NAK_CODES = {0x01: "校验错误", 0x02: "未知命令", 0x03: "参数错误", 0x04: "设备忙"}
 
@@ -98,14 +99,21 @@ class HcpDecoder:
         return HcpFrame(body[0], body[1], body[3:])
 
 
-def rating_data(level: int, reasons: tuple[str, ...], token: str) -> bytes:
-    return bytes([level, len(reasons)]) + "".join(reasons).encode("ascii") + token.encode("utf-8")
+def rating_data(level: int, reasons: tuple[str, ...], token: str, seq: int = 1) -> bytes:
+    """RATING DATA. `seq` (1..255, then 1 again) is the pad's number of this rating: a resend
+    after a lost ACK carries the same number, so the host can count it once."""
+    return bytes([seq, level, len(reasons)]) + "".join(reasons).encode("ascii") + token.encode("utf-8")
 
 
-def parse_rating(data: bytes) -> tuple[int, tuple[str, ...], str]:
-    if len(data) < 2 or not 1 <= data[0] <= 5 or len(data) < 2 + 2 * data[1]:
+def next_seq(seq: int) -> int:
+    return seq % 255 + 1
+
+
+def parse_rating(data: bytes) -> tuple[int, int, tuple[str, ...], str]:
+    """(seq, level, reasons, token) of a RATING frame's DATA; HcpError when malformed."""
+    if len(data) < 3 or not 1 <= data[0] <= 255 or not 1 <= data[1] <= 5 or len(data) < 3 + 2 * data[2]:
         raise HcpError("评价器数据格式错误")
-    n = data[1]
-    raw = data[2 : 2 + 2 * n].decode("ascii", errors="replace")
+    n = data[2]
+    raw = data[3 : 3 + 2 * n].decode("ascii", errors="replace")
     reasons = tuple(raw[i : i + 2] for i in range(0, len(raw), 2))
-    return data[0], reasons, data[2 + 2 * n :].decode("utf-8", errors="replace")
+    return data[0], data[1], reasons, data[3 + 2 * n :].decode("utf-8", errors="replace")

@@ -59,8 +59,8 @@ class HcpClient:
         data = read_available(self.t)
         return out + (self.decoder.feed(data) if data else [])
 
-    def ack(self, cmd: int) -> None:
-        self.t.write(hcp.encode(hcp.ACK, bytes([cmd]), self.addr))
+    def ack(self, cmd: int, info: bytes = b"") -> None:
+        self.t.write(hcp.encode(hcp.ACK, bytes([cmd]) + info, self.addr))
 
 
 @register_driver("led", "default")

@@ -7,6 +7,7 @@ becomes a `RatingGiven` event.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from devices import hcp
@@ -14,6 +15,10 @@ from devices.events import RatingGiven
 from devices.led import HcpClient
 from devices.registry import register_driver
 from devices.worker import DeviceWorker
+
+#: A pad resends an unacknowledged rating every second for up to this long; the same rating
+#: (number and content) seen again within it is a resend, counted once.
+RESEND_WINDOW = 60.0
 
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 #: Reason codes a pad offers for ratings of 2 and 1 (our protocol; vendors map theirs).
@@ -64,6 +69,8 @@ class HcpRatingPadDriver(RatingPadDriver):
         super().__init__(transport, options)
         self.hcp = HcpClient(transport, int(options.get("address", 1)))
         self.rejected = 0
+        self.duplicates = 0  # resends of a rating already counted (its ACK was lost)
+        self._last: tuple[bytes, float] | None = None  # DATA of the last rating counted, when
 
     def hello(self) -> str:
         return self.hcp.call(hcp.PING).decode("utf-8", errors="replace")
@@ -80,13 +87,24 @@ class HcpRatingPadDriver(RatingPadDriver):
             if f.cmd != hcp.RATING:
                 continue
             try:
-                level, reasons, token = hcp.parse_rating(f.data)
+                seq, level, reasons, token = hcp.parse_rating(f.data)
             except hcp.HcpError:
                 self.rejected += 1
                 continue
-            self.hcp.ack(hcp.RATING)
+            self.hcp.ack(hcp.RATING, bytes([seq]))  # acknowledged again: the pad stops resending
+            if self._is_resend(f.data):
+                self.duplicates += 1
+                continue
             out.append(RatingResult(level, reasons, token))
         return out
+
+    def _is_resend(self, data: bytes) -> bool:
+        # Same number and same content within the pad's resend window. A pad that restarted
+        # numbers from 1 sends a new rating: it differs in content or comes later.
+        now = time.monotonic()
+        again = self._last is not None and self._last[0] == data and now - self._last[1] < RESEND_WINDOW
+        self._last = (data, now)
+        return again
 
 
 class RatingPadWorker(DeviceWorker):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from devices import hcp
@@ -23,9 +25,12 @@ def test_frame_layout_and_checksum():
 
 
 def test_rating_data_round_trip_and_validation():
-    assert hcp.parse_rating(hcp.rating_data(1, ("02", "99"), "A001")) == (1, ("02", "99"), "A001")
-    with pytest.raises(hcp.HcpError):
-        hcp.parse_rating(bytes([7, 0]))
+    assert hcp.parse_rating(hcp.rating_data(1, ("02", "99"), "A001", seq=7)) == (7, 1, ("02", "99"), "A001")
+    assert hcp.rating_data(5, (), "A", seq=3) == b"\x03\x05\x00A"  # seq, level, n, token
+    for bad in (bytes([1, 7, 0]), bytes([0, 5, 0]), bytes([1, 2, 1, 0x30])):
+        with pytest.raises(hcp.HcpError):
+            hcp.parse_rating(bad)
+    assert hcp.next_seq(255) == 1 and hcp.next_seq(1) == 2
     assert sorted(LEVELS) == [1, 2, 3, 4, 5] and "01" in REASONS
 
 
@@ -149,4 +154,25 @@ def test_reply_behind_a_stray_stx_is_read_over_a_pty():
         assert sim.stray_stx == 0 and sim.shown == ""
     finally:
         t.close()
+        sim.close()
+
+
+def test_a_rating_resent_after_a_lost_ack_is_counted_once(bus, events):
+    from devices.simulators.rating import RatingPadSimulator
+
+    sim = RatingPadSimulator(resend_interval=0.1).start()
+    w = RatingPadWorker(DeviceSpec("rating_pad", sim.port, 9600, name="pad", options=FAST), bus).start()
+    try:
+        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
+        sim.lose_acks = 2  # the host's ACK is lost twice: the pad sends the rating 3 times
+        sim.press(2, ("01",), token="A007")
+        assert sim.acked.wait(5) and sim.resends == 2
+        sim.press(2, ("01",), token="A007")  # the same person rates again: a new number, counted
+        assert sim.acked.wait(5)
+        time.sleep(0.3)  # resends still in flight would show up as extra events
+        got = events.of(RatingGiven)
+        assert [(e.level, e.reasons, e.token) for e in got] == [(2, ("01",), "A007")] * 2
+        assert w.driver.duplicates == 2
+    finally:
+        w.stop()
         sim.close()
