@@ -124,8 +124,9 @@ def cmd_status(args) -> int:
             {
                 "pushed": 0,
                 "pulled": 0,
-                "rejected": c.rejected,
+                "rejected": c.rejected,  # parked now, the meaning `hallclient sync` has too
                 "pending": c.pending,
+                "rejected_now": 0,
                 "server": server_url(ctx.store) or None,
                 "registered": bool(st.token),
                 "device_id": st.device_id,

@@ -16,13 +16,14 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from hallclient import settings
 from hallclient.db import Store
 from hallclient.errors import HallError
 from hallclient.models import OutboxEntry, SyncCursor, utcnow
-from hallclient.syncstate import SyncState
+from hallclient.syncstate import MirrorRow, SyncState
 from sync import protocol
 from sync.apply import apply_rows
 from sync.transport import Exchange, Refused, SyncFailure, SyncHTTP, Transient
@@ -47,9 +48,9 @@ class Counts:
 class CycleReport:
     pushed: int = 0
     pulled: int = 0
-    rejected: int = 0  # parked during this cycle
+    rejected: int = 0  # parked now, in total (the same meaning as `sync status`)
     pending: int = 0  # left after the cycle
-    rejected_total: int = 0
+    rejected_now: int = 0  # of those, parked during this cycle
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -101,8 +102,14 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -
     if b.get("protocol") != protocol.PROTOCOL_VERSION:
         raise NotConfigured(f"中心服务器的同步协议版本 {b.get('protocol')} 与本机 {protocol.PROTOCOL_VERSION} 不一致")
     with store.session() as s:
-        settings.set_value(s, settings.SYNC_SERVER_URL, url)
         st = s.get(SyncState, 1) or SyncState(id=1)
+        old = ((settings.get(s, settings.SYNC_SERVER_URL) or "").strip().rstrip("/"), st.device_id, st.hall_code)
+        if old != (url, b.get("device_id"), b.get("hall_code")):
+            # Cursors and mirrored rows belong to one server's sequence and one hall: kept
+            # across a change they would skip rows of the new one (or show the old hall's).
+            s.execute(delete(SyncCursor))
+            s.execute(delete(MirrorRow))
+        settings.set_value(s, settings.SYNC_SERVER_URL, url)
         st.device_id, st.device_name, st.hall_code = b.get("device_id"), b.get("name"), b.get("hall_code")
         st.token, st.registered_at, st.clock_offset_ms = token.strip(), utcnow(), ex.clock_offset_ms
         s.add(st)
@@ -139,12 +146,12 @@ class SyncEngine:
             report.error = e.message
             self._mark_result(e.message)
             c = counts(self.store)
-            report.pending, report.rejected_total = c.pending, c.rejected
+            report.pending, report.rejected = c.pending, c.rejected
             e.report = report  # type: ignore[attr-defined]
             raise
         self._mark_result(None)
         c = counts(self.store)
-        report.pending, report.rejected_total = c.pending, c.rejected
+        report.pending, report.rejected = c.pending, c.rejected
         return report
 
     # -- push ---------------------------------------------------------------------------------
@@ -170,7 +177,7 @@ class SyncEngine:
         except Refused as e:
             if len(rows) == 1:
                 self._park({rows[0].id: f"{e.message}（HTTP {e.status}）"})
-                report.rejected += 1
+                report.rejected_now += 1
                 return
             mid = len(rows) // 2  # find the item the server objects to; the rest go through
             self._push_batch(rows[:mid], report)
@@ -194,7 +201,7 @@ class SyncEngine:
                 )
             self._park_in(s, parked)
         report.pushed += len(sent)
-        report.rejected += len(parked)
+        report.rejected_now += len(parked)
 
     def _park(self, reasons: dict[int, str]) -> None:
         with self.store.session() as s:
@@ -227,15 +234,24 @@ class SyncEngine:
                     rows, cursor = _check_page(page)
                     try:
                         report.pulled += apply_rows(s, stream, rows)
-                    except (KeyError, TypeError, ValueError, AttributeError) as e:
-                        # The page is not applied and the cursor stays: nothing half-done.
+                        s.flush()  # a constraint the rows break shows here, named by its stream
+                    except (KeyError, TypeError, ValueError, AttributeError, HallError, SQLAlchemyError) as e:
+                        # The page is not applied and the cursor stays: nothing half-done
+                        # (raising out of the session rolls the whole page back).
                         log.exception("pulled rows of %s could not be applied", stream)
-                        raise Transient(f"中心服务器下发的“{stream}”数据无法应用（{type(e).__name__}），已记录日志") from None
+                        detail = e.message if isinstance(e, HallError) else type(e).__name__
+                        raise Transient(
+                            f"中心服务器下发的“{stream}”数据无法在本机应用（{detail}），本机数据未改动，稍后将重试；"
+                            "如持续出现请联系管理员检查中心服务器上的数据"
+                        ) from None
                     if cursor != wanted[stream]:
                         row = s.get(SyncCursor, stream) or SyncCursor(stream=stream)
                         row.cursor, row.updated_at = cursor, utcnow()
                         s.add(row)
                     if page.get("more"):
+                        if cursor == wanted[stream]:
+                            # "More" without progress would be asked for again forever.
+                            raise Transient("中心服务器的应答有误（声称还有数据，但游标没有前进），稍后将自动重试")
                         more[stream] = cursor
             wanted = more
 

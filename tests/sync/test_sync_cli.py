@@ -67,6 +67,15 @@ def test_server_admin_and_client_commands(tmp_path, cli):
         assert _json(cli("sync", "status", data_dir=client))["pending"] == 5
         out = _json(cli("sync", data_dir=client))
         assert (out["pushed"], out["pending"], out["rejected"]) == (5, 0, 0) and out["pulled"] > 0
+        from hallclient.caselog import enqueue
+
+        with open_context(client) as ctx, ctx.store.session() as s:
+            enqueue(s, "case.event", {"type": "accepted", "state": "accepted", "at": "2026-01-05T09:00:00+08:00"})  # no case_id
+        out = _json(cli("sync", data_dir=client))
+        assert (out["rejected"], out["rejected_now"]) == (1, 1)
+        out = _json(cli("sync", data_dir=client))  # `rejected` means parked now, as in `sync status`
+        assert (out["rejected"], out["rejected_now"]) == (1, 0)
+        assert _json(cli("sync", "status", data_dir=client))["rejected"] == 1
         decided = _json(cli("server", "admin", "--db", db, "decide", numbers[0], "--approve", data_dir=srv_dir))
         assert decided["state"] == "approved"
         r = cli("server", "admin", "--db", db, "decide", "NO-SUCH", "--deny", data_dir=srv_dir)

@@ -51,7 +51,7 @@ def test_every_fault_then_exactly_once(ctx, server, proxy_factory, sx):
     assert set(held) == set(local)  # nothing lost
     assert set(held.values()) == {1}  # nothing doubled
     assert set(local.values()) == {"sent"}
-    assert report.pending == 0 and report.rejected_total == 0
+    assert report.pending == 0 and report.rejected == 0 and report.rejected_now == 0
     from sync.server.admin import stats
 
     assert stats(server.db)["cases"] == 60
@@ -70,17 +70,20 @@ def test_rejected_item_is_parked_and_does_not_block(ctx, server, sx):
     engine = _engine(store, server.url, token, batch=50)
     report = engine.cycle()
     engine.close()
-    assert report.pushed == 10 and report.rejected == 2 and report.pending == 0
+    assert report.pushed == 10 and report.rejected == report.rejected_now == 2 and report.pending == 0
     with store.session() as s:
         parked = {r.uuid: r.last_error for r in s.query(OutboxEntry).filter_by(status="rejected")}
     assert len(parked) == 2
     assert "case_id" in next(v for k, v in parked.items() if k != "not-a-uuid")
     assert "uuid" in parked["not-a-uuid"] and "422" in parked["not-a-uuid"]
     assert len(sx.server_records(server.db)) == 10
-    # A second cycle does not resend parked items.
+    # A second cycle does not resend parked items; `rejected` is still what is parked now
+    # (the meaning `sync status` has), `rejected_now` what this cycle parked.
     engine = _engine(store, server.url, token)
-    assert engine.cycle().pushed == 0
+    again = engine.cycle()
     engine.close()
+    assert (again.pushed, again.rejected, again.rejected_now) == (0, 2, 0)
+    assert again.rejected == counts(store).rejected
 
 
 def test_server_restarted_mid_sync(ctx, server, proxy_factory, sx):
