@@ -131,7 +131,8 @@ def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[
         reason = "不予批准"
     now = utcnow()
     with db.session() as s:
-        cases = s.scalars(select(ServerCase).where(ServerCase.case_no == case_no)).all()
+        # Locked like a push locks its cases, so neither overwrites the other's change.
+        cases = s.scalars(select(ServerCase).where(ServerCase.case_no == case_no).with_for_update()).all()
         if not cases:
             raise AdminError(f"中心服务器上没有办件 {case_no}（窗口的记录可能尚未同步）")
         if len(cases) > 1:

@@ -162,10 +162,14 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
 def _fold_case_events(s, device: DeviceInfo, events: list[dict[str, Any]], now: datetime) -> None:
     """Update the server's cases from their events and publish them on the hall's
     `cases_today` stream (the supervisors' view of the day)."""
-    ids = list({e["case_id"] for e in events})
+    # Locked (PostgreSQL; SQLite serialises whole write transactions) and read only once the
+    # lock is held, so a back-office decision committed meanwhile is seen, not overwritten.
+    # Sorted, so two pushes sharing cases take the locks in one order and cannot deadlock.
+    ids = sorted({e["case_id"] for e in events})
     cases: dict[str, ServerCase] = {}
     for i in range(0, len(ids), 500):
-        for c in s.scalars(select(ServerCase).where(ServerCase.case_id.in_(ids[i : i + 500]))):
+        stmt = select(ServerCase).where(ServerCase.case_id.in_(ids[i : i + 500])).order_by(ServerCase.case_id).with_for_update()
+        for c in s.scalars(stmt.execution_options(populate_existing=True)):
             cases[c.case_id] = c
     for e in events:
         c = cases.get(e["case_id"])
