@@ -148,7 +148,20 @@ def validate_uscc(value: str) -> Validated:
     expected = uscc_check_char(v[:17])
     if v[17] != expected:
         return Validated(False, v, "uscc", error=f"校验位应为 {expected}，实际为 {v[17]}")
+    # Structure (GB 32100 table 1): a code with a right check digit can still be impossible,
+    # e.g. all zeros; these are the checks a clerk can act on.
+    if v[0] not in USCC_AUTHORITIES:
+        return Validated(False, v, "uscc", error=f"第 1 位（登记管理部门代码）“{v[0]}”无效，应为 1–9、A、N 或 Y")
+    if v[1] not in "123456789":
+        return Validated(False, v, "uscc", error=f"第 2 位（机构类别代码）“{v[1]}”无效，应为 1–9")
+    if not v[2:8].isdigit() or v[2:8] == "000000":
+        return Validated(False, v, "uscc", error=f"第 3–8 位应为登记管理机关的行政区划代码（6 位数字），实际为 {v[2:8]}")
     return Validated(True, v, "uscc")
+
+
+# 1 机构编制 2 外交 3 司法行政 4 文化 5 民政 6 旅游 7 宗教 8 工会 9 市场监管（工商）
+# A 中央军委改革和编制办公室 N 农业 Y 其他
+USCC_AUTHORITIES = frozenset("123456789ANY")
 
 
 def validate_phone(value: str) -> Validated:

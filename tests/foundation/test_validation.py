@@ -109,6 +109,17 @@ def test_unified_social_credit_code():
 
 
 @pytest.mark.parametrize(
+    "body, needle",
+    [("00000000000000000", "第 1 位"), ("B1440300MA5F0A1B2", "第 1 位"), ("90440300MA5F0A1B2", "第 2 位"),
+     ("9144A300MA5F0A1B2", "第 3–8 位"), ("91000000MA5F0A1B2", "第 3–8 位")],
+)
+def test_credit_codes_with_a_right_check_digit_but_an_impossible_structure(body, needle):
+    code = body + gb32100_check(body)  # the check digit is right: only the structure is wrong
+    r = validate_uscc(code)
+    assert not r.valid and needle in r.error
+
+
+@pytest.mark.parametrize(
     "raw,ok,normalized",
     [
         ("13812345678", True, "13812345678"),
