@@ -32,19 +32,29 @@ class PrinterError(HallError):
         self.code = code
 
 
+#: A real DLE EOT status byte has bits 1 and 4 set and bits 0 and 7 clear (ESC/POS): anything
+#: else is line noise, an echo, or a printer speaking another protocol, not a status.
+STATUS_MASK, STATUS_FIXED = 0x93, 0x12
+
+
+def is_status_byte(b: int) -> bool:
+    return b & STATUS_MASK == STATUS_FIXED
+
+
 def _status_byte(t, n: int, timeout: float) -> int | None:
     t.reset_input_buffer()
     t.write(DLE_EOT + bytes([n]))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        b = read_available(t)
-        if b:
-            return b[-1]
+        valid = [b for b in read_available(t) if is_status_byte(b)]
+        if valid:
+            return valid[-1]
     return None
 
 
 def query_status(t, device: str = "printer", timeout: float = 0.5) -> PrinterStatus:
-    """Ask DLE EOT 2 and 4. A file sink or a printer that stays silent gives answered=False."""
+    """Ask DLE EOT 2 and 4. A file sink or a printer that stays silent (or answers bytes that
+    are no status) gives answered=False."""
     if not getattr(t, "answers_status", False):
         return PrinterStatus(device, online=True, answered=False)
     off = _status_byte(t, 2, timeout)
@@ -97,8 +107,19 @@ class PrinterWorker(DeviceWorker):
         super().__init__(spec, bus, handler)
         self.idle_interval = float(spec.options.get("status_interval", 10.0))
         self.last_status: PrinterStatus | None = None
+        # A printer that never answers DLE EOT would add the status timeout (0.5 s) to every
+        # ticket: after SILENT_LIMIT silent queries in a row tickets go out unchecked. The idle
+        # check keeps asking, so a printer that starts answering is checked again.
+        self.silent_queries = 0
+
+    SILENT_LIMIT = 2
+
+    @property
+    def status_silent(self) -> bool:
+        return self.silent_queries >= self.SILENT_LIMIT
 
     def on_connected(self) -> None:
+        self.silent_queries = 0  # maybe another printer now: ask it afresh
         self._check()
 
     def idle(self) -> None:
@@ -106,8 +127,13 @@ class PrinterWorker(DeviceWorker):
 
     def _check(self) -> PrinterStatus:
         st = query_status(self.transport, self.name)
+        self._count(st)
         self._note(st)
         return st
+
+    def _count(self, st: PrinterStatus) -> None:
+        if getattr(self.transport, "answers_status", False):
+            self.silent_queries = 0 if st.answered else self.silent_queries + 1
 
     def _note(self, st: PrinterStatus) -> None:
         prev = self.last_status
@@ -126,10 +152,12 @@ class PrinterWorker(DeviceWorker):
         """A Future of the print; fails with PrinterError when paper is out or the cover open."""
         def run(t, token):
             try:
-                st = send(t, data, self.name)
+                st = send(t, data, self.name, check_status=not self.status_silent)
             except PrinterError:
                 self._check()
                 raise
+            if not self.status_silent:
+                self._count(st)
             self._note(st) if st.answered else None
             return st
         return self.submit(run, timeout=timeout)

@@ -21,6 +21,8 @@ class PrinterSimulator(PtySimulator):
         self.paper_out = False
         self.cover_open = False
         self.answers_status = answers_status
+        self.junk_status: bytes | None = None  # fault: noise sent before the status answer
+        self.status_queries = 0
         self.out_dir = out_dir  # write ticket-N.txt/.png after every cut
         self.cuts = 0
         self.cut_event = threading.Event()
@@ -28,6 +30,9 @@ class PrinterSimulator(PtySimulator):
     def on_data(self, data: bytes) -> None:
         for op in self.parser.feed(data):
             if op.kind == "status":
+                self.status_queries += 1
+                if self.junk_status:
+                    self.send(self.junk_status)
                 if self.answers_status:
                     self.send(bytes([self._status(op.value)]))
                 continue

@@ -131,3 +131,52 @@ def test_printing_test_ticket_end_to_end_when_printing_is_merged(sim):
     assert bytes(sim.captured) == data
     text = sim.text()
     assert "[QR " in text and "[CODE128 " in text
+
+
+@pytest.mark.parametrize("junk", [b"\x7f", b"\x00", b"\xff\x93", TICKET[:5]])
+def test_bytes_that_are_no_status_are_not_taken_for_one(sim, junk):
+    sim.answers_status = False
+    sim.junk_status = junk  # 7F would read as paper end + cover open if taken for a status
+    st = print_once(sim.port, 9600, TICKET)
+    assert not st.answered and st.online and not st.paper_out and not st.cover_open
+    assert sim.cut_event.wait(5) and bytes(sim.captured) == TICKET
+
+
+def test_a_valid_status_behind_noise_is_used(sim):
+    from devices.printer import is_status_byte, query_status
+    from devices.transport import open_transport
+
+    assert is_status_byte(0x12) and is_status_byte(0x12 | 0x04 | 0x20 | 0x60) and not is_status_byte(0x13)
+    sim.paper_out = True
+    sim.junk_status = b"\x7f\x00"
+    t = open_transport(sim.port, 9600)
+    try:
+        st = query_status(t)
+    finally:
+        t.close()
+    assert st.answered and st.paper_out
+
+
+def test_a_printer_that_never_answers_status_is_not_asked_before_every_ticket(bus, events):
+    import time
+
+    sim = PrinterSimulator(answers_status=False).start()
+    w = PrinterWorker(DeviceSpec("ticket_printer", sim.port, 9600, name="p", options={"status_interval": 3600}), bus).start()
+    try:
+        events.wait_for(PrinterStatus)  # the connect-time check: silent (1)
+        w.print_bytes(TICKET).result(10)  # silent again (2): remembered
+        asked = sim.status_queries
+        t0 = time.monotonic()
+        for _ in range(3):
+            assert not w.print_bytes(TICKET).result(10).answered
+        assert time.monotonic() - t0 < 0.5 * 3  # no 0.5 s status timeout per ticket
+        assert sim.status_queries == asked and w.status_silent
+        sim.answers_status = True
+        sim.paper_out = True
+        w.status().result(10)  # the periodic check still asks, and notices it answers now
+        assert not w.status_silent
+        with pytest.raises(PrinterError):
+            w.print_bytes(TICKET).result(10)
+    finally:
+        w.stop()
+        sim.close()
