@@ -34,6 +34,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY:
+        _DUMMY.append(hash_password("not a password of anyone"))
+    return _DUMMY[0]
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
@@ -58,6 +67,9 @@ def login(session: Session, username: str, password: str, now: datetime | None =
     now = now or utcnow()
     user = session.scalars(select(User).where(User.username == username.strip())).first()
     if user is None or not user.active:
+        # Verify against a throw-away hash anyway, so an unknown user name takes as long as
+        # a wrong password and the timing does not tell which user names exist.
+        verify_password(_dummy_hash(), password)
         raise LoginFailed("用户名或密码错误")
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
