@@ -154,7 +154,7 @@ def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[
 
 
 def stats(db: ServerDB) -> dict[str, Any]:
-    with db.session() as s:
+    with db.session(read_only=True) as s:
         by_kind = dict(s.execute(select(Record.kind, func.count()).group_by(Record.kind)).all())
         streams = dict(s.execute(select(StreamRow.stream, func.count()).group_by(StreamRow.stream)).all())
         return {

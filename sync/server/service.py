@@ -36,7 +36,7 @@ class DeviceInfo:
 def authenticate(db: ServerDB, token: str | None) -> DeviceInfo:
     if not token:
         raise RequestRejected(401, "缺少设备令牌，请先注册本机（hallclient sync register）")
-    with db.session() as s:
+    with db.session(read_only=True) as s:
         dev = s.scalars(select(Device).where(Device.token_hash == token_hash(token))).first()
         if dev is None or dev.revoked:
             raise RequestRejected(401, "设备令牌无效或已吊销，请联系管理员重新注册本机")
@@ -203,7 +203,7 @@ def case_row(c: ServerCase) -> dict[str, Any]:
 def pull(db: ServerDB, device: DeviceInfo, cursors: dict[str, str], limit: int) -> dict[str, Any]:
     """Rows after each stream's cursor, oldest first, at most `limit` per stream."""
     out: dict[str, Any] = {}
-    with db.session() as s:
+    with db.session(read_only=True) as s:
         for stream, cursor in cursors.items():
             after = parse_cursor(cursor)
             scopes = [""] if stream not in protocol.HALL_STREAMS else [device.hall_code]
@@ -243,7 +243,7 @@ def high_water(db: ServerDB, device: DeviceInfo) -> dict[str, str]:
     from sqlalchemy import func
 
     out = {}
-    with db.session() as s:
+    with db.session(read_only=True) as s:
         for stream in protocol.STREAMS:
             scopes = [""] if stream not in protocol.HALL_STREAMS else [device.hall_code]
             top = s.scalar(select(func.max(StreamRow.seq)).where(StreamRow.stream == stream, StreamRow.scope.in_(scopes)))

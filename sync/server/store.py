@@ -16,6 +16,7 @@ from hallclient.models import utcnow
 from sync.server.models import Counter, ServerBase, StreamRow
 
 STREAM_COUNTER = "stream"
+READ_ONLY = "hallclient_read_only"  # execution option of the engine read-only sessions use
 
 
 def normalise_url(url: str) -> str:
@@ -45,8 +46,10 @@ def make_server_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):  # noqa: ANN001
-            # Writers serialise at BEGIN rather than deadlocking on a lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers serialise at BEGIN rather than deadlocking on a lock upgrade. Readers
+            # (authentication, pull) take a deferred BEGIN: under WAL they read a snapshot
+            # and never queue behind a writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -60,6 +63,7 @@ class ServerDB:
         self.engine = make_server_engine(self.url)
         ServerBase.metadata.create_all(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         with self.session() as s:
             if s.get(Counter, STREAM_COUNTER) is None:
                 s.add(Counter(name=STREAM_COUNTER, value=0))
@@ -69,8 +73,10 @@ class ServerDB:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self.sessionmaker() as s:
+    def session(self, read_only: bool = False) -> Iterator[Session]:
+        """A transaction, committed on success. `read_only` sessions must not write: on SQLite
+        they begin deferred, so they do not wait for writers (and writers not for them)."""
+        with (self.read_sessionmaker if read_only else self.sessionmaker)() as s:
             try:
                 yield s
                 s.commit()
