@@ -165,8 +165,11 @@ def encode_text_block(doc: IdentityDocument) -> bytes:
 
 
 def document_from_json(d: dict) -> IdentityDocument:
-    """A card as written in a sample card JSON file (same shape as `read-id` output)."""
+    """A card as written in a sample card JSON file (same shape as `read-id` output; the
+    extra fields may also be given at the top level)."""
     import base64
+
+    d = {**d, **d.get("extra", {})}
 
     def dt(k):
         v = d.get(k)

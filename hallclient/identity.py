@@ -17,6 +17,10 @@ CARD_TYPES = {
 }
 
 
+#: Fields beyond the read-id JSON keys of the issue: nested under "extra" in `as_json`.
+EXTRA_KEYS = ("nationality", "pass_number", "issue_count")
+
+
 @dataclass(frozen=True)
 class IdentityDocument:
     card_type: str  # one of CARD_TYPES
@@ -38,9 +42,11 @@ class IdentityDocument:
     photo_wlt: bytes = b""  # raw 1024-byte WLT photo; decoded only by the vendor library
 
     def as_json(self) -> dict:
-        """The JSON shape of `hallclient devices read-id`."""
+        """The JSON shape of `hallclient devices read-id`: exactly the keys of the issue at the
+        top level; what only some cards carry (EXTRA_KEYS) under "extra"."""
         d = asdict(self)
         d.pop("photo_wlt")
+        d["extra"] = {k: d.pop(k) for k in EXTRA_KEYS}
         for k in ("birth_date", "valid_from"):
             d[k] = d[k].isoformat() if d[k] else None
         vt = self.valid_to

@@ -24,6 +24,9 @@ def test_read_id_prints_the_issue_json(cli, data_dir):
     d = json.loads(r.stdout)
     assert d["card_type"] == "resident" and d["name"] == "王𠀀䶮" and d["valid_to"] == "长期"
     assert d["gender"] == "女" and d["nation"] == "基诺" and d["birth_date"] == "1960-11-02"
+    assert set(d) - {"extra"} == {"card_type", "name", "name_en", "gender", "gender_code", "nation", "nation_code",
+                                  "birth_date", "address", "id_number", "authority", "valid_from", "valid_to",
+                                  "photo_wlt_base64"}
     import base64
 
     assert len(base64.b64decode(d["photo_wlt_base64"])) == 1024

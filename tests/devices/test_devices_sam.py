@@ -115,6 +115,10 @@ def test_unknown_flag_and_wrong_size_raise_a_clerk_message():
 
 def test_as_json_has_the_read_id_shape():
     d = sample_cards()["resident_rare_name"].as_json()
-    assert set(d) >= {"card_type", "name", "name_en", "gender", "gender_code", "nation", "nation_code", "birth_date",
-                      "address", "id_number", "authority", "valid_from", "valid_to", "photo_wlt_base64"}
+    assert set(d) == {"card_type", "name", "name_en", "gender", "gender_code", "nation", "nation_code", "birth_date",
+                      "address", "id_number", "authority", "valid_from", "valid_to", "photo_wlt_base64", "extra"}
+    assert set(d["extra"]) == {"nationality", "pass_number", "issue_count"}
+    gat = sample_cards()["gat_permit"]
+    assert gat.as_json()["extra"]["pass_number"] == gat.pass_number != ""
+    assert idcard.document_from_json(gat.as_json()) == gat  # the sample card format is the output
     assert d["valid_to"] == "长期" and d["birth_date"] == "1960-11-02"
