@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy.exc
 
-from hallclient.db import Store
+from hallclient.db import Store, needs_migration
 from hallclient.errors import HallError, os_error_text
 from hallclient.lock import InstanceLock
 from hallclient.logging_setup import setup_logging
@@ -59,6 +59,11 @@ def open_context(root: Path | str, *, exclusive: bool = True, seed: bool = True)
     try:
         setup_logging(dd.logs)
         try:
+            if not exclusive and needs_migration(dd.database):
+                # A read-only command must not migrate the schema under a running client:
+                # it takes the lock for the migration (refused while a client runs).
+                with InstanceLock(dd.lock_file):
+                    Store(dd.database, dd.backups).close()
             store = Store(dd.database, dd.backups)
         except sqlalchemy.exc.DatabaseError as e:
             log.exception("the database file could not be opened")

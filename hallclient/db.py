@@ -97,6 +97,17 @@ def backup_database(db_path: Path, backup_dir: Path) -> Path:
     return target
 
 
+def needs_migration(db_path: Path) -> bool:
+    """True when the file exists and its schema is not the newest (cheap: no Alembic)."""
+    if not Path(db_path).exists():
+        return False
+    engine = make_engine(db_path)
+    try:
+        return current_revision(engine) != HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
 def _known_revision(rev: str) -> bool:
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError

@@ -180,3 +180,20 @@ def test_the_case_event_log_refuses_updates_and_deletes(store):
                 s.execute(text(stmt))
     with store.session() as s:
         assert [e.payload for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == cid))] == before
+
+
+def test_a_read_only_command_does_not_migrate_under_a_running_client(data_dir, cli):
+    shutil.copy(FIXTURE, data_dir / "hallclient.sqlite3")
+    from hallclient.lock import InstanceLock
+
+    with InstanceLock(data_dir / "hallclient.lock"):  # a client of the old version is running
+        r = cli("calendar", "due", "--from", "2026-09-30", "--days", "3", data_dir=data_dir)
+        assert r.returncode == 3 and "已被另一个窗口客户端使用" in r.stderr
+        con = sqlite3.connect(data_dir / "hallclient.sqlite3")
+        assert con.execute("select version_num from alembic_version").fetchone()[0] == "0001"
+        con.close()
+    r = cli("calendar", "due", "--from", "2026-09-30", "--days", "3", data_dir=data_dir)
+    assert r.returncode == 0 and r.stdout.strip() == "2026-10-10"
+    con = sqlite3.connect(data_dir / "hallclient.sqlite3")
+    assert con.execute("select version_num from alembic_version").fetchone()[0] == db.HEAD_REVISION
+    con.close()
