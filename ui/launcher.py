@@ -33,8 +33,8 @@ def run_client(data_dir: str, demo: bool = False) -> int:
         # a real installation gets its users and catalogue from the central server.
         ctx = open_context(data_dir, seed=demo)
     except HallError as e:
+        print(e.message, file=sys.stderr)  # first: the box waits for a click
         QMessageBox.critical(None, "无法启动", e.message)
-        print(e.message, file=sys.stderr)
         return 3
     try:
         with ctx.store.session() as s:
@@ -43,8 +43,8 @@ def run_client(data_dir: str, demo: bool = False) -> int:
             users = seed.has_users(s)
             apply_font_scale(settings.get(s, settings.FONT_SCALE))
         if not users:
-            QMessageBox.warning(None, "本机尚未初始化", FIRST_RUN_MESSAGE)
             print(FIRST_RUN_MESSAGE, file=sys.stderr)
+            QMessageBox.warning(None, "本机尚未初始化", FIRST_RUN_MESSAGE)
             return 4
         if demo:  # simulated counter devices on pseudo-terminals: the demo needs no hardware
             from devices.demo import start_demo_devices
