@@ -60,8 +60,10 @@ class CardRead(DeviceEvent):
 
 
 @dataclass(frozen=True)
-class CardRemoved(DeviceEvent):
-    pass
+class ReaderRearmed(DeviceEvent):
+    """The reader is ready for the next card: after a read it reported "no card" once. This is
+    NOT "the card was taken away": readers stop finding a card once it has been read, while it
+    still lies on them (the card must leave the field before it is found again)."""
 
 
 @dataclass(frozen=True)

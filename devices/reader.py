@@ -12,7 +12,7 @@ import logging
 import time
 
 from devices import idcard, sam
-from devices.events import CardRead, CardRemoved, DeviceState
+from devices.events import CardRead, DeviceState, ReaderRearmed
 from devices.transport import read_available
 from devices.worker import CancelToken, DeviceWorker
 from hallclient.identity import IdentityDocument
@@ -185,7 +185,7 @@ class IdReaderWorker(DeviceWorker):
         except NoCard:
             self._link_ok()
             if not self._armed:
-                self.publish(CardRemoved(self.name))
+                self.publish(ReaderRearmed(self.name))
             self._armed = True
             self.set_state(DeviceState.READY)
             return None

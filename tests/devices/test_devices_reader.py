@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from devices.events import CardRead, CardRemoved, DeviceError, DeviceState, DeviceStatusChanged
+from devices.events import CardRead, DeviceError, DeviceState, DeviceStatusChanged, ReaderRearmed
 from devices.handler import RecordingHandler
 from devices.reader import IdReaderWorker, NoCard, ReaderError, SamReader
 from devices.simulators.idreader import IdReaderSimulator, sample_cards
@@ -107,7 +109,10 @@ def test_worker_publishes_one_card_read_per_placement(sim, bus, events):
         sim.place(CARDS["resident_rare_name"])
         ev = events.wait_for(CardRead)
         assert ev.document.name == "王𠀀䶮" and ev.device == "reader"
-        events.wait_for(CardRemoved)  # the reader no longer finds the read card
+        events.wait_for(ReaderRearmed)  # the reader no longer finds the read card...
+        assert sim.card is not None  # ...which still lies on it: rearmed, not removed
+        time.sleep(0.3)  # several more polls: rearmed is said once per read, not per poll
+        assert len(events.of(ReaderRearmed)) == 1
         sim.remove()
         sim.place(CARDS["foreign_old"])
         assert events.wait_for(CardRead).document.card_type == "foreign_old"

@@ -190,7 +190,7 @@ def test_demo_menu_places_and_removes_cards(qtbot, demo_window):
     with qtbot.waitSignal(hub.card_read, timeout=10000) as b:
         _act(mw, "demo_place_foreign_2023").trigger()
     assert b.args[0] == CARDS["foreign_2023"]
-    with qtbot.waitSignal(hub.card_removed, timeout=10000):
+    with qtbot.waitSignal(hub.reader_rearmed, timeout=10000):
         _act(mw, "demo_remove_card").trigger()
     assert demo.simulators["id_reader"].card is None
 

@@ -59,7 +59,7 @@ class QtDeviceHandler(QObject, DeviceUserHandler):
 
 class DeviceHub(QObject):
     card_read = Signal(object)  # IdentityDocument
-    card_removed = Signal(str)
+    reader_rearmed = Signal(str)  # ready for the next card (not: the card was taken away)
     scanned = Signal(str)
     status_changed = Signal(str, str, str)  # device name, kind, DeviceState value
     rating_given = Signal(object)  # devices.events.RatingGiven
@@ -132,8 +132,8 @@ class DeviceHub(QObject):
             self.device_error.emit(e.device, e.message)
         elif isinstance(e, PrinterStatus):
             self.printer_status.emit(e)
-        elif type(e).__name__ == "CardRemoved":
-            self.card_removed.emit(e.device)
+        elif type(e).__name__ == "ReaderRearmed":
+            self.reader_rearmed.emit(e.device)
 
 
 def install_devices(mw) -> DeviceHub:
