@@ -36,17 +36,45 @@ def on_card_read(mw, doc) -> None:
     page.fill_from_identity(doc)
 
 
+#: Stored when the applicant gave a bad rating on the pad and closed the on-screen reason picker
+#: without a reason: the bad rating still counts and is followed up, and says why it has none.
+NO_REASON_GIVEN = "评价器未选择原因，申请人也未在屏幕上补选"
+
+
 def on_rating_given(mw, e) -> None:
     from devices.rating import REASONS
-    from ui.queue.rating import save_rating
 
     reasons = [REASONS.get(code, code) for code in e.reasons]
-    # A pad may let a person press 不满意 without a reason; the rating still counts.
-    comment = "" if reasons or e.level > 2 else "评价器未选择原因"
+    if e.level <= 2 and not reasons:
+        # A bad rating must carry a reason; a pad may let a person press 不满意 without one.
+        ask_pad_reason(mw, e)
+        return
+    _save_pad_rating(mw, e, reasons, "")
+
+
+def _save_pad_rating(mw, e, reasons: list[str], comment: str) -> None:
+    from ui.queue.rating import save_rating
+
     Op(mw, save_rating, mw.store, e.level, reasons, comment, e.token, mw.session.user_id, mw.session.window_id,
        source="pad", writer=True).success(
         lambda _id: mw.statusBar().showMessage(f"已收到评价器评价：{e.token}", 8000)).failure(
         lambda exc: mw.statusBar().showMessage("评价未能保存：" + error_text(exc), 15000)).run()
+
+
+def ask_pad_reason(mw, e):
+    """The on-screen reason picker for the pad's bad rating of ticket `e.token`; stored with the
+    chosen reasons, or (closed without one) with NO_REASON_GIVEN so the rating is not lost."""
+    from PySide6.QtCore import Qt
+
+    from ui.queue.rating import RatingDialog
+
+    d = RatingDialog(mw.store, e.token, mw.session.user_id, mw.session.window_id, parent=mw, pad_level=e.level)
+    d.setWindowModality(Qt.WindowModality.NonModal)
+    d.rejected.connect(lambda: _save_pad_rating(mw, e, [], NO_REASON_GIVEN))
+    mw.pad_reason_dialog = d
+    mw.statusBar().showMessage(f"评价器收到“不满意”评价（{e.token}）但没有原因，请申请人在屏幕上选择原因", 15000)
+    d.open()
+    return d
 
 
 def on_scanned(mw, text: str) -> None:

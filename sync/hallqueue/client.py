@@ -8,6 +8,7 @@ LED strip.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -78,7 +79,7 @@ class QueueClient:
         return self._do("POST", "/appointments/check-in", json={"code": code, "id_number": id_number})
 
     def requeue(self, ticket: str) -> dict:
-        return self._do("POST", f"/tickets/{ticket}/requeue")
+        return self._do("POST", f"/tickets/{quote(ticket.strip(), safe='')}/requeue")
 
     # -- window --------------------------------------------------------------------------------
     def call_next(self, window: str) -> dict:

@@ -446,9 +446,13 @@ class QueueService:
             t = _to_ticket(row) if row else None
             waiting = [_to_ticket(r) for r in self._waiting_rows(s, day, [t.queue] if t else [], "\0")] if t else []
             ev = actions.requeue_late(t, self._rules(s), now, waiting)
-            if row is not None and ev.outcome == Outcome.OK.value:
-                _write_ticket(row, t)
-            return self._result(s, self._record(s, ev), t if ev.outcome == Outcome.OK.value else None)
+            if row is None or ev.outcome != Outcome.OK.value:
+                return self._result(s, self._record(s, ev))
+            _write_ticket(row, t)
+            # What the kiosk tells the late-comer: the ordinary tickets of the queue before it.
+            ahead = sum(1 for w in waiting if w.queue == t.queue and not w.target_window and w.no != t.no
+                        and (w.position, w.no) < (t.position, t.no))
+            return self._result(s, self._record(s, ev), t, people_ahead=ahead)
 
         return self._write(fn)
 

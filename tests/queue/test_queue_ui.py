@@ -173,6 +173,7 @@ def test_voice_import_failure_means_no_engine(qtbot):
     from ui.queue.voice import Announcer
 
     a = Announcer(enable_speech=True)  # QtTextToSpeech cannot load here: silent, not crashing
+    assert not a.available and a.tts is None
     a.say("请 A零零一 号 到 3 号窗口 办理", 1)
     qtbot.waitUntil(lambda: a.history == ["请 A零零一 号 到 3 号窗口 办理"], timeout=5000)
 

@@ -3,7 +3,7 @@ scrolling notice, and the spoken call."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -16,6 +16,9 @@ from ui.queue.follower import EventFollower
 from ui.queue.voice import Announcer
 
 CALL_TYPES = ("call", "recall", "call_back")
+#: A call older than this is shown but not spoken: after a network drop the display receives
+#: the backlog it missed, and reading out ten stale calls would send people to the wrong window.
+SPEAK_MAX_AGE_S = 60
 STYLE = """
 QWidget#hall_display { background: #0b1f3a; }
 QLabel { color: #f4f6fa; }
@@ -45,6 +48,7 @@ class HallDisplay(QWidget):
         self.window_labels: dict[str, QLabel] = {}
         self.window_names: dict[str, str] = {}
         self.follower: EventFollower | None = None
+        self.clock_offset = timedelta(0)  # service clock − this PC's clock, from the last status
 
         head = QHBoxLayout()
         head.addWidget(QLabel(f"{hall_name} · 叫号信息", objectName="header"))
@@ -113,6 +117,8 @@ class HallDisplay(QWidget):
 
     def _apply_status(self, st: dict, start_following: bool) -> None:
         self.offline.setText("")
+        if st.get("now"):  # the age of a call is judged on the service's clock, not this PC's
+            self.clock_offset = datetime.fromisoformat(st["now"]) - datetime.now(timezone.utc)
         for i, w in enumerate(st["windows"], start=1):
             self.window_names[w["code"]] = w["name"]
             lab = self.window_labels.get(w["code"])
@@ -141,9 +147,18 @@ class HallDisplay(QWidget):
                 name = ev["data"].get("window_name") or self.window_names.get(ev["window"], "")
                 self.calls.insert(0, {"ticket": ev["ticket"], "window": ev["window"], "window_name": name})
                 del self.calls[20:]
-                self.announcer.say(announcement(ev["ticket"], ev["window"], name), self.voice_repeat)
+                if self.is_fresh(ev):
+                    self.announcer.say(announcement(ev["ticket"], ev["window"], name), self.voice_repeat)
         self._show_calls()
         self._status_timer.start()  # one status refresh for a burst of events
+
+    def is_fresh(self, ev: dict) -> bool:
+        """Was the call made within SPEAK_MAX_AGE_S (on the service's clock)?"""
+        try:
+            at = datetime.fromisoformat(ev["at"])
+        except (KeyError, TypeError, ValueError):
+            return True
+        return (datetime.now(timezone.utc) + self.clock_offset - at).total_seconds() <= SPEAK_MAX_AGE_S
 
     def _show_calls(self) -> None:
         if self.calls:

@@ -4,13 +4,14 @@ appointment check-in, and the ticket printed (or shown on screen without a print
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from urllib.parse import quote
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from hallclient.personal import mask_name
+from hallclient.personal import mask_id, mask_name
 from hallclient.settings import PROGRESS_URL
 from hallclient.queue.model import ELDERLY_AGE, HALL_TZ, PRIORITY_REASONS
 from hallclient.validation import validate_id
@@ -22,13 +23,37 @@ from ui.queue import bridge
 log = logging.getLogger(__name__)
 
 
-def age_on(id_number: str, today: date) -> int | None:
-    """Age from the birth date inside an 18-character ID number (GB 11643)."""
-    try:
-        b = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
-    except (ValueError, IndexError):
-        return None
-    return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+#: After this long without a touch the kiosk forgets the last person: their card's number and
+#: green channel must not pass to whoever comes next.
+IDLE_RESET_S = 30
+DEFAULT_HINT = "请选择要办理的业务；老年人请先在读卡器上刷身份证，可取绿色通道号。"
+TICKET_NO = re.compile(r"^[A-Z]\d{3,4}$")
+
+
+def age_on(birth: date | str, today: date) -> int | None:
+    """Age on `today` from a birth date, or from the birth date inside an 18-character ID number
+    (GB 11643) when only a typed number is known."""
+    if isinstance(birth, str):
+        try:
+            birth = date(int(birth[6:10]), int(birth[10:12]), int(birth[12:14]))
+        except (ValueError, IndexError):
+            return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def requeue_text(r: dict) -> str:
+    """What the kiosk tells a late-comer about a 过号登记 answer of the service."""
+    ev = r["event"]
+    no = ev.get("ticket") or ""
+    if r["ok"]:
+        ahead = r.get("people_ahead")
+        rule = {"end": "已排到队尾", "keep": "已按原来的位置重新排队", "behind": "已重新排队"}.get(ev["data"].get("rule"), "已重新排队")
+        return f"{no} 号{rule}" + (f"，前面还有 {ahead} 人" if ahead is not None else "") + "，请留意屏幕和语音叫号。"
+    if ev["outcome"] == "not_found":
+        return "今天没有这个号，请核对小票上的号码；如有疑问请到导服台。"
+    if ev["outcome"] == "not_waiting":
+        return f"{no} 号没有过号（仍在等候、正在办理或已办结），无需登记，请留意叫号。"
+    return r["message"]
 
 
 def ticket_for(hall_name: str, r: dict, progress_url: str = PROGRESS_URL.default) -> QueueTicket:
@@ -58,7 +83,8 @@ class KioskWindow(QWidget):
         title = QLabel(f"{hall_name}　自助取号")
         title.setStyleSheet("font-size: 30pt; font-weight: bold; color: #0b1f3a")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint = QLabel("请选择要办理的业务；老年人请先在读卡器上刷身份证，可取绿色通道号。", objectName="kiosk_hint")
+        self.card_id = ""  # the ID number of the card last read: never shown in full
+        self.hint = QLabel(DEFAULT_HINT, objectName="kiosk_hint")
         self.hint.setStyleSheet("font-size: 15pt")
         self.hint.setWordWrap(True)
         self.grid = QGridLayout()
@@ -82,8 +108,23 @@ class KioskWindow(QWidget):
         b = QPushButton("预约签到", objectName="appt_checkin")
         b.setMinimumHeight(48)
         b.clicked.connect(self.check_in)
+        self.appt_input.textEdited.connect(self._typed)
         appt.addWidget(self.appt_input, 1)
         appt.addWidget(b)
+        late = QHBoxLayout()  # 过号登记: what the hall display tells a late-comer to do
+        self.late_input = QLineEdit(objectName="late_input")
+        self.late_input.setPlaceholderText("过号登记：输入小票上的号码，如 A012")
+        self.late_input.setMinimumHeight(48)
+        self.late_input.setStyleSheet("font-size: 16pt")
+        self.late_input.textEdited.connect(lambda _t: self.touch())
+        self.late_input.returnPressed.connect(self.requeue_late)
+        b = QPushButton("过号登记", objectName="late_requeue")
+        b.setMinimumHeight(48)
+        b.clicked.connect(self.requeue_late)
+        late.addWidget(self.late_input, 1)
+        late.addWidget(b)
+        self.idle = QTimer(self, singleShot=True, interval=IDLE_RESET_S * 1000)
+        self.idle.timeout.connect(self.reset)
         self.ticket_view = QLabel("", objectName="ticket_view")
         self.ticket_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.ticket_view.setMinimumHeight(200)
@@ -94,6 +135,7 @@ class KioskWindow(QWidget):
         lay.addLayout(self.grid)
         lay.addLayout(prio)
         lay.addLayout(appt)
+        lay.addLayout(late)
         lay.addWidget(self.ticket_view)
         if hub is not None:
             hub.card_read.connect(self.on_card)
@@ -111,7 +153,26 @@ class KioskWindow(QWidget):
         self.hint.setText(error_text(exc) + "　请到导服台人工取号。")
         self.hint.setStyleSheet("font-size: 15pt; color: #b00020")
 
+    def touch(self) -> None:
+        """Someone is using the kiosk: restart the idle countdown."""
+        self.idle.start()
+
+    def reset(self) -> None:
+        """Forget the last person: green channel, card number, typed text, hint."""
+        self.set_priority("")
+        self.card_id = ""
+        self.appt_input.clear()
+        self.late_input.clear()
+        self.hint.setText(DEFAULT_HINT)
+        self.hint.setStyleSheet("font-size: 15pt")
+
+    def _typed(self, _text: str) -> None:
+        self.card_id = ""  # the person types a code of their own: the card's number is not meant
+        self.touch()
+
     def set_priority(self, key: str) -> None:
+        if key:
+            self.touch()
         self.priority = key
         for k, b in self.prio_buttons.items():
             b.setChecked(k == key)
@@ -122,19 +183,43 @@ class KioskWindow(QWidget):
         """An ID card was read (IdentityDocument, or a plain ID number)."""
         number = getattr(doc, "id_number", doc) or ""
         name = getattr(doc, "name", "")
-        age = age_on(number, datetime.now(HALL_TZ).date())
+        # The card's own birth date: foreign permanent residence cards carry no birth date inside
+        # their number; only a typed number falls back to the digits.
+        age = age_on(getattr(doc, "birth_date", None) or number, datetime.now(HALL_TZ).date())
+        self.touch()
+        # The number may serve for appointment check-in, but the screen shows it masked: the
+        # next person in line can read the kiosk.
+        self.card_id = number
+        self.appt_input.setText(mask_id(number))
         if age is not None and age >= ELDERLY_AGE:
             self.set_priority("elderly")
             self.hint.setText(f"{mask_name(name)}您好（{age} 岁），已为您开通老年人绿色通道，请选择业务。")
         else:
+            self.set_priority("")
             self.hint.setText(f"{mask_name(name)}您好，请选择业务取号；如有预约请点“预约签到”。")
-            self.appt_input.setText(number)
 
     def take(self, prefix: str) -> None:
+        self.touch()
         Op(self, self.client.issue, prefix, self.priority).success(self._issued).failure(self._failed).run()
 
+    def requeue_late(self) -> None:
+        """过号登记: a late-comer types the ticket number and is queued again per the hall's rule."""
+        self.touch()
+        no = self.late_input.text().strip().upper()
+        if not TICKET_NO.match(no):
+            self.hint.setText("请输入小票上的号码，如 A012，再点“过号登记”。")
+            return
+
+        def done(r: dict) -> None:
+            self.late_input.clear()
+            self.hint.setText(requeue_text(r))
+            self.hint.setStyleSheet("font-size: 15pt" + ("" if r["ok"] else "; color: #b00020"))
+
+        Op(self, self.client.requeue, no).success(done).failure(self._failed).run()
+
     def check_in(self) -> None:
-        text = self.appt_input.text().strip()
+        self.touch()
+        text = self.card_id if self.card_id and self.appt_input.text() == mask_id(self.card_id) else self.appt_input.text().strip()
         if not text:
             self.hint.setText("请输入预约码或身份证号")
             return
@@ -143,7 +228,10 @@ class KioskWindow(QWidget):
         Op(self, lambda: self.client.check_in(**kw)).success(self._issued).failure(self._failed).run()
 
     def _issued(self, r: dict) -> None:
+        # Whatever the answer, the next person starts clean: no green channel, no card number.
         self.set_priority("")
+        self.card_id = ""
+        self.appt_input.clear()
         if not r["ok"]:
             self.hint.setText(r["message"])
             return

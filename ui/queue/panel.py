@@ -7,6 +7,8 @@ window's own LED strip.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -42,6 +44,10 @@ ACTIONS = [  # key, label, F-key
     ("end", "结束/评价", "F8"),
 ]
 PAUSE_REASONS = ["午休", "临时离开", "业务咨询", "系统故障", "业务培训", "其他"]
+#: How long the panel waits for the rating pad to take a request before the screen asks instead.
+PAD_ANSWER_S = 5.0
+
+log = logging.getLogger(__name__)
 
 
 class TransferDialog(QDialog):
@@ -79,6 +85,7 @@ class QueuePanel(QWidget):
         self.paused = False
         self.rating_dialog = None
         self.last_result: dict | None = None
+        self._registering = False
 
         self.banner = QLabel(objectName="queue_banner")
         self.banner.setWordWrap(True)
@@ -108,6 +115,24 @@ class QueuePanel(QWidget):
             sc.activated.connect(b.click)
         self.buttons["call_next"].setStyleSheet("font-size: 16pt; font-weight: bold; background: #1b7f3b; color: white")
 
+        # 叫指定号: Shift+F1 puts the cursor here, Enter calls the typed number (an applicant back
+        # from fetching a copy, an appointment the clerk takes out of turn).
+        self.specific_no = QLineEdit(objectName="specific_no")
+        self.specific_no.setPlaceholderText("指定号码，如 A012")
+        self.specific_no.setMaximumWidth(180)
+        self.specific_no.setStyleSheet("font-size: 13pt")
+        self.specific_no.returnPressed.connect(self.do_call_specific)
+        self.specific_btn = QPushButton("叫指定号\nShift+F1", objectName="btn_call_specific")
+        self.specific_btn.setMinimumSize(120, 48)
+        self.specific_btn.clicked.connect(self.do_call_specific)
+        sc = QShortcut(QKeySequence("Shift+F1"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        sc.activated.connect(self.focus_specific)
+        specific = QHBoxLayout()
+        specific.addWidget(QLabel("叫指定号："))
+        specific.addWidget(self.specific_no)
+        specific.addWidget(self.specific_btn)
+        specific.addStretch()
+
         # Offline fallback: announce a typed number on this window's own LED strip.
         self.manual_no = QLineEdit(objectName="manual_no")
         self.manual_no.setPlaceholderText("手动号码，如 A012")
@@ -126,6 +151,7 @@ class QueuePanel(QWidget):
         lay.addWidget(self.current_label)
         lay.addWidget(self.current_info)
         lay.addLayout(grid)
+        lay.addLayout(specific)
         lay.addWidget(self.message)
         lay.addWidget(QLabel("<b>等候人数</b>"))
         lay.addWidget(self.waiting)
@@ -154,6 +180,12 @@ class QueuePanel(QWidget):
             b.setEnabled(ok is not False)
 
     def register_window(self) -> None:
+        """Register this window with the service (again whenever the service does not know it:
+        it was down when the panel started, or its database was replaced)."""
+        if self._registering:
+            return
+        self._registering = True
+
         def work():
             st = self.client.status(self.code)
             if not any(w["code"] == self.code for w in st["windows"]):
@@ -162,7 +194,15 @@ class QueuePanel(QWidget):
                 self.client.set_window(self.code, clerk=self.clerk)
             return self.client.status(self.code)
 
-        Op(self, work).success(self._apply_status).failure(self._failed).run()
+        def done(st: dict) -> None:
+            self._registering = False
+            self._apply_status(st)
+
+        def failed(exc: BaseException) -> None:
+            self._registering = False
+            self._failed(exc)
+
+        Op(self, work).success(done).failure(failed).run()
 
     def refresh(self) -> None:
         Op(self, self.client.status, self.code).success(self._apply_status).failure(self._failed).run()
@@ -171,7 +211,9 @@ class QueuePanel(QWidget):
         self.status = st
         self._set_online(True)
         me = next((w for w in st["windows"] if w["code"] == self.code), None)
-        if me:
+        if me is None:
+            self.register_window()  # otherwise every action would be refused with 404
+        else:
             self.current = me["ticket"]
             self.paused = me["paused"]
             self._show_current()
@@ -225,6 +267,24 @@ class QueuePanel(QWidget):
 
     def call_specific(self, ticket_no: str) -> None:
         self._act(self.client.call, self.code, ticket_no.strip().upper(), after=self._open_intake)
+
+    def focus_specific(self) -> None:
+        self.specific_no.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.specific_no.selectAll()
+
+    def do_call_specific(self) -> None:
+        """Call the typed number; offline, show it on this window's LED strip instead."""
+        no = self.specific_no.text().strip().upper()
+        if not no:
+            self.message.setText("请输入要呼叫的号码，如 A012")
+            self.focus_specific()
+            return
+        self.specific_no.clear()
+        if self.online is False:
+            self.manual_no.setText(no)
+            self.show_manual()
+            return
+        self.call_specific(no)
 
     def do_recall(self) -> None:
         self._act(self.client.recall, self.code)
@@ -285,13 +345,29 @@ class QueuePanel(QWidget):
         """The rating pad when the hub has one; else the customer-facing rating window."""
         self._cleared()
         pad = bridge.rating_pad_of(bridge.hub_of(self))
-        if pad is not None:
-            try:
-                pad.request(ticket_no, "请对本次服务进行评价")
-                self.message.setText(f"办理结束 {ticket_no}，请申请人在评价器上评价")
-                return
-            except Exception:  # noqa: BLE001 - fall back to the screen
-                pass
+        if pad is None:
+            self.open_rating_dialog(ticket_no)
+            return
+        try:
+            fut = pad.request(ticket_no, "请对本次服务进行评价")
+        except Exception as e:  # noqa: BLE001 - whatever the pad does, the applicant is asked
+            self._pad_failed(ticket_no, e)
+            return
+        self.message.setText(f"办理结束 {ticket_no}，正在请评价器评价…")
+        # The pad answers on its worker thread; wait for it off the UI thread. A pad that is
+        # unplugged, refuses or never answers must not mean that no rating is asked.
+        Op(self, lambda: fut.result(PAD_ANSWER_S)).success(
+            lambda _r: self.message.setText(f"办理结束 {ticket_no}，请申请人在评价器上评价")).failure(
+            lambda e: self._pad_failed(ticket_no, e)).run()
+
+    def _pad_failed(self, ticket_no: str, exc: BaseException) -> None:
+        log.warning("rating pad failed for %s: %r", ticket_no, exc)
+        why = getattr(exc, "message", "") or ("等待超时" if isinstance(exc, TimeoutError) else "连接失败")
+        self.message.setText(f"评价器没有响应（{why}），已改在屏幕上请申请人评价 {ticket_no}；请检查评价器连接")
+        self.open_rating_dialog(ticket_no)
+
+    def open_rating_dialog(self, ticket_no: str) -> None:
+        """The customer-facing rating window (second screen) for `ticket_no`."""
         if self.store is None:
             return
         from ui.queue.rating import RatingDialog

@@ -31,9 +31,12 @@ class RatingDialog(QDialog):
     """Shown on the second (customer-facing) screen when there is no rating pad."""
 
     def __init__(self, store, ticket_no: str = "", clerk_id: int | None = None, window_id: int | None = None,
-                 clerk_name: str = "", parent=None):
+                 clerk_name: str = "", parent=None, pad_level: int | None = None):
+        """`pad_level`: the rating pad already gave this bad level without a reason; the window
+        then only asks for the reason (the level stays the applicant's choice on the pad)."""
         super().__init__(parent)
         self.store, self.ticket_no, self.clerk_id, self.window_id = store, ticket_no, clerk_id, window_id
+        self.source = "pad" if pad_level is not None else "screen"
         self.level: int | None = None
         self.rating_id: str | None = None
         self.setWindowTitle("服务评价")
@@ -80,6 +83,12 @@ class RatingDialog(QDialog):
         lay.addWidget(self.reason_box)
         lay.addWidget(self.message)
         lay.addWidget(self.submit)
+        if pad_level is not None:
+            self.choose(pad_level)
+            for b in self.level_buttons.values():
+                b.setEnabled(False)
+            title.setText(f"您在评价器上选择了“{LEVELS[pad_level]}”，请选择或填写原因"
+                          + (f"（{ticket_no} 号）" if ticket_no else ""))
 
     def choose(self, level: int) -> None:
         self.level = level
@@ -101,7 +110,7 @@ class RatingDialog(QDialog):
             return
         self.submit.setEnabled(False)
         Op(self, save_rating, self.store, self.level, self.reasons(), self.comment.text(), self.ticket_no,
-           self.clerk_id, self.window_id, writer=True).success(self._saved).failure(self._failed).run()
+           self.clerk_id, self.window_id, source=self.source, writer=True).success(self._saved).failure(self._failed).run()
 
     def _saved(self, rating_id: str) -> None:
         self.rating_id = rating_id
