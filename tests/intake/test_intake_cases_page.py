@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
+
+from pypdf import PdfReader
 
 from sqlalchemy import select
 
@@ -88,3 +91,38 @@ def test_today_search_detail_and_reprint(mw, qtbot, ctx, tmp_path):  # noqa: F81
     assert "补打" not in text(first_pdf) and "王𠀀" in text(first_pdf)
     with ctx.store.session() as s:
         assert [r.reprint for r in s.scalars(select(PrintRecord).order_by(PrintRecord.id))] == [False, True]
+
+
+def test_older_documents_stay_reprintable_after_the_case_moves_on(mw, qtbot, ctx, tmp_path):  # noqa: F811
+    from hallclient.intake import resume
+    from ui.intake.jobs import DOC_TITLES
+
+    with ctx.store.session() as s:
+        for year in (date.today().year, date.today().year + 1):
+            if year not in LIBRARY_YEARS:
+                set_year_schedule(s, year, {}, source="test")
+        d = desk_for(s, "03")
+        cid = start_case(s, d, item_id(s, "GJJ-001"), person(s, "陈补打", "44030519800101987"))
+        request_supplement(s, cid, d)
+        resume(s, cid, d)
+        receive_all(s, cid, date.today())
+        no = accept(s, cid, d).case_no
+    page = mw.show_page("cases")
+    page.search.setText(no)
+    page.run_search()
+    preview = page.detail.preview
+    qtbot.waitUntil(lambda: preview.case_id == cid and preview.kinds.count() == 3)
+    wait_all()  # the today list and the search both load the detail: let both land
+    qtbot.waitUntil(lambda: preview.current is not None and preview.current.kind == "acceptance_notice")
+    kinds = [preview.kinds.itemData(i) for i in range(preview.kinds.count())]
+    assert kinds == ["acceptance_notice", "material_receipt", "supplement_notice"]
+    assert preview.kinds.itemText(2) == DOC_TITLES["supplement_notice"]
+    preview.show_kind("supplement_notice")
+    qtbot.waitUntil(lambda: preview.current is not None and preview.current.kind == "supplement_notice")
+    assert "需要补正的材料" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(preview.current.pdf)).pages)
+    preview.print_target = str(tmp_path / "old.pdf")
+    with qtbot.waitSignal(preview.printed, timeout=20000) as sig:
+        preview.print_document()
+    assert sig.args == ["supplement_notice", False]
+    with ctx.store.session() as s:
+        assert s.scalars(select(PrintRecord.document_kind)).all() == ["supplement_notice"]

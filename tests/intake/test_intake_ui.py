@@ -125,7 +125,11 @@ def test_supplement_then_resume_same_case(mw, qtbot, ctx):
     assert page.checklist.ask.hasFocus()
     _type(qtbot, page.checklist.ask, "缺少全体股东签字")
     qtbot.waitUntil(lambda: page.view.rows[1].status == "defective")
-    _key(qtbot, page, Qt.Key.Key_F10)
+    _key(qtbot, page, Qt.Key.Key_F10)  # asks the deadline, proposed from the working-day calendar
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible())
+    deadline = page.dialog.edits["deadline"].text()
+    assert date.fromisoformat(deadline) > date.today()
+    qtbot.keyClick(page.dialog.edits["deadline"], Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _state(page) == "supplement")
     case_id = page.view.snapshot.id
     assert "缺少全体股东签字" in page.view.snapshot.outcome_reason

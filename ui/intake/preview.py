@@ -34,6 +34,7 @@ class DocumentPreview(QWidget):
         self.case_id: str | None = None
         self.current: RenderedDocument | None = None
         self.print_target: str | None = None
+        self._wanted: str | None = None
         self._printed: set[str] = set()
         self.doc = QPdfDocument(self)
         self._buffer: QBuffer | None = None
@@ -77,12 +78,13 @@ class DocumentPreview(QWidget):
         idx = self.kinds.findData(kind)
         if idx >= 0:
             self.kinds.setCurrentIndex(idx)
+        self._wanted = kind  # the clerk's latest choice wins over a slower earlier render
         self.status.setText("正在生成……")
         Op(self, render, self.store, self.case_id, kind, snapshot).success(self._show).failure(
             lambda e: self.status.setText(error_text(e))).run()
 
     def _show(self, rd: RenderedDocument) -> None:
-        if rd.case_id != self.case_id:
+        if rd.case_id != self.case_id or rd.kind != self._wanted:
             return  # an older request
         self.current = rd
         self.doc.close()
