@@ -87,7 +87,7 @@ class HallDisplay(QWidget):
 
         self.waiting = QLabel("", objectName="waiting")
         self.waiting.setWordWrap(True)
-        self.notice_text = (notice or "请取号后留意屏幕和语音叫号；老年人、残疾人、孕妇、军人可走绿色通道。过号请到导服台登记。") + "　　　　"
+        self.notice_text = (notice or "请取号后留意屏幕和语音叫号；老年人、残疾人、孕妇、军人可走绿色通道。过号请在自助取号机“过号登记”或到导服台登记。") + "　　　　"
         self.notice = QLabel(self.notice_text, objectName="notice")
         # The scrolled text is longer than the screen: it must not widen the window.
         self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -113,7 +113,9 @@ class QueuePanel(QWidget):
             self.buttons[key] = b
             sc = QShortcut(QKeySequence(fkey), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(b.click)
-        self.buttons["call_next"].setStyleSheet("font-size: 16pt; font-weight: bold; background: #1b7f3b; color: white")
+        # Offline, a disabled 叫号 must not look pressable: the clerk would keep hitting F1.
+        self.buttons["call_next"].setStyleSheet("QPushButton { font-size: 16pt; font-weight: bold; background: #1b7f3b;"
+                                                " color: white } QPushButton:disabled { background: #c9d8cd; color: #7a8a7f }")
 
         # 叫指定号: Shift+F1 puts the cursor here, Enter calls the typed number (an applicant back
         # from fetching a copy, an appointment the clerk takes out of turn).
