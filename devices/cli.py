@@ -103,6 +103,7 @@ def cmd_read_id(args) -> int:
     try:
         reader = SamReader(t, reply_timeout=min(3.0, max(args.timeout, 0.5)), fingerprint=args.fingerprint)
         deadline = time.monotonic() + args.timeout
+        reader.deadline = deadline  # find + select + read together stay within --timeout
         last: ReaderError | None = None
         while True:
             try:
@@ -112,13 +113,15 @@ def cmd_read_id(args) -> int:
             except NoCard as e:
                 last = e
             except ReaderError as e:
+                if e.code == "timeout" and last is not None and time.monotonic() >= deadline:
+                    break  # cut short by --timeout itself: the reader's earlier answer stands
                 last = e
                 if e.code.startswith("sam_"):  # the reader said so: a person must act
                     print(e.message, file=sys.stderr)
                     return 2
             if time.monotonic() >= deadline:
                 break
-            time.sleep(0.3)
+            time.sleep(max(0.0, min(0.3, deadline - time.monotonic())))
         if isinstance(last, NoCard):
             print(f"{args.timeout:g} 秒内未读到身份证，请将证件放在阅读器感应区后重试", file=sys.stderr)
             return 1

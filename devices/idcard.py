@@ -54,6 +54,12 @@ FLAG_OF_TYPE = {"resident": " ", "gat_permit": "J", "foreign_old": "I", "foreign
 TYPE_OF_FLAG = {v: k for k, v in FLAG_OF_TYPE.items()}
 FLAG_OFFSET = 248
 
+#: The old foreign card's authority field holds a code, not a name (GA 467 / the readers'
+#: SDKs): 1500 is the Ministry of Public Security, the only issuer of that card. An unknown
+#: code is shown as it is.
+AUTHORITY_CODES_I = {"1500": "公安部"}
+_CODE_OF_AUTHORITY_I = {v: k for k, v in AUTHORITY_CODES_I.items()}
+
 #: The 2023 card carries no authority field: it is always issued by the immigration administration.
 AUTHORITY_2023 = "中华人民共和国国家移民管理局"
 
@@ -104,6 +110,8 @@ def parse_text_block(block: bytes, photo: bytes = b"") -> IdentityDocument:
         # field (its spaces may be part of the name) before stripping the padding.
         name_en = (block[52:122].decode("utf-16-le", errors="replace") + f.get("name_en2", "")).rstrip()
     authority = f.get("authority", "")
+    if flag == "I":
+        authority = AUTHORITY_CODES_I.get(authority, authority)
     if flag == "Y":
         authority = AUTHORITY_2023
     return IdentityDocument(
@@ -153,6 +161,8 @@ def encode_text_block(doc: IdentityDocument) -> bytes:
         "pass_number": doc.pass_number, "issue_count": doc.issue_count,
         "nationality": doc.nationality, "name_en": doc.name_en, "version": "01",
     }
+    if flag == "I":
+        values["authority"] = _CODE_OF_AUTHORITY_I.get(doc.authority, doc.authority)
     if flag == "Y":
         # English names longer than 35 characters continue in the second field.
         values["name_en"], values["name_en2"] = doc.name_en[:35], doc.name_en[35:46]

@@ -43,6 +43,7 @@ class SamReader:
         self.reply_timeout = reply_timeout
         self.fingerprint = fingerprint
         self.decoder = sam.FrameDecoder(min_len=4)
+        self.deadline: float | None = None  # time.monotonic() no exchange may run past (read-id --timeout)
         self.wire_bytes = 0  # bytes sent + received (benchmark: wire time)
         self.received_bytes = 0
 
@@ -58,6 +59,8 @@ class SamReader:
         self.t.write(out)
         self.wire_bytes += len(out)
         deadline = time.monotonic() + self.reply_timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
         broken: sam.FrameError | None = None
         got = 0
         while time.monotonic() < deadline:

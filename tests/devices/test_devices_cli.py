@@ -153,3 +153,22 @@ def test_check_device_on_wedge_scanner_and_missing_port(tmp_path):
 def test_read_id_missing_port_says_why_in_chinese(cli, data_dir, tmp_path):
     r = cli("devices", "read-id", "--port", str(tmp_path / "ttyNONE"), data_dir=data_dir)
     assert r.returncode == 3 and "端口不存在" in r.stderr and "No such file" not in r.stderr
+
+
+def test_read_id_does_not_overrun_its_timeout(capsys):
+    import argparse
+    import time
+
+    from devices.cli import cmd_read_id
+
+    sim = IdReaderSimulator().start()
+    for _ in range(10):
+        sim.inject("silence", on="find")  # a reader that never answers: each find waits
+    try:
+        t0 = time.monotonic()
+        rc = cmd_read_id(argparse.Namespace(port=sim.port, baud=115200, timeout=3.5, fingerprint=False))
+        took = time.monotonic() - t0
+    finally:
+        sim.close()
+    assert rc == 2 and "无应答" in capsys.readouterr().err
+    assert 3.3 < took < 3.5 + 0.4  # was up to 6.3 s: a second 3 s exchange started at 3.3 s
