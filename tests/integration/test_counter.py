@@ -73,12 +73,16 @@ def test_queue_call_led_and_rating_pad_end_to_end(counter, qtbot, store):
     pad = sims["rating_pad"]
     qtbot.waitUntil(lambda: pad.requested.is_set(), timeout=10000)
     assert pad.token == "A001", panel.message.text()
-    pad.press(1)  # 非常不满意, no reason pressed on the pad
+    pad.press(1)  # 非常不满意, no reason pressed on the pad: the screen asks for the reason
+    qtbot.waitUntil(lambda: getattr(mw, "pad_reason_dialog", None) is not None, timeout=10000)
+    qtbot.addWidget(mw.pad_reason_dialog)
+    mw.pad_reason_dialog.reason_checks[0].click()
+    mw.pad_reason_dialog.submit.click()
     qtbot.waitUntil(lambda: bool(_ratings(store)), timeout=10000)
     (r,) = _ratings(store)
     assert (r.level, r.ticket_no, r.source, r.clerk_id, r.window_id) == (1, "A001", "pad", session.user_id,
                                                                           session.window_id)
-    assert r.comment == "评价器未选择原因"
+    assert r.reasons == [mw.pad_reason_dialog.reason_checks[0].text()]
     with store.session() as s:
         assert s.scalars(select(OutboxEntry).where(OutboxEntry.uuid == r.id)).one().kind == "rating"
 
