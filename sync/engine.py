@@ -2,9 +2,12 @@
 
 Push: pending outbox rows in `id` order, in batches. The server answers each item; accepted
 ones become 'sent', rejected ones are parked ('rejected' with the reason) and never block the
-rows behind them. If the server refuses a whole batch (a 4xx), the batch is halved until the
-offending item stands alone and is parked. A transient failure leaves every row pending: the
-next attempt resends the same UUIDs and the server answers repeats with its earlier result.
+rows behind them. If the server refuses a whole batch (a protocol 4xx), the batch is halved
+until the offending item stands alone and is parked. A transient failure leaves every row
+pending: the next attempt resends the same UUIDs and the server answers repeats with its
+earlier result. A batch that fails with HTTP 500 a second time in a row is halved the same way
+(one item that crashes the server must not hold back the rows behind it); the culprit stays
+pending, and the cycle ends with an error naming how many were held back.
 
 Pull: one request carries every stream's cursor; each page's rows and the new cursors are
 saved in one local transaction, so a crash between pages resumes where it stopped.
@@ -26,7 +29,7 @@ from hallclient.models import OutboxEntry, SyncCursor, utcnow
 from hallclient.syncstate import MirrorRow, SyncState
 from sync import protocol
 from sync.apply import apply_rows
-from sync.transport import Exchange, Refused, SyncFailure, SyncHTTP, Transient
+from sync.transport import SERVER_ERROR, Exchange, Refused, SyncFailure, SyncHTTP, Transient
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,8 @@ class SyncEngine:
     def __init__(self, store: Store, http: SyncHTTP, batch: int = DEFAULT_BATCH, pull_limit: int = DEFAULT_PULL_LIMIT):
         self.store, self.http = store, http
         self.batch, self.pull_limit = batch, pull_limit
+        self._held_back: list[int] = []  # rows left pending this cycle: each made the server fail
+        self._answered = False  # some push of this cycle succeeded: the server itself works
 
     @classmethod
     def from_store(cls, store: Store, **kw: Any) -> "SyncEngine":
@@ -139,9 +144,15 @@ class SyncEngine:
         (with the progress so far in `.report`) when the server cannot be reached."""
         report = CycleReport()
         self._mark_attempt()
+        self._held_back, self._answered = [], False
         try:
             self.push_all(report)
             self.pull_all(report)
+            if self._held_back:
+                raise Transient(
+                    f"有 {len(self._held_back)} 条记录每次发送都使中心服务器出错（HTTP 500），已暂缓发送，其余记录照常同步；"
+                    "稍后将自动重试，如持续出现请联系管理员查看中心服务器日志"
+                )
         except SyncFailure as e:
             report.error = e.message
             self._mark_result(e.message)
@@ -160,7 +171,7 @@ class SyncEngine:
         while True:
             with self.store.session() as s:
                 batch = s.execute(
-                    select(OutboxEntry.id, OutboxEntry.uuid, OutboxEntry.kind, OutboxEntry.payload, OutboxEntry.created_at)
+                    select(OutboxEntry.id, OutboxEntry.uuid, OutboxEntry.kind, OutboxEntry.payload, OutboxEntry.created_at, OutboxEntry.last_error)
                     .where(OutboxEntry.status == "pending", OutboxEntry.id > after)
                     .order_by(OutboxEntry.id)
                     .limit(self.batch)
@@ -170,7 +181,7 @@ class SyncEngine:
             self._push_batch(list(batch), report)
             after = batch[-1].id
 
-    def _push_batch(self, rows: list, report: CycleReport) -> None:
+    def _push_batch(self, rows: list, report: CycleReport, bisecting: bool = False) -> None:
         items = [{"uuid": r.uuid, "kind": r.kind, "payload": r.payload, "created_at": r.created_at.isoformat() if r.created_at else None} for r in rows]
         try:
             ex = self._exchange("/push", {"items": items}, rows)
@@ -180,9 +191,24 @@ class SyncEngine:
                 report.rejected_now += 1
                 return
             mid = len(rows) // 2  # find the item the server objects to; the rest go through
-            self._push_batch(rows[:mid], report)
-            self._push_batch(rows[mid:], report)
+            self._push_batch(rows[:mid], report, bisecting)
+            self._push_batch(rows[mid:], report, bisecting)
             return
+        except Transient as e:
+            # Only a repeated 500 (the server failing on this content), never 502/503/504 or the
+            # network (an outage, where halving would only multiply requests).
+            if e.status != 500 or not (bisecting or (rows[0].last_error or "").startswith(SERVER_ERROR)):
+                raise
+            if len(rows) > 1:
+                mid = len(rows) // 2
+                self._push_batch(rows[:mid], report, True)
+                self._push_batch(rows[mid:], report, True)
+                return
+            self._held_back.append(rows[0].id)  # stays pending (its attempt is noted)
+            if not self._answered and len(self._held_back) >= 2:
+                raise  # nothing succeeds at all: the server is broken, not one item
+            return
+        self._answered = True
         results = ex.body.get("results")
         by_uuid = {r.uuid: r.id for r in rows}
         if not isinstance(results, list) or len(results) != len(rows) or not all(

@@ -54,6 +54,9 @@ class Exchange:
 
 
 GZIP_MIN_BYTES = 1024
+# The start of the message of an HTTP 500: the engine finds, in an outbox row's last error,
+# that its batch failed this way before (see SyncEngine._push_batch).
+SERVER_ERROR = "中心服务器内部错误"
 
 
 class SyncHTTP:
@@ -104,7 +107,9 @@ class SyncHTTP:
         reason = body.get("error") if isinstance(body, dict) and isinstance(body.get("error"), str) else None
         if status in (401, 403):
             raise Unauthorized(f"中心服务器拒绝了本机的设备令牌：{reason or status}。请联系管理员重新注册本机。", status)
-        if status == 429 or status >= 500:
+        if status == 500:
+            raise Transient(f"{SERVER_ERROR}（HTTP 500），稍后将自动重试", status)
+        if status == 429 or status > 500:
             raise Transient(f"中心服务器暂时不可用（HTTP {status}），稍后将自动重试", status)
         if 400 <= status < 500:
             if not _is_protocol_error(body):

@@ -111,3 +111,53 @@ def test_retryable_conflict_is_503_and_keeps_records_pending(ctx, sqlite_server,
         c.execute(text("DROP TRIGGER collide"))
     assert engine.cycle().pushed == 2
     engine.close()
+
+
+def _poison_trigger(db, when: str) -> None:
+    # A real server-side failure at run time (OperationalError: malformed JSON -> HTTP 500)
+    # for the rows the condition selects, as a server bug hit by one record's content would be.
+    with db.engine.begin() as c:
+        c.execute(text(f"CREATE TRIGGER poison BEFORE INSERT ON srv_record WHEN {when} BEGIN SELECT json('x'); END"))
+
+
+def test_one_item_that_crashes_the_server_does_not_block_the_rest(ctx, sqlite_server, proxy_factory, sx):
+    from hallclient.caselog import enqueue
+
+    token = sx.new_device(sqlite_server.db)
+    store = sx.registered_store(ctx, sqlite_server.url, token)
+    queue_cases(store, 6, per_transaction=6)
+    with store.session() as s:
+        enqueue(s, "poison", {"x": 1})
+    queue_cases(store, 6, per_transaction=6, seed=5)
+    _poison_trigger(sqlite_server.db, "NEW.kind = 'poison'")
+    proxy = proxy_factory(sqlite_server)
+    engine = SyncEngine(store, SyncHTTP(proxy.url, token), batch=50)
+    with pytest.raises(Transient) as first:  # one 500 may be a passing fault: no halving yet
+        engine.cycle()
+    assert first.value.status == 500 and len(proxy.log) == 1 and first.value.report.pending == 13
+    with pytest.raises(Transient) as second:  # the same batch fails again: find the culprit
+        engine.cycle()
+    assert "1 条记录" in second.value.message
+    assert (second.value.report.pushed, second.value.report.pending, second.value.report.rejected) == (12, 1, 0)
+    assert len(sx.server_records(sqlite_server.db)) == 12
+    assert len(proxy.log) < 1 + 2 * 6 + 2  # a bisection, not one request per item
+    with sqlite_server.db.engine.begin() as c:
+        c.execute(text("DROP TRIGGER poison"))
+    assert engine.cycle().pushed == 1  # once the server is fixed it goes through, still pending
+    engine.close()
+
+
+def test_a_server_failing_on_everything_is_not_bisected_without_end(ctx, sqlite_server, proxy_factory, sx):
+    token = sx.new_device(sqlite_server.db)
+    store = sx.registered_store(ctx, sqlite_server.url, token)
+    queue_cases(store, 64, per_transaction=64)
+    _poison_trigger(sqlite_server.db, "1")
+    proxy = proxy_factory(sqlite_server)
+    engine = SyncEngine(store, SyncHTTP(proxy.url, token), batch=64)
+    for _ in range(2):
+        with pytest.raises(Transient):
+            engine.cycle()
+    engine.close()
+    # 1 request in the first cycle; then 1 + 6 halvings down to one item + its neighbour.
+    assert len(proxy.log) <= 1 + 1 + 6 + 1
+    assert set(sx.local_outbox(store).values()) == {"pending"}

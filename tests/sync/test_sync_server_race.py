@@ -20,17 +20,18 @@ def _event(case_id: str, state: str) -> dict:
     return {"uuid": str(uuid.uuid4()), "kind": "case.event", "payload": payload}
 
 
-def _wait_for_lock_waiters(db: ServerDB, n: int, timeout: float = 10) -> None:
+def _wait_for_lock_waiters(db: ServerDB, n: int, errors: list, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     with db.engine.connect() as c:
         while time.monotonic() < deadline:
             waiting = c.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
             ).scalar()
+            c.rollback()  # PostgreSQL caches pg_stat_activity for the rest of a transaction
             if waiting >= n:
                 return
             time.sleep(0.02)
-    raise AssertionError(f"expected {n} sessions waiting on a lock")
+    raise AssertionError(f"expected {n} sessions waiting on a lock; errors: {errors}")
 
 
 def test_decision_is_not_overwritten_by_a_concurrent_push(server_db_url, sx):
@@ -61,9 +62,9 @@ def test_decision_is_not_overwritten_by_a_concurrent_push(server_db_url, sx):
         gate.begin()
         gate.execute(text("SELECT value FROM srv_counter FOR UPDATE"))
         decide = run(lambda: admin.decide(db, "R-1", approve=True))
-        _wait_for_lock_waiters(db, 1)  # decide holds the case row, waits for the counter
+        _wait_for_lock_waiters(db, 1, errors)  # decide holds the case row, waits for the counter
         push = run(lambda: service.push(db, dev, [_event(case_id, "in_review")]))
-        _wait_for_lock_waiters(db, 2)  # the push waits too (for the case row, or the counter)
+        _wait_for_lock_waiters(db, 2, errors)  # the push waits too (for the case row, or the counter)
         gate.rollback()
         gate.close()
         decide.join(20)
