@@ -1,7 +1,9 @@
 """The material checklist (材料核验) of a case and what it allows the clerk to do.
 
 Rules (DOMAIN.md section 2.4):
-- received: counts default to the expected originals and copies;
+- received: counts default to the expected originals and copies; a required material
+  received with fewer originals or copies than expected is refused (mark it 缺少 or 不符合要求
+  with the reason instead); more than expected is fine;
 - missing: optional reason (the supplement notice says 未提交 otherwise);
 - defective: a reason is required (it goes on the supplement notice);
 - gap (容缺): only where the catalogue allows it for that material, with a promised date
@@ -113,6 +115,14 @@ def apply_status(
     for n, what in ((original_received, "原件"), (copies_received, "复印件")):
         if n is not None and n < 0:
             raise ValidationFailed(f"{label}{what}份数不能为负数")
+    if status == "received" and row.required:
+        got_o = row.original_expected if original_received is None else original_received
+        got_c = row.copies_expected if copies_received is None else copies_received
+        short = [f"{what}应收 {exp} 份、实收 {got} 份" for what, exp, got in
+                 (("原件", row.original_expected, got_o), ("复印件", row.copies_expected, got_c)) if got < exp]
+        if short:
+            raise ValidationFailed(f"{label}" + "，".join(short) + "：份数不足不能记为已收。"
+                                   "请补齐后再记已收，或按 D 标记为不符合要求并写明缺少的份数")
     row.status = status
     row.reason = reason or (DEFAULT_MISSING_REASON if status == "missing" else None)
     row.gap_due_date = gap_due_date if status == "gap" else None

@@ -325,3 +325,26 @@ def test_today_cases_include_cases_resumed_or_accepted_today(store, monkeypatch)
         accept(s, cid, d)
         assert [r.id for r in today_cases(s, d.window_id)] == [cid]
         assert [r.id for r in today_cases(s, d.window_id, today=date.today() + timedelta(days=1))] == []
+
+
+def test_received_counts_recorded_and_short_required_refused(store):
+    today = date(2026, 9, 30)
+    with store.session() as s:
+        cid, d = new_case(s, "SCJG-003", when=at(2026, 9, 30))
+        rows = {r.name: r for r in load_case(s, cid).materials}
+        home = rows["住所使用证明"]  # 1 original, 1 copy expected
+        with pytest.raises(ValidationFailed, match="复印件应收 1 份、实收 0 份") as e:
+            update_material(s, cid, home.id, "received", today=today, original_received=1, copies_received=0)
+        assert "不符合要求" in e.value.message
+        assert home.status == "missing"  # nothing changed
+        update_material(s, cid, home.id, "received", today=today, original_received=1, copies_received=3)
+        assert (home.status, home.original_received, home.copies_received) == ("received", 1, 3)
+        optional = rows["名称自主申报告知书"]  # optional: a short count is the applicant's choice
+        update_material(s, cid, optional.id, "received", today=today, original_received=0, copies_received=0)
+        assert optional.status == "received"
+        for r in load_case(s, cid).materials:
+            if r.required and r.status != "received":
+                update_material(s, cid, r.id, "received", today=today)
+        accept(s, cid, d, now=at(2026, 9, 30))
+        line = next(m for m in case_snapshot(s, cid).materials if m.name == "住所使用证明")
+        assert (line.original_received, line.copies_received) == (1, 3)

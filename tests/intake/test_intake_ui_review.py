@@ -194,3 +194,26 @@ def test_print_log_records_the_copies_asked_for(mw, qtbot, ctx, tmp_path):  # no
         assert s.scalars(select(PrintRecord.copies)).one() == 3
     # a PDF "printer" makes no copies itself: the pages are there three times
     assert len(pypdf.PdfReader(str(tmp_path / "three.pdf")).pages) == 3 * pages
+
+
+def test_received_counts_typed_on_the_row(mw, qtbot, ctx):  # noqa: F811
+    page = _page(mw, qtbot)
+    _draft(page, qtbot, "44030519900101777", "冯份数")
+    table = page.checklist.table
+    i = next(n for n, r in enumerate(page.view.rows) if r.name == "住所使用证明")
+    table.setCurrentCell(i, 0)
+    qtbot.keyClick(table, Qt.Key.Key_C)
+    ask = page.checklist.ask
+    assert ask.hasFocus() and ask.text() == "1/1"  # the expected counts proposed
+    ask.clear()
+    _type(qtbot, ask, "1/0")  # the copy is missing: not "received"
+    qtbot.waitUntil(lambda: bool(page.message.text()))
+    assert "复印件应收 1 份、实收 0 份" in page.message.text()
+    assert page.view.rows[i].status == "missing"
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_C)
+    ask.clear()
+    _type(qtbot, ask, "1/2")
+    qtbot.waitUntil(lambda: page.view.rows[i].status == "received")
+    assert (page.view.rows[i].original_received, page.view.rows[i].copies_received) == (1, 2)
+    assert page.checklist.table.item(i, 4).text() == "1/2"

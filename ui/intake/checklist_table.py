@@ -1,8 +1,9 @@
 """Material checklist (材料核验) table with keyboard actions.
 
 On a row: R 已收, M 缺少, D 不符合要求 (asks the reason), G 容缺 (asks the promised date,
-YYYY-MM-DD), E 免提交 (asks the e-licence number), N 不适用; Ctrl+R marks every outstanding
-required material received. The question appears in the line below the table: type, Enter
+YYYY-MM-DD), E 免提交 (asks the e-licence number), N 不适用, C 实收份数 (asks "originals/copies",
+e.g. 1/2, and marks the row received with those counts); Ctrl+R marks every outstanding
+required material received with the expected counts. The question appears in the line below the table: type, Enter
 confirms, Esc cancels. The rules themselves live in hallclient.intake.checklist.
 """
 
@@ -27,8 +28,9 @@ from PySide6.QtWidgets import (
 from ui.intake.jobs import CaseView, RowState
 
 KEYS = {Qt.Key.Key_R: "received", Qt.Key.Key_M: "missing", Qt.Key.Key_D: "defective", Qt.Key.Key_G: "gap",
-        Qt.Key.Key_E: "exempt", Qt.Key.Key_N: "not_applicable"}
-ASK = {"defective": "不符合要求的原因：", "gap": "承诺补交日期（YYYY-MM-DD）：", "exempt": "替代的电子证照编号："}
+        Qt.Key.Key_E: "exempt", Qt.Key.Key_N: "not_applicable", Qt.Key.Key_C: "counts"}
+ASK = {"defective": "不符合要求的原因：", "gap": "承诺补交日期（YYYY-MM-DD）：", "exempt": "替代的电子证照编号：",
+       "counts": "实收份数 原件/复印件（如 1/2）："}
 COLORS = {"received": "#e8f5e9", "exempt": "#e3f2fd", "gap": "#fff8e1", "missing": "#ffebee", "defective": "#ffebee",
           "not_applicable": "#f5f5f5"}
 HEADERS = ("序号", "材料名称", "必交", "原件 应/收", "复印件 应/收", "状态", "说明")
@@ -49,6 +51,7 @@ class ChecklistTable(QGroupBox):
     """Emits `status_requested(row_id, status, detail, gap_due_date)` and `receive_all()`."""
 
     status_requested = Signal(int, str, str, object)
+    counts_requested = Signal(int, int, int)  # row id, originals, copies received
     receive_all_requested = Signal()
 
     def __init__(self, parent=None):
@@ -69,7 +72,7 @@ class ChecklistTable(QGroupBox):
         self.ask = QLineEdit(objectName="checklist_ask")
         self.ask.hide()
         self.ask_label.hide()
-        self.keys_hint = QLabel("R 已收 · M 缺少 · D 不符合要求 · G 容缺 · E 免提交 · N 不适用 · Ctrl+R 全部已收")
+        self.keys_hint = QLabel("R 已收 · M 缺少 · D 不符合要求 · G 容缺 · E 免提交 · N 不适用 · C 实收份数 · Ctrl+R 全部已收")
         self.keys_hint.setWordWrap(True)
         self.keys_hint.setStyleSheet("color: #555")
         self.summary = QLabel(objectName="checklist_summary")
@@ -128,8 +131,12 @@ class ChecklistTable(QGroupBox):
             self._pending = (row.id, status)
             self.ask_label.setText(f"{row.name} — {ASK[status]}")
             self.ask.clear()
-            if status == "exempt" and row.e_licence_type:
-                self.ask.setPlaceholderText(row.e_licence_type)
+            self.ask.setPlaceholderText(row.e_licence_type if status == "exempt" else "")
+            if status == "counts":
+                received = row.status == "received"
+                self.ask.setText(f"{row.original_received if received else row.original_expected}/"
+                                 f"{row.copies_received if received else row.copies_expected}")
+                self.ask.selectAll()
             self.ask_label.show()
             self.ask.show()
             self.ask.setFocus()
@@ -142,6 +149,14 @@ class ChecklistTable(QGroupBox):
         row_id, status = self._pending
         text = self.ask.text().strip()
         due = None
+        if status == "counts":
+            parts = text.replace("／", "/").split("/")
+            if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+                self.ask_label.setText("格式应为 原件/复印件，如 1/2，请重新输入：")
+                return
+            self._cancel_ask()
+            self.counts_requested.emit(row_id, int(parts[0]), int(parts[1]))
+            return
         if status == "gap":
             try:
                 due = date.fromisoformat(text)

@@ -182,6 +182,13 @@ def set_row(store, case_id: str, row_id: int, status: str, detail: str = "", gap
     return case_view(store, case_id)
 
 
+def set_counts(store, case_id: str, row_id: int, originals: int, copies: int) -> CaseView:
+    """Mark a row received with the originals and copies actually handed in."""
+    with store.session() as s:
+        update_material(s, case_id, row_id, "received", original_received=originals, copies_received=copies)
+    return case_view(store, case_id)
+
+
 def receive_all(store, case_id: str) -> CaseView:
     """Mark every required material not yet settled as received (the common case)."""
     with store.session() as s:

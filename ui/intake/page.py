@@ -81,6 +81,7 @@ class IntakePage(QWidget):
         self.applicant.resume_requested.connect(self.resume_case)
         self.items.chosen.connect(self.start_case)
         self.checklist.status_requested.connect(self.set_row)
+        self.checklist.counts_requested.connect(self.set_counts)
         self.checklist.receive_all_requested.connect(self.receive_all)
         self.decisions.triggered.connect(self.trigger)
         self.preview.rendered.connect(self._rendered)
@@ -148,6 +149,10 @@ class IntakePage(QWidget):
     def set_row(self, row_id: int, status: str, detail: str, due) -> None:
         if self.view:
             self._run(jobs.set_row, self.store, self.view.snapshot.id, row_id, status, detail, due, focus_table=True)
+
+    def set_counts(self, row_id: int, originals: int, copies: int) -> None:
+        if self.view:
+            self._run(jobs.set_counts, self.store, self.view.snapshot.id, row_id, originals, copies, focus_table=True)
 
     def receive_all(self) -> None:
         if self.view and self.view.snapshot.state == "draft":
