@@ -254,3 +254,25 @@ def test_renders_concurrently_from_worker_threads():
     for (kind, _), pdf in zip(jobs, results):
         text = flat(text_of(pdf))
         assert DOCUMENT_KINDS[kind] in text and "张𠀀" in text
+
+
+def test_stored_id_type_codes_never_reach_paper():
+    snap = sample_snapshot("acceptance_notice")
+    coded = dataclasses.replace(snap, applicant=dataclasses.replace(snap.applicant, id_type="resident"),
+                                agent=dataclasses.replace(snap.agent, id_type="gat_permit"))
+    text = flat(text_of(render_document("acceptance_notice", coded)))
+    assert "李䶮（居民身份证" in text and "张𠀀（港澳台居民居住证" in text
+    assert "resident" not in text and "gat_permit" not in text
+
+
+def test_supplement_notice_skips_optional_rows_not_brought():
+    from hallclient.snapshots import MaterialLine
+
+    snap = sample_snapshot("supplement_notice")
+    extra = (MaterialLine(8, "可选的补充说明材料", False, "missing", 1, 0, 0, 0, reason="未提交"),
+             MaterialLine(9, "自愿提交的经营计划书", False, "defective", 1, 0, 1, 0, reason="未签名"))
+    text = flat(text_of(render_document("supplement_notice", dataclasses.replace(snap, materials=snap.materials + extra))))
+    assert "登记联络员身份证明复印件" in text  # required, missing
+    assert "可选的补充说明材料" not in text
+    assert "自愿提交的经营计划书" in text and "非必交材料" in text and "未签名" in text
+    assert "补正期限" in text and "请于2025年12月12日前" in text
