@@ -115,4 +115,5 @@ class EventBus:
             try:
                 fn(event)
             except Exception:  # noqa: BLE001 - one bad subscriber must not silence the rest
-                log.exception("device event subscriber failed on %r", event)
+                # the event's name only: a CardRead carries the name, address and ID number
+                log.exception("device event subscriber failed on %s", type(event).__name__)
