@@ -113,6 +113,13 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -
             s.execute(delete(SyncCursor))
             s.execute(delete(MirrorRow))
         settings.set_value(s, settings.SYNC_SERVER_URL, url)
+        if b.get("hall_code"):
+            try:
+                # Case numbers start with the hall code: it must be the registered hall's,
+                # never the default a new installation started with.
+                settings.set_value(s, settings.HALL_CODE, b["hall_code"])
+            except ValueError as e:
+                raise NotConfigured(f"中心服务器给出的大厅编码无效：{e}") from None
         st.device_id, st.device_name, st.hall_code = b.get("device_id"), b.get("name"), b.get("hall_code")
         st.token, st.registered_at, st.clock_offset_ms = token.strip(), utcnow(), ex.clock_offset_ms
         s.add(st)

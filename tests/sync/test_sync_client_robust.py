@@ -137,3 +137,9 @@ def test_registering_into_another_hall_resets_hall_streams(ctx, sqlite_server, s
     with store.session() as s:
         assert s.scalar(select(MirrorRow)) is None  # the old hall's appointments are not shown
         assert s.scalar(select(SyncCursor)) is None
+        # new case numbers start with the new hall's code
+        from hallclient import settings
+        from hallclient.models import Hall
+
+        assert s.scalars(select(Hall)).one().code == "440300002"
+        assert settings.get(s, settings.HALL_CODE) == "440300002"
