@@ -15,6 +15,7 @@ from hallclient.intake import (
 )
 from hallclient.intake.cases import load_case
 from hallclient.intake.numbering import parse_case_number
+from hallclient.workcalendar import LIBRARY_YEARS
 from hallclient.models import Applicant, Case, CaseEvent, NumberSequence, OutboxEntry, UnresolvedRequest
 from intake_helpers import at, desk_for, item_id, make_id, make_uscc, new_case, person, receive_all
 
@@ -111,12 +112,17 @@ def test_accept_promised_date_across_national_day(store):
         assert s.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.uuid == ev.uuid)) == 1
 
 
+# The last year chinesecalendar knows (derived: a release with next year's schedule may come
+# out any day after the State Council publishes it, and a fresh install picks it up).
+LAST = max(LIBRARY_YEARS)
+
+
 def test_missing_calendar_year_is_shown_and_blocks(store):
     with store.session() as s:
-        cid, d = new_case(s, "SCJG-004", when=at(2026, 12, 20))  # promised 10 days: into 2027
-        receive_all(s, cid, date(2026, 12, 20))
-        with pytest.raises(CalendarMissing, match="缺少 2027 年的节假日安排"):
-            accept(s, cid, d, now=at(2026, 12, 20))
+        cid, d = new_case(s, "SCJG-004", when=at(LAST, 12, 20))  # promised 10 days: into the next year
+        receive_all(s, cid, date(LAST, 12, 20))
+        with pytest.raises(CalendarMissing, match=f"缺少 {LAST + 1} 年的节假日安排"):
+            accept(s, cid, d, now=at(LAST, 12, 20))
     with store.session() as s:
         assert s.get(Case, cid).case_no is None
         assert s.scalar(select(func.count()).select_from(NumberSequence)) == 0  # no number burned
@@ -124,10 +130,10 @@ def test_missing_calendar_year_is_shown_and_blocks(store):
 
 def test_legal_due_beyond_calendar_is_a_warning(store):
     with store.session() as s:
-        cid, d = new_case(s, "SCJG-003", when=at(2026, 12, 18))  # promised 3 ok, legal 15 -> 2027
-        receive_all(s, cid, date(2026, 12, 18))
-        r = accept(s, cid, d, now=at(2026, 12, 18))
-    assert r.legal_due_date is None and "2027" in r.warnings[0]
+        cid, d = new_case(s, "SCJG-003", when=at(LAST, 12, 18))  # promised 3 ok, legal 15 -> next year
+        receive_all(s, cid, date(LAST, 12, 18))
+        r = accept(s, cid, d, now=at(LAST, 12, 18))
+    assert r.legal_due_date is None and str(LAST + 1) in r.warnings[0]
 
 
 def test_case_numbers_unique_across_windows_restart_and_clock_back(data_dir):
