@@ -65,7 +65,7 @@ def event_to_form(n: int = 50) -> dict:
     from ui.main_window import MainWindow
 
     app = ensure_app()
-    ctx = open_context(tempfile.mkdtemp(prefix="bench-devices-"))
+    ctx = open_context(tempfile.mkdtemp(prefix="bench-devices-"), seed=True)
     with ctx.store.session() as s:
         u = s.scalars(select(User).where(User.username == "clerk")).one()
         w = s.scalars(select(Window).where(Window.code == "03")).one()

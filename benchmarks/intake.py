@@ -51,7 +51,7 @@ def main() -> int:
     from printing.documents import render_document
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-    ctx = open_context(tmp / "data")
+    ctx = open_context(tmp / "data", seed=True)
     n = 0
 
     def applicant(s, name="王𠀀䶮"):

@@ -31,7 +31,7 @@ from hallclient.context import open_context
 from ui.login import LoginDialog, _login
 from ui.main_window import MainWindow
 app = ensure_app()
-ctx = open_context(data_dir)
+ctx = open_context(data_dir, seed=True)
 dlg = LoginDialog(ctx.store); dlg.show(); app.processEvents()
 t_login_shown = time.time()
 session = _login(ctx.store, "clerk", "clerk123", dlg.window_box.currentData())
@@ -55,7 +55,7 @@ def main() -> None:
     args = ap.parse_args()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
     with tempfile.TemporaryDirectory() as d:
-        subprocess.run([sys.executable, "-c", "from hallclient.context import open_context; open_context(%r).close()" % d], env=env, check=True)
+        subprocess.run([sys.executable, "-c", "from hallclient.context import open_context; open_context(%r, seed=True).close()" % d], env=env, check=True)
         login_shown, main_shown = [], []
         for _ in range(args.runs):
             t0 = time.time()

@@ -93,7 +93,7 @@ def main() -> int:
     try:
         # -- push ------------------------------------------------------------------------------
         token = admin.register_device(sdb, "bench", "440300001")["token"]
-        with open_context(tmp / "client") as ctx:
+        with open_context(tmp / "client", seed=True) as ctx:
             register(ctx.store, url, token)
             t = time.perf_counter()
             queue_cases(ctx.store, args.cases, per_transaction=500)
@@ -130,13 +130,13 @@ def main() -> int:
             eng.close()
         out["pull_catalogue"] = {"items": args.items, "rows_pulled": r.pulled, "seconds": round(pull_s, 3), "target_s": 5, "server_publish_s": round(publish_s, 2)}
         # -- no-change sync on a big store -----------------------------------------------------
-        with open_context(tmp / "client") as ctx:
+        with open_context(tmp / "client", seed=True) as ctx:
             eng = SyncEngine(ctx.store, SyncHTTP(url, token))
             eng.cycle()  # catch up with the catalogue published above
         t = time.perf_counter()
         added = add_sent_rows(db_path, args.rows)
         fill_s = time.perf_counter() - t
-        with open_context(tmp / "client") as ctx:
+        with open_context(tmp / "client", seed=True) as ctx:
             eng = SyncEngine(ctx.store, SyncHTTP(url, token))
             times = []
             for _ in range(10):

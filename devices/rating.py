@@ -70,7 +70,7 @@ class HcpRatingPadDriver(RatingPadDriver):
         self.hcp = HcpClient(transport, int(options.get("address", 1)))
         self.rejected = 0
         self.duplicates = 0  # resends of a rating already counted (its ACK was lost)
-        self._last: tuple[bytes, float] | None = None  # DATA of the last rating counted, when
+        self._seen: dict[bytes, float] = {}  # DATA of ratings counted lately -> when last seen
 
     def hello(self) -> str:
         return self.hcp.call(hcp.PING).decode("utf-8", errors="replace")
@@ -99,11 +99,13 @@ class HcpRatingPadDriver(RatingPadDriver):
         return out
 
     def _is_resend(self, data: bytes) -> bool:
-        # Same number and same content within the pad's resend window. A pad that restarted
-        # numbers from 1 sends a new rating: it differs in content or comes later.
+        # Same number and same content within the pad's resend window. Every recent rating is
+        # remembered, not only the last: two unacknowledged ratings resend alternately. A pad
+        # that restarted numbers from 1 sends a new rating: it differs in content or comes later.
         now = time.monotonic()
-        again = self._last is not None and self._last[0] == data and now - self._last[1] < RESEND_WINDOW
-        self._last = (data, now)
+        self._seen = {d: t for d, t in self._seen.items() if now - t < RESEND_WINDOW}
+        again = data in self._seen
+        self._seen[data] = now
         return again
 
 

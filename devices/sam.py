@@ -62,13 +62,16 @@ STATUS_LEN = 4
 READ_LEN = 0x0508
 #: LEN of the success reply of 30 10: one more length (2) and the 1024-byte fingerprint = 2314.
 READ_FP_LEN = 0x090A
+#: LEN of 30 10 for a card without fingerprint data (cards issued before 2013): the third
+#: length is 0 and no fingerprint block follows.
+READ_NO_FP_LEN = READ_LEN + 2
 #: The only LEN values a reply to each command can have. Any other LEN is a corrupted length
 #: field: reported at once instead of waiting for bytes that will never come.
 REPLY_LENS = {
     FIND_CARD: frozenset({STATUS_LEN}),
     SELECT_CARD: frozenset({STATUS_LEN}),
     READ_TEXT_PHOTO: frozenset({STATUS_LEN, READ_LEN}),
-    READ_TEXT_PHOTO_FP: frozenset({STATUS_LEN, READ_FP_LEN}),
+    READ_TEXT_PHOTO_FP: frozenset({STATUS_LEN, READ_FP_LEN, READ_NO_FP_LEN}),
 }
 MIN_LEN = 4  # SW1 SW2 SW3 CHK (or CMD PARA CHK + 1 for commands: 3, see `min_len`)
 

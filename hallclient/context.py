@@ -44,10 +44,11 @@ class AppContext:
         self.close()
 
 
-def open_context(root: Path | str, *, exclusive: bool = True, seed: bool = True) -> AppContext:
+def open_context(root: Path | str, *, exclusive: bool = True, seed: bool = False) -> AppContext:
     """Open a data directory. `exclusive` takes the single-instance lock (the window client and
-    any command that writes); read-only commands may pass False. `seed` loads the demo hall,
-    users and catalogue into an empty store."""
+    any command that writes); read-only commands may pass False. `seed=True` loads the demo
+    hall, users and catalogue into an empty store: only the demo and tests ask for it, because
+    the demo users' passwords are published."""
     try:
         dd = DataDir(root).ensure()
     except OSError as e:

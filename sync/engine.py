@@ -126,6 +126,11 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -
     return {"device_id": b.get("device_id"), "name": b.get("name"), "hall_code": b.get("hall_code"), "server": url, "clock_offset_ms": ex.clock_offset_ms}
 
 
+#: Single rows held back in one cycle (each made the server fail with 500) before the cycle
+#: gives up: bounds the requests of a cycle against a server that fails on nearly everything.
+MAX_HELD_BACK = 5
+
+
 class SyncEngine:
     """Runs cycles for one store against one server. Owned by one thread at a time."""
 
@@ -212,8 +217,10 @@ class SyncEngine:
                 self._push_batch(rows[mid:], report, True)
                 return
             self._held_back.append(rows[0].id)  # stays pending (its attempt is noted)
-            if not self._answered and len(self._held_back) >= 2:
-                raise  # nothing succeeds at all: the server is broken, not one item
+            if (not self._answered and len(self._held_back) >= 2) or len(self._held_back) >= MAX_HELD_BACK:
+                # nothing succeeds at all, or too many single items fail: the server is
+                # broken, not one item; stop here instead of sending every row alone
+                raise
             return
         self._answered = True
         results = ex.body.get("results")

@@ -25,7 +25,7 @@ def ctx(data_dir):
     """An opened, seeded data directory (demo hall, users, catalogue)."""
     from hallclient.context import open_context
 
-    c = open_context(data_dir)
+    c = open_context(data_dir, seed=True)
     yield c
     c.close()
 

@@ -56,6 +56,8 @@ class IdReaderSimulator(PtySimulator):
         self.card: IdentityDocument | None = None
         self.delays = {"find": find_delay, "select": select_delay, "read": read_delay}
         self.refind = refind  # True: like readers that find a card again while it lies there
+        # What 30 10 returns as the fingerprint block; b"" like a card issued before 2013.
+        self.fingerprint = bytes(range(256)) * 4
         self.faults: list[tuple[str, str]] = []
         self.commands: list[str] = []
         self.reads = 0
@@ -126,7 +128,7 @@ class IdReaderSimulator(PtySimulator):
             if card is None:
                 sw = sam.SW_READ_FAILED
             else:
-                fp = bytes(range(256)) * 4 if cmd == sam.READ_TEXT_PHOTO_FP else None
+                fp = self.fingerprint if cmd == sam.READ_TEXT_PHOTO_FP else None
                 data = build_read_reply(card, fp)
         elif cmd == sam.READ_NEW_ADDRESS:
             sw = 0x91

@@ -46,7 +46,7 @@ app = ensure_app()
 d = tempfile.mkdtemp()
 (Path(d) / "wlt.c").write_text(C)
 subprocess.run(["cc", "-shared", "-fPIC", "-o", f"{d}/libwlt.so", f"{d}/wlt.c"], check=True)
-ctx = open_context(d + "/data")
+ctx = open_context(d + "/data", seed=True)
 with ctx.store.session() as s:
     settings.set_value(s, settings.WLT_DECODER, f"{d}/libwlt.so")
     u = s.scalars(select(User).where(User.username == "clerk")).one()

@@ -24,7 +24,7 @@ from devices.demo import start_demo_devices
 from devices.simulators.idreader import sample_cards
 app = ensure_app()
 d = tempfile.mkdtemp()
-ctx = open_context(d)
+ctx = open_context(d, seed=True)
 ctx.services["demo_devices"] = demo = start_demo_devices(d + "/dev", card="", realistic=False)
 start_demo_queue(ctx)
 with ctx.store.session() as s:

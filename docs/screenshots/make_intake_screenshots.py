@@ -33,7 +33,7 @@ def main() -> int:
     from ui.ops import wait_all
 
     app = ensure_app()
-    ctx = open_context(Path(tempfile.mkdtemp()) / "data")
+    ctx = open_context(Path(tempfile.mkdtemp()) / "data", seed=True)
     with ctx.store.session() as s:
         for year in (date.today().year, date.today().year + 1):
             if year not in LIBRARY_YEARS:

@@ -23,13 +23,18 @@ def cmd_generate(args) -> int:
     import time
 
     from hallclient.context import open_context
-    from hallclient.intake.training import generate
+    from hallclient.intake.training import generate, training_prerequisites
 
     if args.cases < 1:
         print("办件数量应为正整数", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     with open_context(args.data_dir) as ctx:
+        with ctx.store.session() as s:
+            missing = training_prerequisites(s)
+        if missing:
+            print(missing, file=sys.stderr)
+            return 2
         r = generate(ctx.store.session, args.cases, seed=args.seed, with_outbox=args.with_outbox,
                      batch=max(1, args.batch))
     print(json.dumps({"cases": r.cases, "first_case_no": r.first_case_no, "last_case_no": r.last_case_no,

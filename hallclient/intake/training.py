@@ -94,6 +94,16 @@ def _working_days(cal: WorkCalendar, last: date, count: int, reach: int) -> list
     return sorted(days)
 
 
+def training_prerequisites(session: Session) -> str | None:
+    """What the store lacks for training cases (in Chinese), or None: training cases use the
+    hall's windows and its catalogue, which a new installation gets from the central server."""
+    if session.scalars(select(Hall)).first() is None or not session.scalars(select(Window.id)).first():
+        return "本数据目录还没有大厅和窗口：请先启动窗口客户端或同步，或在 hallclient demo 的数据目录中生成演练数据。"
+    if not session.scalars(select(ServiceItem.id).where(ServiceItem.active.is_(True))).first():
+        return "本数据目录还没有事项目录：请先同步中心服务器（hallclient sync），或在 hallclient demo 的数据目录中生成演练数据。"
+    return None
+
+
 def generate(session_factory, n: int, *, seed: int = 1, with_outbox: bool = False, batch: int = 500,
              today: date | None = None, progress=None) -> GenerateResult:
     """Fill the store with `n` accepted training cases; `session_factory()` gives a unit of

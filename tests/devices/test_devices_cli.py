@@ -171,4 +171,4 @@ def test_read_id_does_not_overrun_its_timeout(capsys):
     finally:
         sim.close()
     assert rc == 2 and "无应答" in capsys.readouterr().err
-    assert 3.3 < took < 3.5 + 0.4  # was up to 6.3 s: a second 3 s exchange started at 3.3 s
+    assert 3.3 < took < 3.5 + 1.5  # was up to 6.3 s: a second 3 s exchange started at 3.3 s (margin: a loaded machine)

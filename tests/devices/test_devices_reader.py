@@ -49,6 +49,17 @@ def test_fingerprint_variant_reads_text_and_photo(sim):
     assert doc == CARDS["foreign_2023"]
 
 
+def test_fingerprint_mode_reads_a_card_without_fingerprint_data(sim):
+    sim.fingerprint = b""  # cards issued before 2013: the third length is 0, LEN = 0x050A
+    sim.place(CARDS["resident"])
+    t = open_transport(sim.port)
+    try:
+        doc = SamReader(t, fingerprint=True, reply_timeout=1.0).read_card()
+    finally:
+        t.close()
+    assert doc == CARDS["resident"]
+
+
 def test_no_card_raises_nocard_with_chinese_message(reader):
     with pytest.raises(NoCard) as e:
         reader.read_card()

@@ -42,14 +42,14 @@ def test_old_store_is_backed_up_and_migrated_keeping_its_data(data_dir):
 
 
 def test_up_to_date_store_is_not_backed_up_again(data_dir):
-    open_context(data_dir).close()
-    open_context(data_dir).close()
+    open_context(data_dir, seed=True).close()
+    open_context(data_dir, seed=True).close()
     assert list((data_dir / "backups").glob("*.sqlite3")) == []
 
 
 def test_second_instance_on_same_data_dir_is_refused(ctx, data_dir):
     with pytest.raises(AlreadyRunning) as e:
-        open_context(data_dir)
+        open_context(data_dir, seed=True)
     assert "已被另一个窗口客户端使用" in e.value.message
     # and from another process
     import subprocess, sys, os
@@ -57,7 +57,7 @@ def test_second_instance_on_same_data_dir_is_refused(ctx, data_dir):
     code = (
         "import sys; from hallclient.context import open_context\n"
         "from hallclient.errors import AlreadyRunning\n"
-        f"try:\n    open_context({str(data_dir)!r})\nexcept AlreadyRunning as e:\n    print(e.message); sys.exit(7)\n"
+        f"try:\n    open_context({str(data_dir)!r}, seed=True)\nexcept AlreadyRunning as e:\n    print(e.message); sys.exit(7)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                        env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2])))
@@ -67,17 +67,17 @@ def test_second_instance_on_same_data_dir_is_refused(ctx, data_dir):
 def test_lock_is_released_when_the_holder_dies(data_dir):
     import os, subprocess, sys, time
 
-    code = f"from hallclient.context import open_context; c = open_context({str(data_dir)!r}); print('ready', flush=True); import time; time.sleep(60)"
+    code = f"from hallclient.context import open_context; c = open_context({str(data_dir)!r}, seed=True); print('ready', flush=True); import time; time.sleep(60)"
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                          env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2])))
     try:
         assert p.stdout.readline().strip() == "ready"
         with pytest.raises(AlreadyRunning):
-            open_context(data_dir)
+            open_context(data_dir, seed=True)
     finally:
         p.kill()
         p.wait()
-    open_context(data_dir).close()  # kernel released the lock: no stale lock file problem
+    open_context(data_dir, seed=True).close()  # kernel released the lock: no stale lock file problem
 
 
 def test_failed_transaction_leaves_nothing(store):
@@ -97,7 +97,7 @@ def test_a_corrupt_database_file_is_explained_not_a_traceback(data_dir, cli):
     from hallclient.errors import HallError
 
     with pytest.raises(HallError) as e:
-        open_context(data_dir)
+        open_context(data_dir, seed=True)
     assert "已损坏" in e.value.message and "备份" in e.value.message
     r = cli("calendar", "due", "--from", "2026-09-30", "--days", "3", data_dir=data_dir)
     assert r.returncode == 3 and "已损坏" in r.stderr and "Traceback" not in r.stderr
@@ -105,7 +105,7 @@ def test_a_corrupt_database_file_is_explained_not_a_traceback(data_dir, cli):
 
 
 def test_a_store_from_a_newer_client_is_refused_and_left_alone(data_dir):
-    open_context(data_dir).close()
+    open_context(data_dir, seed=True).close()
     con = sqlite3.connect(data_dir / "hallclient.sqlite3")
     con.execute("update alembic_version set version_num = '9999_from_the_future'")
     con.commit()
@@ -113,7 +113,7 @@ def test_a_store_from_a_newer_client_is_refused_and_left_alone(data_dir):
     from hallclient.errors import HallError
 
     with pytest.raises(HallError) as e:
-        open_context(data_dir)
+        open_context(data_dir, seed=True)
     assert "更新版本" in e.value.message
     con = sqlite3.connect(data_dir / "hallclient.sqlite3")
     assert con.execute("select version_num from alembic_version").fetchone()[0] == "9999_from_the_future"
@@ -126,7 +126,7 @@ def test_an_unusable_data_directory_is_explained(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     with pytest.raises(HallError) as e:
-        open_context(blocker / "data")  # a path through a regular file: cannot be created
+        open_context(blocker / "data", seed=True)  # a path through a regular file: cannot be created
     assert "无法使用数据目录" in e.value.message and "--data-dir" in e.value.message
 
 
@@ -150,10 +150,10 @@ def test_the_known_head_revision_is_the_newest_migration_script():
 def test_opening_an_up_to_date_store_does_not_load_alembic(data_dir):
     import subprocess, sys
 
-    open_context(data_dir).close()
+    open_context(data_dir, seed=True).close()
     code = (
         "import sys; from hallclient.context import open_context\n"
-        f"open_context({str(data_dir)!r}).close(); print('alembic' in sys.modules)"
+        f"open_context({str(data_dir)!r}, seed=True).close(); print('alembic' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=Path(__file__).parents[2]).stdout.strip()

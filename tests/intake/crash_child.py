@@ -12,7 +12,7 @@ from hallclient.context import open_context  # noqa: E402
 from intake_helpers import at, new_case, receive_all  # noqa: E402
 from hallclient.intake import accept  # noqa: E402
 
-with open_context(sys.argv[1]) as ctx:
+with open_context(sys.argv[1], seed=True) as ctx:
     print("ready", flush=True)
     n = 0
     while True:

@@ -141,7 +141,7 @@ def test_case_numbers_unique_across_windows_restart_and_clock_back(data_dir):
 
     numbers = []
     for when in (at(2026, 9, 30), at(2026, 9, 30), at(2026, 9, 29)):  # the clock goes back a day
-        with open_context(data_dir) as ctx:  # a restart each time
+        with open_context(data_dir, seed=True) as ctx:  # a restart each time
             for window in ("03", "05"):
                 with ctx.store.session() as s:
                     cid, d = new_case(s, "SCJG-001", window=window, when=when)

@@ -22,7 +22,7 @@ ROOT = HERE.parent.parent
 
 
 def test_kill_during_accepts_leaves_no_half_case(data_dir):
-    with open_context(data_dir):
+    with open_context(data_dir, seed=True):
         pass  # migrate and seed first, so the child spends its life accepting
     child = subprocess.Popen([sys.executable, str(HERE / "crash_child.py"), str(data_dir), str(ROOT), str(HERE)],
                              stdout=subprocess.PIPE, text=True)
@@ -38,7 +38,7 @@ def test_kill_during_accepts_leaves_no_half_case(data_dir):
         child.wait()
     assert child.returncode == -signal.SIGKILL
 
-    with open_context(data_dir) as ctx, ctx.store.session() as s:
+    with open_context(data_dir, seed=True) as ctx, ctx.store.session() as s:
         cases = s.scalars(select(Case)).all()
         numbers = [c.case_no for c in cases]
         assert set(committed) <= set(numbers)  # what was committed survived

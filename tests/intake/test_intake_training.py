@@ -11,7 +11,7 @@ from hallclient.models import Case, CaseEvent, CaseMaterial, OutboxEntry
 
 
 def _counts(data_dir):
-    with open_context(data_dir) as ctx, ctx.store.session() as s:
+    with open_context(data_dir, seed=True) as ctx, ctx.store.session() as s:
         cases = s.scalars(select(Case)).all()
         return (
             cases,
@@ -22,6 +22,7 @@ def _counts(data_dir):
 
 
 def test_generate_without_outbox(cli, data_dir):
+    open_context(data_dir, seed=True).close()  # the demo hall and catalogue to train on
     r = cli("training", "generate", "--cases", "40", data_dir=data_dir)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
@@ -34,11 +35,18 @@ def test_generate_without_outbox(cli, data_dir):
 
 
 def test_generate_with_outbox_for_the_sync_benchmark(cli, data_dir):
+    open_context(data_dir, seed=True).close()
     r = cli("training", "generate", "--cases", "30", "--with-outbox", "--batch", "7", data_dir=data_dir)
     assert r.returncode == 0, r.stderr
     cases, events, outbox, _ = _counts(data_dir)
     assert len(cases) == 30 and outbox == events == json.loads(r.stdout)["outbox_rows"]
-    with open_context(data_dir) as ctx, ctx.store.session() as s:
+    with open_context(data_dir, seed=True) as ctx, ctx.store.session() as s:
         row = s.scalars(select(OutboxEntry).where(OutboxEntry.payload["type"].as_string() == "accepted")).first()
         assert row.payload["training"] is True and row.payload["case_no"]
     assert cli("training", "generate", "--cases", "0", data_dir=data_dir).returncode == 2
+
+
+def test_training_on_a_store_without_a_catalogue_says_what_is_missing(cli, tmp_path):
+    empty = tmp_path / "new-installation"
+    r = cli("training", "generate", "--cases", "5", data_dir=empty)
+    assert r.returncode == 2 and "还没有大厅和窗口" in r.stderr and "Traceback" not in r.stderr

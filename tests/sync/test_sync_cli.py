@@ -62,14 +62,14 @@ def test_server_admin_and_client_commands(tmp_path, cli):
         from hallclient.context import open_context
         from sync.drill import queue_cases
 
-        with open_context(client) as ctx:
+        with open_context(client, seed=True) as ctx:
             numbers = queue_cases(ctx.store, 5)
         assert _json(cli("sync", "status", data_dir=client))["pending"] == 5
         out = _json(cli("sync", data_dir=client))
         assert (out["pushed"], out["pending"], out["rejected"]) == (5, 0, 0) and out["pulled"] > 0
         from hallclient.caselog import enqueue
 
-        with open_context(client) as ctx, ctx.store.session() as s:
+        with open_context(client, seed=True) as ctx, ctx.store.session() as s:
             enqueue(s, "case.event", {"type": "accepted", "state": "accepted", "at": "2026-01-05T09:00:00+08:00"})  # no case_id
         out = _json(cli("sync", data_dir=client))
         assert (out["rejected"], out["rejected_now"]) == (1, 1)

@@ -132,7 +132,7 @@ def test_kill_9_client_mid_push(data_dir, server, proxy_factory, sx, cli):
 
     token = sx.new_device(server.db)
     proxy = proxy_factory(server)
-    with open_context(data_dir) as c:
+    with open_context(data_dir, seed=True) as c:
         sx.registered_store(c, proxy.url, token)
         queue_cases(c.store, 120, per_transaction=60)
     proxy.default = "delay:0.15"
@@ -157,7 +157,7 @@ def test_kill_9_client_mid_push(data_dir, server, proxy_factory, sx, cli):
     assert out["pending"] == 0 and out["rejected"] == 0
     held = sx.server_records(server.db)
     assert len(held) == 120 and set(held.values()) == {1}
-    with open_context(data_dir) as c:
+    with open_context(data_dir, seed=True) as c:
         local = sx.local_outbox(c.store)
     assert set(local) == set(held) and set(local.values()) == {"sent"}
 
