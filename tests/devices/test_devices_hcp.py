@@ -157,42 +157,41 @@ def test_reply_behind_a_stray_stx_is_read_over_a_pty():
         sim.close()
 
 
-def test_a_rating_resent_after_a_lost_ack_is_counted_once(bus, events):
-    from devices.simulators.rating import RatingPadSimulator
-
-    # 0.5 s between resends: a slow ACK on a loaded machine must not look like a lost one
-    sim = RatingPadSimulator(resend_interval=0.5).start()
-    w = RatingPadWorker(DeviceSpec("rating_pad", sim.port, 9600, name="pad", options=FAST), bus).start()
-    try:
-        events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
-        sim.lose_acks = 2  # the host's ACK is lost twice: the pad sends the rating 3 times
-        sim.press(2, ("01",), token="A007")
-        assert sim.acked.wait(10) and sim.resends >= 2
-        sim.press(2, ("01",), token="A007")  # the same person rates again: a new number, counted
-        assert sim.acked.wait(10)
-        time.sleep(0.6)  # resends still in flight would show up as extra events
-        got = events.of(RatingGiven)
-        assert [(e.level, e.reasons, e.token) for e in got] == [(2, ("01",), "A007")] * 2
-        assert w.driver.duplicates == sim.resends  # every resend seen, none counted
-    finally:
-        w.stop()
-        sim.close()
-
-
-def test_two_unacknowledged_ratings_resent_in_turn_are_each_counted_once(bus, events):
+@pytest.fixture
+def resending_pad(bus, events):
+    """A rating pad simulator that resends every 0.5 s until acknowledged (slow enough that a
+    late ACK on a loaded machine does not look like a lost one), and its worker, READY."""
     from devices.simulators.rating import RatingPadSimulator
 
     sim = RatingPadSimulator(resend_interval=0.5).start()
     w = RatingPadWorker(DeviceSpec("rating_pad", sim.port, 9600, name="pad", options=FAST), bus).start()
     try:
         events.wait_for(DeviceStatusChanged, lambda e: e.state == DeviceState.READY)
-        sim.lose_acks = 4  # both ratings go unacknowledged for a while: their resends alternate
-        sim.press(5, token="A001")
-        sim.press(1, ("02",), token="A002")
-        assert sim.acked.wait(15) and sim.resends >= 2
-        time.sleep(0.6)
-        got = sorted((e.level, e.reasons, e.token) for e in events.of(RatingGiven))
-        assert got == [(1, ("02",), "A002"), (5, (), "A001")]
+        yield sim, w
     finally:
         w.stop()
         sim.close()
+
+
+def test_a_rating_resent_after_a_lost_ack_is_counted_once(resending_pad, events):
+    sim, w = resending_pad
+    sim.lose_acks = 2  # the host's ACK is lost twice: the pad sends the rating 3 times
+    sim.press(2, ("01",), token="A007")
+    assert sim.acked.wait(10) and sim.resends >= 2
+    sim.press(2, ("01",), token="A007")  # the same person rates again: a new number, counted
+    assert sim.acked.wait(10)
+    time.sleep(0.6)  # resends still in flight would show up as extra events
+    got = events.of(RatingGiven)
+    assert [(e.level, e.reasons, e.token) for e in got] == [(2, ("01",), "A007")] * 2
+    assert w.driver.duplicates == sim.resends  # every resend seen, none counted
+
+
+def test_two_unacknowledged_ratings_resent_in_turn_are_each_counted_once(resending_pad, events):
+    sim, _ = resending_pad
+    sim.lose_acks = 4  # both ratings go unacknowledged for a while: their resends alternate
+    sim.press(5, token="A001")
+    sim.press(1, ("02",), token="A002")
+    assert sim.acked.wait(15) and sim.resends >= 2
+    time.sleep(0.6)
+    got = sorted((e.level, e.reasons, e.token) for e in events.of(RatingGiven))
+    assert got == [(1, ("02",), "A002"), (5, (), "A001")]

@@ -82,22 +82,20 @@ def test_settings_dialog_is_built_from_declared_settings_and_saves(qtbot, ctx):
         assert s.scalars(select(Hall)).one().name == "福田区政务服务中心"
 
 
+def _windows_offered_after_setting_count(qtbot, store, n: int) -> list[str]:
+    dlg = SettingsDialog(store)
+    qtbot.addWidget(dlg)
+    dlg.editors["hall.windows"].setValue(n)
+    dlg.save()
+    login = LoginDialog(store)
+    qtbot.addWidget(login)
+    return [login.window_box.itemText(i) for i in range(login.window_box.count())]
+
+
 def test_window_count_setting_adds_and_retires_windows_for_the_login(qtbot, ctx):
-    dlg = SettingsDialog(ctx.store)
-    qtbot.addWidget(dlg)
-    dlg.editors["hall.windows"].setValue(12)
-    dlg.save()
-    login = LoginDialog(ctx.store)
-    qtbot.addWidget(login)
-    names = [login.window_box.itemText(i) for i in range(login.window_box.count())]
+    names = _windows_offered_after_setting_count(qtbot, ctx.store, 12)
     assert "12号窗口" in names and len(names) == 12
-    dlg = SettingsDialog(ctx.store)
-    qtbot.addWidget(dlg)
-    dlg.editors["hall.windows"].setValue(3)
-    dlg.save()
-    login = LoginDialog(ctx.store)
-    qtbot.addWidget(login)
-    assert [login.window_box.itemText(i) for i in range(login.window_box.count())] == ["1号窗口", "2号窗口", "3号窗口"]
+    assert _windows_offered_after_setting_count(qtbot, ctx.store, 3) == ["1号窗口", "2号窗口", "3号窗口"]
 
 
 def test_a_wrong_hall_code_is_refused_with_the_reason(qtbot, ctx):

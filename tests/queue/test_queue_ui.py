@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from hallclient.models import OutboxEntry, Rating
 from sync.hallqueue.client import QueueClient
-from sync.hallqueue.server import serve_in_background
 
 
 
@@ -31,21 +30,8 @@ def cjk_font(qapp):
     qapp.setFont(ui_font())
 
 
-@pytest.fixture
-def service(tmp_path):
-    srv = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    yield srv
-    srv.close()
 
 
-class FakeMain:
-    """Stands in for the main window's intake hook (added by the intake engineer)."""
-
-    def __init__(self):
-        self.opened = []
-
-    def open_intake_for_ticket(self, no):
-        self.opened.append(no)
 
 
 def make_panel(qtbot, url, store=None, main=None):
@@ -61,12 +47,12 @@ def make_panel(qtbot, url, store=None, main=None):
     return p
 
 
-def test_panel_f_keys_drive_the_queue(qtbot, service, store, shots):
+def test_panel_f_keys_drive_the_queue(qtbot, service, store, shots, fake_main):
     c = QueueClient(service.url)
     c.set_rules(recall_min_gap_s=0, no_show_after_calls=2)
     for q in "AAB":
         c.issue(q)
-    main = FakeMain()
+    main = fake_main
     p = make_panel(qtbot, service.url, store, main)
     assert p.buttons["call_next"].text() == "叫号\nF1" and p.buttons["end"].text() == "结束/评价\nF8"
     qtbot.keyClick(p, Qt.Key.Key_F1)

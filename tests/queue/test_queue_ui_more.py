@@ -12,22 +12,10 @@ from sqlalchemy import select
 from hallclient.models import Rating
 from hallclient.queue.model import utc_now
 from sync.hallqueue.client import QueueClient
-from sync.hallqueue.server import serve_in_background
 
 
-@pytest.fixture
-def service(tmp_path):
-    srv = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    yield srv
-    srv.close()
 
 
-class FakeMain:
-    def __init__(self):
-        self.opened = []
-
-    def open_intake_for_ticket(self, no):
-        self.opened.append(no)
 
 
 def show(qtbot, w, size=(760, 620)):
@@ -45,13 +33,13 @@ def _ratings(store):
 
 
 # -- 2. call a specific number --------------------------------------------------------------------
-def test_shift_f1_and_enter_call_a_specific_number(qtbot, service):
+def test_shift_f1_and_enter_call_a_specific_number(qtbot, service, fake_main):
     from ui.queue.panel import QueuePanel
 
     c = QueueClient(service.url)
     for _ in range(3):
         c.issue("A")
-    main = FakeMain()
+    main = fake_main
     p = show(qtbot, QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], main_window=main))
     qtbot.waitUntil(lambda: p.online is True, timeout=10000)
     qtbot.keyClick(p, Qt.Key.Key_F1, Qt.KeyboardModifier.ShiftModifier)
