@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from hallclient.models import CaseMaterial, CaseType, Department, Material, ServiceItem, utcnow
@@ -46,31 +46,23 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
     for n in range(0, len(codes), 500):
         stmt = select(ServiceItem).where(ServiceItem.code.in_(codes[n : n + 500])).options(selectinload(ServiceItem.materials))
         existing.update({i.code: i for i in session.scalars(stmt)})
+    new_items = [it for it in data.get("items", []) if it["code"] not in existing]
+    if new_items:
+        _insert_new_items(session, new_items, depts)
     for it in data.get("items", []):
-        item = existing.get(it["code"]) or ServiceItem(code=it["code"])
-        item.name = it["name"]
-        item.department = depts[it["department"]]
-        item.case_type = it["case_type"]
-        item.legal_limit_days = int(it["legal"])
-        item.promised_limit_days = int(it["promised"])
-        item.queue_category = it.get("queue", "A")
-        item.fee_rules = it.get("fees", [])
-        item.certificate_template = it.get("certificate")
-        item.legal_basis = it.get("legal_basis", "")
-        item.pinyin_initials = pinyin_initials(item.name)
-        item.active = it.get("active", True)
-        item.updated_at = utcnow()
+        if it["code"] not in existing:
+            continue
+        item = existing[it["code"]]
+        for key, value in _item_values(it, depts[it["department"]].id).items():
+            setattr(item, key, value)
         # Update materials in place (by position): cases' checklists refer to them, so an
         # update of the catalogue must not delete rows that cases point at.
-        old = list(item.materials) if item.id is not None else []
+        old = list(item.materials)
         fresh = []
         for n, m in enumerate(it["materials"], start=1):
             mat = old[n - 1] if n <= len(old) else Material()
-            mat.seq, mat.name = n, m["name"]
-            mat.required = m.get("required", True)
-            mat.original_count, mat.copy_count = m.get("original", 1), m.get("copy", 0)
-            mat.medium, mat.gap_allowed = m.get("medium", "paper"), m.get("gap", False)
-            mat.e_licence_type, mat.source, mat.notes = m.get("e_licence"), m.get("source", ""), m.get("notes", "")
+            for key, value in _material_values(m, n).items():
+                setattr(mat, key, value)
             fresh.append(mat)
         dropped = [m.id for m in old[len(fresh):]]
         if dropped:  # a case keeps its copied material name; only the link goes
@@ -79,6 +71,40 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
         session.add(item)
     session.flush()
     return len(data.get("items", []))
+
+
+def _item_values(it: dict[str, Any], department_id: int) -> dict[str, Any]:
+    return {
+        "name": it["name"], "department_id": department_id, "case_type": it["case_type"],
+        "legal_limit_days": int(it["legal"]), "promised_limit_days": int(it["promised"]),
+        "queue_category": it.get("queue", "A"), "fee_rules": it.get("fees", []),
+        "certificate_template": it.get("certificate"), "legal_basis": it.get("legal_basis", ""),
+        "pinyin_initials": pinyin_initials(it["name"]), "active": it.get("active", True), "updated_at": utcnow(),
+    }
+
+
+def _material_values(m: dict[str, Any], seq: int) -> dict[str, Any]:
+    return {
+        "seq": seq, "name": m["name"], "required": m.get("required", True),
+        "original_count": m.get("original", 1), "copy_count": m.get("copy", 0),
+        "medium": m.get("medium", "paper"), "gap_allowed": m.get("gap", False),
+        "e_licence_type": m.get("e_licence"), "source": m.get("source", ""), "notes": m.get("notes", ""),
+    }
+
+
+def _insert_new_items(session: Session, items: list[dict[str, Any]], depts: dict[str, Department]) -> None:
+    """Items the store does not have yet, with their materials, as bulk INSERTs: a new device
+    pulls thousands of them, and the unit of work's per-object bookkeeping was most of that
+    time (benchmarks/sync.py, catalogue pull)."""
+    rows = [{"code": it["code"], **_item_values(it, depts[it["department"]].id)} for it in items]
+    ids = session.scalars(insert(ServiceItem).returning(ServiceItem.id, sort_by_parameter_order=True), rows).all()
+    materials = [
+        {"item_id": item_id, **_material_values(m, n)}
+        for item_id, it in zip(ids, items)
+        for n, m in enumerate(it["materials"], start=1)
+    ]
+    if materials:
+        session.execute(insert(Material), materials)
 
 
 @dataclass(frozen=True)

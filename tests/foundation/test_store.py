@@ -197,3 +197,26 @@ def test_a_read_only_command_does_not_migrate_under_a_running_client(data_dir, c
     con = sqlite3.connect(data_dir / "hallclient.sqlite3")
     assert con.execute("select version_num from alembic_version").fetchone()[0] == db.HEAD_REVISION
     con.close()
+
+
+def test_catalogue_load_inserts_new_items_and_updates_known_ones_in_place(store):
+    import copy
+
+    from hallclient.catalogue import demo_catalogue, load_catalogue
+    from hallclient.models import Material, ServiceItem
+
+    cat = copy.deepcopy(demo_catalogue())
+    base = cat["items"][0]
+    with store.session() as s:
+        ids_before = [m.id for m in s.scalars(select(ServiceItem).where(ServiceItem.code == base["code"])).one().materials]
+    changed = dict(copy.deepcopy(base), name=base["name"] + "（修订）", materials=base["materials"][:-1])
+    fresh = dict(copy.deepcopy(cat["items"][1]), code="NEW-777", name="新增测试事项")
+    with store.session() as s:
+        assert load_catalogue(s, {"items": [changed, fresh]}) == 2
+    with store.session() as s:
+        item = s.scalars(select(ServiceItem).where(ServiceItem.code == base["code"])).one()
+        assert item.name.endswith("（修订）") and [m.id for m in item.materials] == ids_before[:-1]  # same rows
+        assert s.get(Material, ids_before[-1]) is None or s.get(Material, ids_before[-1]).item_id != item.id
+        new = s.scalars(select(ServiceItem).where(ServiceItem.code == "NEW-777")).one()
+        assert new.pinyin_initials == "xzcssx" and new.department.code == cat["items"][1]["department"]
+        assert [(m.seq, m.name) for m in new.materials] == [(n, m["name"]) for n, m in enumerate(cat["items"][1]["materials"], 1)]
