@@ -123,7 +123,8 @@ class Notifier:
         for loop, fut in waiters:
             loop.call_soon_threadsafe(lambda f=fut: f.done() or f.set_result(None))
 
-    async def wait(self, after: int, timeout: float) -> None:
+    async def wait(self, after: int, timeout: float) -> bool:
+        """Wait until an event after `after` is committed or `timeout` passes; True when woken."""
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -131,12 +132,13 @@ class Notifier:
         item = (loop, fut)
         with self._lock:
             if self.last_seq > after:
-                return
+                return True
             self._waiters.add(item)
         try:
             await asyncio.wait_for(fut, timeout)
+            return True
         except asyncio.TimeoutError:
-            pass
+            return False
         finally:
             with self._lock:
                 self._waiters.discard(item)
