@@ -45,7 +45,7 @@ DEFAULT_QUEUES = [
 ]
 DEMO_WINDOWS = {"01": ["A"], "02": ["A"], "03": ["A", "B"], "04": ["B"], "05": ["C"], "06": ["C", "D"], "07": ["E", "F"], "08": ["G", "A"]}
 
-CANDIDATES_PER_QUEUE = 30
+CANDIDATES_PER_QUEUE = 5
 _TICKET_FIELDS = [f.name for f in fields(Ticket)]
 
 
@@ -222,9 +222,12 @@ class QueueService:
 
     def _candidate_rows(self, s: Session, day, profile: WorkProfile, window: str) -> list[QTicket]:
         """The waiting tickets call-next has to look at: per served queue the first
-        CANDIDATES_PER_QUEUE by position, plus every priority, appointment or transferred ticket
-        (few). Reading the whole day's queue on every call would make call-next slower as the
-        hall fills up; the choice never needs more than the head of each queue."""
+        CANDIDATES_PER_QUEUE ordinary tickets by position, plus every priority, appointment or
+        transferred ticket (few). Reading the whole day's queue on every call would make
+        call-next slower as the hall fills up; the choice needs only the head of each queue
+        (`profile._oldest`). Condition rules ("C waited over 30 min") see the oldest issue time
+        among these rows: a late-comer re-queued further back, who missed their call, does not
+        trigger them."""
         base = select(QTicket).where(QTicket.day == day, QTicket.state == TicketState.WAITING.value)
         lock = (lambda q: q) if self.is_sqlite else (lambda q: q.with_for_update(skip_locked=True))
         queues = list(profile.queues)
@@ -232,7 +235,9 @@ class QueueService:
             queues = [q.prefix for q in s.scalars(select(QQueue))]
         rows: dict[int, QTicket] = {}
         for q in queues:
-            for r in s.scalars(lock(base.where(QTicket.queue == q, QTicket.target_window == "")
+            # Ordinary tickets only: priority ones come below, all of them, so a morning of
+            # green-channel tickets at the head of a queue cannot hide its ordinary ones.
+            for r in s.scalars(lock(base.where(QTicket.queue == q, QTicket.target_window == "", QTicket.priority == "")
                                     .order_by(QTicket.position).limit(CANDIDATES_PER_QUEUE))):
                 rows[r.id] = r
         special = base.where(((QTicket.priority != "") & QTicket.queue.in_(queues) & (QTicket.target_window == ""))

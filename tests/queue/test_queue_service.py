@@ -13,13 +13,6 @@ from sync.hallqueue.server import serve_in_background
 
 
 @pytest.fixture
-def service(tmp_path):
-    srv = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    yield srv
-    srv.close()
-
-
-@pytest.fixture
 def client(service):
     c = QueueClient(service.url)
     yield c
@@ -45,6 +38,23 @@ def test_openapi_and_basic_flow(client, service):
     st = client.status()
     assert {q["prefix"]: q["waiting"] for q in st["queues"]}["A"] == 1
     assert st["recent_calls"][0]["ticket"] == "A002"
+
+
+def test_ordinary_tickets_behind_many_priority_ones_are_still_called(client):
+    # A green-channel morning: twelve elderly people took tickets before the first ordinary one.
+    # With at most 2 priority calls in a row the third call must find the ordinary ticket,
+    # however many priority tickets stand ahead of it.
+    client.set_window("01", profile={"queues": ["A"], "mode": "order", "starvation": "ratio", "priority_ratio": 2})
+    for _ in range(12):
+        client.issue("A", "elderly")
+    ordinary = client.issue("A")["ticket"]["no"]
+    called = []
+    for _ in range(3):
+        r = client.call_next("01")
+        assert r["ok"], r
+        called.append(r["ticket"]["no"])
+        client.end("01")
+    assert called[:2] == ["A001", "A002"] and called[2] == ordinary
 
 
 def test_window_actions_over_http(client):
