@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hallclient.caselog import record_event
 from hallclient.catalogue import load_catalogue
+from hallclient.intake.numbering import note_issued_elsewhere
 from hallclient.models import Case, ServiceItem, User, utcnow
 from hallclient.syncstate import MirrorRow
 from hallclient.workcalendar import set_year_schedule
@@ -126,11 +127,23 @@ def _mirror(stream: str):
     return apply
 
 
+_mirror_cases = _mirror("cases_today")
+
+
+def _cases_today(s: Session, rows: list[dict[str, Any]]) -> None:
+    _mirror_cases(s, rows)
+    # Every number the hall has issued moves this store's counters past it: a replacement PC
+    # at the same window (or a restored backup) must not issue them again.
+    for r in rows:
+        if r["data"] and r["data"].get("case_no"):
+            note_issued_elsewhere(s, r["data"]["case_no"])
+
+
 APPLIERS = {
     "catalogue": _catalogue,
     "users": _users,
     "calendar": _calendar,
     "approvals": _approvals,
     "appointments": _mirror("appointments"),
-    "cases_today": _mirror("cases_today"),
+    "cases_today": _cases_today,
 }

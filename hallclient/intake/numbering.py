@@ -78,6 +78,23 @@ def _highest_issued(session: Session, hall_code: str, win: str) -> int:
     return int(last) if last else 0
 
 
+def note_issued_elsewhere(session: Session, case_no: str) -> None:
+    """A case number known to exist (the central server's list of the hall's cases): this
+    store's counter for its hall and window moves past it. A replacement PC that logs in as
+    the same window, or a store restored from an older backup, thus never issues it again
+    once it has synchronised."""
+    parts = parse_case_number(case_no)
+    if parts is None:
+        return
+    name = sequence_name(parts["hall"], parts["window"])
+    seq = int(parts["seq"])
+    row = session.get(NumberSequence, name)
+    if row is None:
+        session.add(NumberSequence(name=name, value=max(seq, _highest_issued(session, parts["hall"], parts["window"]))))
+    elif row.value < seq:
+        row.value = seq
+
+
 def parse_case_number(case_no: str) -> dict | None:
     m = _NUMBER.match(case_no or "")
     return m.groupdict() if m else None

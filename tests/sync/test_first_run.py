@@ -44,3 +44,41 @@ def test_register_sync_then_log_in_at_the_registered_hall(qtbot, tmp_path, sqlit
         qtbot.keyClick(dlg.password, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: dlg.session is not None, timeout=10_000)
         assert (dlg.session.display_name, dlg.session.window_name, dlg.session.hall_code) == ("赵敏", "5号窗口", "440305001")
+
+
+def test_a_replacement_pc_at_the_same_window_never_reissues_a_case_number(tmp_path, sqlite_server, sx):
+    import sys
+    from datetime import date
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "intake"))
+    from intake_helpers import at, new_case, receive_all
+
+    from hallclient.intake import accept
+    from hallclient.intake.numbering import parse_case_number
+
+    def sync_once(store):
+        eng = SyncEngine.from_store(store)
+        try:
+            eng.cycle()
+        finally:
+            eng.close()
+
+    def accept_one(store, day):
+        with store.session() as s:
+            cid, desk = new_case(s, "SCJG-003", window="03", when=at(2026, 9, day))
+            receive_all(s, cid, date(2026, 9, day))
+            return accept(s, cid, desk, now=at(2026, 9, day)).case_no
+
+    db = sqlite_server.db
+    with open_context(tmp_path / "old-pc", seed=True) as old:
+        register(old.store, sqlite_server.url, sx.new_device(db, name="3号窗口"))
+        issued = [accept_one(old.store, 28) for _ in range(3)]
+        sync_once(old.store)
+    # The old PC breaks; its replacement is installed fresh and logs in as window 03.
+    with open_context(tmp_path / "new-pc", seed=True) as new:
+        register(new.store, sqlite_server.url, sx.new_device(db, name="3号窗口（新机）"))
+        sync_once(new.store)  # pulls the hall's cases, among them window 03's
+        again = accept_one(new.store, 29)
+    assert [int(parse_case_number(n)["seq"]) for n in issued] == [1, 2, 3]
+    assert int(parse_case_number(again)["seq"]) == 4 and again not in issued
