@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hallclient.caselog import record_event
 from hallclient.catalogue import load_catalogue
-from hallclient.intake.numbering import note_issued_elsewhere
+from hallclient.intake.numbering import note_issued_elsewhere, parse_case_number
 from hallclient.models import Case, ServiceItem, User, utcnow
 from hallclient.syncstate import MirrorRow
 from hallclient.workcalendar import set_year_schedule
@@ -134,9 +134,16 @@ def _cases_today(s: Session, rows: list[dict[str, Any]]) -> None:
     _mirror_cases(s, rows)
     # Every number the hall has issued moves this store's counters past it: a replacement PC
     # at the same window (or a restored backup) must not issue them again.
+    # Only the highest number per window of a page matters (a page holds up to 1,000 cases).
+    highest: dict[tuple[str, str], str] = {}
     for r in rows:
-        if r["data"] and r["data"].get("case_no"):
-            note_issued_elsewhere(s, r["data"]["case_no"])
+        parts = parse_case_number((r["data"] or {}).get("case_no") or "")
+        if parts:
+            key = (parts["hall"], parts["window"])
+            if key not in highest or parts["seq"] > parse_case_number(highest[key])["seq"]:
+                highest[key] = r["data"]["case_no"]
+    for case_no in highest.values():
+        note_issued_elsewhere(s, case_no)
 
 
 APPLIERS = {
