@@ -163,3 +163,15 @@ def test_the_demo_has_its_own_data_directory():
     app = subprocess.run([sys.executable, "-c", code, "app"], capture_output=True, text=True, env=env, timeout=60)
     assert demo.stdout.strip() == "/tmp/hall-data-root/demo", demo.stderr
     assert app.stdout.strip() == "/tmp/hall-data-root", app.stderr
+
+
+def test_font_scale_setting_enlarges_the_whole_ui(qapp):
+    from ui.app import BASE_POINT_SIZE, apply_font_scale
+
+    try:
+        apply_font_scale(150)
+        assert qapp.font().pointSize() == round(BASE_POINT_SIZE * 1.5)
+        assert qapp.font().families()[0] == "WenQuanYi Micro Hei"  # still the bundled CJK font
+    finally:
+        apply_font_scale(100)
+    assert qapp.font().pointSize() == BASE_POINT_SIZE
