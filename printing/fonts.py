@@ -67,6 +67,16 @@ class _CJKTTFont(TTFont):
             return _tables[tag]
 
         face.get_table = get_table
+        # makeSubset parses glyphs through the face's one read cursor (seek/read_ushort): two
+        # documents subsetting the same font at once on the UI's render pool would read each
+        # other's positions (seen as IndexError in glyphPos). One subset per face at a time.
+        make_subset, subset_lock = face.makeSubset, threading.Lock()
+
+        def locked_make_subset(subset, _make=make_subset, _lock=subset_lock):
+            with _lock:
+                return _make(subset)
+
+        face.makeSubset = locked_make_subset
 
     def addObjects(self, doc):
         state = self.state.get(doc)
