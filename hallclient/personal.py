@@ -16,44 +16,38 @@ from sqlalchemy import JSON, LargeBinary, Text
 from sqlalchemy.types import TypeDecorator
 
 
-class PersonalText(TypeDecorator):
+class _PersonalData(TypeDecorator):
+    """Values that are personal data, on their way into and out of the database. Today they
+    pass through unchanged; encryption at rest will encrypt in `process_bind_param` and
+    decrypt in `process_result_value`, here, for every column type below at once."""
+
+    def process_bind_param(self, value, dialect):
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value
+
+
+class PersonalText(_PersonalData):
     """Text that is personal data (ID numbers, phone numbers, addresses)."""
 
     impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return value
-
-    def process_result_value(self, value, dialect):
-        return value
+    cache_ok = True  # SQLAlchemy reads it from each class itself, not from the base
 
 
-class PersonalBytes(TypeDecorator):
+class PersonalBytes(_PersonalData):
     """Binary personal data (the ID card photo)."""
 
     impl = LargeBinary
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return value
-
-    def process_result_value(self, value, dialect):
-        return value
+    cache_ok = True  # SQLAlchemy reads it from each class itself, not from the base
 
 
-class PersonalJSON(TypeDecorator):
+class PersonalJSON(_PersonalData):
     """A JSON document that carries personal data: the payloads of case events and of the
     outbox, which hold the parties of a case (ID and phone numbers) as the server needs them."""
 
     impl = JSON
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        return value
-
-    def process_result_value(self, value, dialect):
-        return value
+    cache_ok = True  # SQLAlchemy reads it from each class itself, not from the base
 
 
 def id_lookup_key(id_number: str) -> str:
