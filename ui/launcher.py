@@ -18,9 +18,17 @@ FIRST_RUN_MESSAGE = (
     "  hallclient sync\n"
     "只想试用时，请运行 hallclient demo（演示数据，另用一个数据目录）。"
 )
+# The same for the message box: the commands on lines of their own, not wrapped mid-command.
+FIRST_RUN_HTML = (
+    "<p><b>本机还没有可登录的用户账户。</b></p>"
+    "<p>请信息化人员先注册本机并同步一次，用户和事项目录将从中心服务器下载：</p>"
+    "<pre>hallclient sync register --server 中心服务器地址 --token -\nhallclient sync</pre>"
+    "<p>只想试用时，请运行 <tt>hallclient demo</tt>（演示数据，另用一个数据目录）。</p>"
+)
 
 
 def run_client(data_dir: str, demo: bool = False) -> int:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from ui.app import apply_font_scale, ensure_app
@@ -44,7 +52,9 @@ def run_client(data_dir: str, demo: bool = False) -> int:
             apply_font_scale(settings.get(s, settings.FONT_SCALE))
         if not users:
             print(FIRST_RUN_MESSAGE, file=sys.stderr)
-            QMessageBox.warning(None, "本机尚未初始化", FIRST_RUN_MESSAGE)
+            box = QMessageBox(QMessageBox.Icon.Warning, "本机尚未初始化", FIRST_RUN_HTML)
+            box.setTextFormat(Qt.TextFormat.RichText)
+            box.exec()
             return 4
         if demo:  # simulated counter devices on pseudo-terminals: the demo needs no hardware
             from devices.demo import start_demo_devices

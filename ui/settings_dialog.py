@@ -23,6 +23,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("设置")
+        self.setMinimumWidth(560)  # every group's tab visible at once
         self.editors: dict[str, QWidget] = {}
         with store.session() as s:
             values = settings.all_values(s)
