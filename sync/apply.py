@@ -135,14 +135,14 @@ def _cases_today(s: Session, rows: list[dict[str, Any]]) -> None:
     # Every number the hall has issued moves this store's counters past it: a replacement PC
     # at the same window (or a restored backup) must not issue them again.
     # Only the highest number per window of a page matters (a page holds up to 1,000 cases).
-    highest: dict[tuple[str, str], str] = {}
+    highest: dict[tuple[str, str], tuple[str, str]] = {}  # (hall, window) -> (seq, case_no)
     for r in rows:
-        parts = parse_case_number((r["data"] or {}).get("case_no") or "")
+        case_no = (r["data"] or {}).get("case_no") or ""
+        parts = parse_case_number(case_no)
         if parts:
             key = (parts["hall"], parts["window"])
-            if key not in highest or parts["seq"] > parse_case_number(highest[key])["seq"]:
-                highest[key] = r["data"]["case_no"]
-    for case_no in highest.values():
+            highest[key] = max(highest.get(key, ("", "")), (parts["seq"], case_no))
+    for _, case_no in highest.values():
         note_issued_elsewhere(s, case_no)
 
 
