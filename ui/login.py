@@ -19,6 +19,7 @@ from sqlalchemy import select
 from hallclient import accounts, settings
 from hallclient.errors import LoginFailed
 from hallclient.models import Hall, Window
+from hallclient.permissions import Actor
 from ui.ops import Op, error_text
 
 
@@ -35,6 +36,11 @@ class Session:
     window_name: str
     hall_code: str
     hall_name: str
+
+    @property
+    def actor(self) -> "Actor":
+        """The logged-in user as the core's permission checks take it."""
+        return Actor(self.user_id, self.username, self.role, self.display_name)
 
 
 def _windows(store) -> list[tuple[int, str, str]]:
