@@ -132,3 +132,8 @@ def set_value(session: Session, var: SettingVar, value: Any) -> Any:
 def all_values(session: Session) -> dict[str, Any]:
     stored = {r.key: r.value for r in session.query(Setting).all()}
     return {k: stored.get(k, var.default) for k, var in SETTINGS.items()}
+
+
+# Settings declared by a package of the core, in its own module (imported here so the
+# settings dialog lists them).
+from hallclient.supervision import config as _supervision_config  # noqa: E402,F401

@@ -16,6 +16,7 @@ from hallclient.caselog import record_event
 from hallclient.catalogue import load_catalogue
 from hallclient.intake.numbering import note_issued_elsewhere, parse_case_number
 from hallclient.models import Case, ServiceItem, User, utcnow
+from hallclient.supervision.mirror import apply_hall_records
 from hallclient.syncstate import MirrorRow
 from hallclient.workcalendar import set_year_schedule
 
@@ -153,4 +154,5 @@ APPLIERS = {
     "approvals": _approvals,
     "appointments": _mirror("appointments"),
     "cases_today": _cases_today,
+    "hall_day": apply_hall_records,  # a supervisor's PC: every record of the hall
 }

@@ -117,7 +117,8 @@ def start_case(
     # CaseEvent.case is a view-only relationship, so the unit of work does not know events
     # depend on their case: the case row must exist before its first event is flushed.
     session.flush()
-    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id)
+    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or "", "applicant": _party(applicant)},
+                 desk.user_id)
     if agent_id is not None:
         attach_agent(session, case.id, agent_id, desk)
     return case.id

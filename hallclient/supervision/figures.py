@@ -1,0 +1,236 @@
+"""The day's (or a range's) figures of the hall beside its targets (DOMAIN.md §5, §12).
+
+Queue figures come from the hall queue service's events alone, with the rules of
+hallclient.queue.stats (waiting = issue → first call; handling = last call → end; no-show
+rate = turns ended by 过号 / turns). p90 is the nearest-rank 90th percentile: the smallest
+value that at least 90 % of the values do not exceed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import mean
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hallclient import settings
+from hallclient.errors import HallError
+from hallclient.queue.model import HALL_TZ, QueueEvent, day_bounds
+from hallclient.queue.stats import QueueStats, compute_stats
+from hallclient.supervision import config
+from hallclient.supervision.records import CHANNEL_LABELS, RatingRow, RecordRow, is_fee, is_reversal
+from hallclient.supervision.tables import HallCase, HallQueueEvent
+
+MAX_RANGE_DAYS = 31
+OUTCOME_LABELS = {
+    "draft": "核验中", "accepted": "已受理", "supplement": "待补正", "refused": "不予受理", "withdrawn": "已撤回",
+    "completed": "已办结", "approved": "已批准", "denied": "不予批准",
+}
+LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+class RangeRefused(HallError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    """Hall-local days [first, last] and their bounds in UTC [start, end)."""
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.first:%Y-%m-%d}" if self.first == self.last else f"{self.first:%Y-%m-%d} 至 {self.last:%Y-%m-%d}"
+
+
+def period(first: date, last: date | None = None) -> Period:
+    """The period of hall-local days first..last; refuses a reversed or over-long range."""
+    last = last or first
+    if last < first:
+        raise RangeRefused(f"结束日期 {last:%Y-%m-%d} 早于开始日期 {first:%Y-%m-%d}，请重新选择日期范围")
+    n = (last - first).days + 1
+    if n > MAX_RANGE_DAYS:
+        raise RangeRefused(f"所选范围共 {n} 天，超过 {MAX_RANGE_DAYS} 天的上限。请按月分段查看或导出（每次不超过 {MAX_RANGE_DAYS} 天）")
+    return Period(first, last, day_bounds(first)[0], day_bounds(last)[1])
+
+
+def p90(values: list[float]) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    return v[max(0, math.ceil(0.9 * len(v)) - 1)]
+
+
+@dataclass(frozen=True)
+class Targets:
+    wait_s: int
+    complex_wait_s: int
+    complex_queues: frozenset[str]
+    handling_s: int
+
+    def wait_for(self, queue: str | None) -> int:
+        return self.complex_wait_s if queue and queue in self.complex_queues else self.wait_s
+
+    @classmethod
+    def from_session(cls, s: Session) -> "Targets":
+        cq = frozenset(q.strip().upper() for q in str(settings.get(s, config.COMPLEX_QUEUES)).split(",") if q.strip())
+        return cls(settings.get(s, config.WAIT_TARGET_MIN) * 60, settings.get(s, config.COMPLEX_WAIT_TARGET_MIN) * 60, cq,
+                   settings.get(s, config.HANDLING_TARGET_MIN) * 60)
+
+
+@dataclass(frozen=True)
+class GroupFigure:
+    key: str
+    tickets: int
+    called: int
+    served: int
+    no_shows: int
+    no_show_rate: float
+    wait_mean_s: float | None
+    wait_p90_s: float | None
+    handle_mean_s: float | None
+    handle_p90_s: float | None
+    wait_target_s: int
+    handle_target_s: int
+
+    @property
+    def wait_ok(self) -> bool | None:
+        return None if self.wait_mean_s is None else self.wait_mean_s <= self.wait_target_s
+
+    @property
+    def handle_ok(self) -> bool | None:
+        return None if self.handle_mean_s is None else self.handle_mean_s <= self.handle_target_s
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Period
+    targets: Targets
+    total: GroupFigure
+    by_queue: list[GroupFigure]
+    by_window: list[GroupFigure]
+    by_clerk: list[GroupFigure]
+    by_hour: list[GroupFigure]
+    tickets_by_hour: dict[str, int]
+    cases_total: int
+    cases_by_outcome: list[tuple[str, str, int]]  # state, label, count
+    fees: list[tuple[str, str, int, int]]  # channel, label, count, amount in fen (net of reversals)
+    fees_total_fen: int
+    reversals: int
+    ratings_by_level: dict[int, int]
+    ratings_total: int
+    ratings_mean: float | None
+    satisfaction_rate: float | None  # share of 满意 and 非常满意
+    bad_ratings: int
+    warnings_by_level: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.total.tickets or self.total.called or self.cases_total or self.ratings_total or self.fees)
+
+
+def _group(key: str, st: QueueStats, tickets: int, wait_target: int, handle_target: int) -> GroupFigure:
+    return GroupFigure(
+        key, tickets, st.called, st.served, st.no_shows, st.no_show_rate,
+        mean(st.wait_s) if st.wait_s else None, p90(st.wait_s),
+        mean(st.service_s) if st.service_s else None, p90(st.service_s), wait_target, handle_target,
+    )
+
+
+def queue_events(s: Session, p: Period) -> list[QueueEvent]:
+    rows = s.execute(select(HallQueueEvent.seq, HallQueueEvent.at, HallQueueEvent.type, HallQueueEvent.outcome,
+                            HallQueueEvent.window, HallQueueEvent.clerk, HallQueueEvent.ticket, HallQueueEvent.queue,
+                            HallQueueEvent.issued_at)
+                     .where(HallQueueEvent.at >= p.start, HallQueueEvent.at < p.end)).all()
+    return [QueueEvent(type=r.type, outcome=r.outcome, at=r.at, window=r.window, clerk=r.clerk, ticket=r.ticket,
+                       queue=r.queue, issued_at=r.issued_at, seq=r.seq) for r in rows]
+
+
+def compute(p: Period, targets: Targets, events: list[QueueEvent], case_states: list[str],
+            ratings: list[RatingRow], records: list[RecordRow]) -> Figures:
+    """Figures from plain data (no database): what the page, the report and the tests share."""
+    issued = [e for e in events if e.type == "issue" and e.outcome == "ok"]
+    tickets_by_queue = Counter(e.queue for e in issued)
+    tickets_by_hour = Counter(e.at.astimezone(HALL_TZ).strftime("%H:00") for e in issued)
+    tickets_by_window = Counter()
+    tickets_by_clerk = Counter()
+
+    def grouped(by: str, tickets: Counter) -> list[GroupFigure]:
+        stats = compute_stats(events, by)
+        keys = sorted(set(stats) | set(tickets))
+        return [_group(k, stats.get(k, QueueStats()), tickets.get(k, 0) if by in ("queue", "hour") else stats.get(k, QueueStats()).called,
+                       targets.wait_for(k if by == "queue" else None), targets.handling_s) for k in keys]
+
+    by_queue = grouped("queue", tickets_by_queue)
+    by_window = grouped("window", tickets_by_window)
+    by_clerk = grouped("clerk", tickets_by_clerk)
+    by_hour = grouped("hour", tickets_by_hour)
+    everything = QueueStats()
+    for st in compute_stats(events, "window").values():  # every event is in exactly one window group
+        everything.called += st.called
+        everything.turns += st.turns
+        everything.served += st.served
+        everything.no_shows += st.no_shows
+        everything.wait_s += st.wait_s
+        everything.service_s += st.service_s
+    total = _group("全厅", everything, len(issued), targets.wait_s, targets.handling_s)
+
+    outcomes = Counter(case_states)
+    cases_by_outcome = [(k, OUTCOME_LABELS.get(k, k), outcomes[k]) for k in sorted(outcomes, key=lambda k: (-outcomes[k], k))]
+
+    fee_count: Counter = Counter()
+    fee_amount: Counter = Counter()
+    reversals = 0
+    for r in records:
+        if not is_fee(r.kind):
+            continue
+        ch = r.channel or "other"
+        if is_reversal(r.kind):
+            reversals += 1
+            fee_amount[ch] -= abs(r.amount_fen)
+        else:
+            fee_count[ch] += 1
+            fee_amount[ch] += r.amount_fen
+    fees = [(ch, CHANNEL_LABELS.get(ch, "其他" if ch == "other" else ch), fee_count[ch], fee_amount[ch])
+            for ch in sorted(set(fee_count) | set(fee_amount))]
+
+    levels = Counter(r.level for r in ratings)
+    n = len(ratings)
+    return Figures(
+        p, targets, total, by_queue, by_window, by_clerk, by_hour,
+        {h: tickets_by_hour[h] for h in sorted(tickets_by_hour)},
+        len(case_states), cases_by_outcome, fees, sum(a for *_, a in fees), reversals,
+        {lvl: levels.get(lvl, 0) for lvl in (5, 4, 3, 2, 1)}, n,
+        (sum(r.level for r in ratings) / n) if n else None,
+        ((levels[5] + levels[4]) / n) if n else None,
+        levels[1] + levels[2],
+    )
+
+
+def case_states(s: Session, p: Period) -> list[str]:
+    return list(s.scalars(select(HallCase.state).where(HallCase.day >= p.first, HallCase.day <= p.last)))
+
+
+def hall_data_days(s: Session) -> tuple[date | None, date | None]:
+    """The first and last day the mirror holds cases of (for "no data" messages)."""
+    return s.execute(select(func.min(HallCase.day), func.max(HallCase.day))).one()
+
+
+def fmt_minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def previous_day(d: date) -> date:
+    return d - timedelta(days=1)
