@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallclient.models import User, Window, utcnow
-from hallclient.queue.model import local_day
+from hallclient.queue.model import HALL_TZ, local_day
 from hallclient.supervision.tables import HallCase, HallEvent, HallQueueEvent, HallRecord
 
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def _fold(c: HallCase, events: list[HallEvent], party: dict | None) -> None:
             problems.append(f"缺少“创建”记录，最早的记录是“{ev.type}”")
         need = _PRIOR_STATES.get(ev.type)
         if need is not None and state is not None and state not in need:
-            problems.append(f"{ev.at.astimezone():%m-%d %H:%M} “{ev.type}”发生在状态“{state}”之后")
+            problems.append(f"{ev.at.astimezone(HALL_TZ):%m-%d %H:%M} “{ev.type}”发生在状态“{state}”之后")
         if ev.type == "created":
             c.item_code = str(d.get("item_code") or c.item_code or "")[:40]
             c.ticket_no = str(d.get("ticket_no") or "")[:12]

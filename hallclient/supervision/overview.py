@@ -28,6 +28,11 @@ from hallclient.workcalendar import WorkCalendar
 QUEUE_CURSOR_STREAM = "hall_queue"  # sync_cursor row of the queue service's log (time of the last pull)
 
 
+def hall_time(t: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time as the hall's clock shows it (the hall's day and hours are China time)."""
+    return "" if t is None else t.astimezone(HALL_TZ).strftime(fmt)
+
+
 @contextmanager
 def reading(store) -> Iterator[Session]:
     """A read-only session: with a store that has read-only transactions (plain BEGIN, no
@@ -135,8 +140,8 @@ class Freshness:
             return "大厅数据尚未同步：请连接网络后在“同步”菜单中立即同步"
         mins = int((now - self.hall_synced_at).total_seconds() // 60)
         ago = "刚刚" if mins < 1 else (f"{mins} 分钟前" if mins < 120 else f"{mins // 60} 小时前")
-        q = "" if self.queue_synced_at is None else f"；排队数据 {self.queue_synced_at.astimezone():%m-%d %H:%M}"
-        return f"大厅数据更新于 {self.hall_synced_at.astimezone():%m-%d %H:%M}（{ago}）{q}"
+        q = "" if self.queue_synced_at is None else f"；排队数据 {hall_time(self.queue_synced_at, '%m-%d %H:%M')}"
+        return f"大厅数据更新于 {hall_time(self.hall_synced_at, '%m-%d %H:%M')}（{ago}）{q}"
 
 
 @dataclass(frozen=True)
@@ -193,17 +198,13 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     for w in ws:
         if w.case_id and (w.case_id not in worst or warnings.LEVEL_ORDER[w.level] < warnings.LEVEL_ORDER[worst[w.case_id]]):
             worst[w.case_id] = w.level
-    cols = (HallCase.case_id, HallCase.case_no, HallCase.day, HallCase.window_code, HallCase.clerk, HallCase.item_code,
-            HallCase.case_type, HallCase.state, HallCase.applicant_name, HallCase.applicant_id_masked, HallCase.received_at,
-            HallCase.promised_date, HallCase.outcome_reason, HallCase.broken)
     cases = []
-    for c in s.execute(select(*cols).where(HallCase.day >= p.first, HallCase.day <= p.last).order_by(HallCase.received_at)):
-        name, dept = items.get(c.item_code, (c.item_code or "（未知事项）", ""))
-        ct = c.case_type or item_types.get(c.item_code, "")
-        cases.append(CaseRow(c.case_id, c.case_no or "", c.day, c.window_code, c.clerk, c.item_code, name, dept, ct,
-                             types.get(ct, ct), c.state, fig.OUTCOME_LABELS.get(c.state, c.state), c.applicant_name or "",
-                             c.applicant_id_masked, c.received_at, c.promised_date, c.outcome_reason or "", c.broken or "",
-                             worst.get(c.case_id, "")))
+    for c in _case_rows(s, p):
+        name, dept = items.get(c[5], (c[5] or "（未知事项）", ""))
+        ct = c[6] or item_types.get(c[5], "")
+        cases.append(CaseRow(c[0], c[1] or "", c[2], c[3], c[4], c[5], name, dept, ct, types.get(ct, ct), c[7],
+                             fig.OUTCOME_LABELS.get(c[7], c[7]), c[8] or "", c[9], c[10], c[11], c[12] or "", c[13] or "",
+                             worst.get(c[0], "")))
     ratings = records.ratings(s, p.start, p.end)
     others = records.other_records(s, p.start, p.end)
     events = fig.queue_events(s, p)
@@ -230,6 +231,27 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
         "case_type": sorted({(c.case_type, c.case_type_name) for c in cases if c.case_type}),
     }
     return HallDay(p, today, cases, figures, ws, exceptions, bad_rows, _freshness(s), options)
+
+
+def _case_rows(s: Session, p: fig.Period) -> list[tuple]:
+    """The period's cases as tuples. Plain SQL (3,000 rows through the ORM's type processing
+    took a fifth of a second); the applicant's name still goes through its column type, which
+    is where personal data is decrypted."""
+    name_type = HallCase.__table__.c.applicant_name.type
+    dialect = s.get_bind().dialect
+    rows = s.connection().exec_driver_sql(
+        "SELECT case_id, case_no, day, window_code, clerk, item_code, case_type, state, applicant_name, applicant_id_masked, "
+        "received_at, promised_date, outcome_reason, broken FROM hall_case WHERE day >= ? AND day <= ? ORDER BY received_at",
+        (p.first.isoformat(), p.last.isoformat())).fetchall()
+    day = date.fromisoformat
+    return [(r[0], r[1], day(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7], name_type.process_result_value(r[8], dialect),
+             r[9], fig._utc(r[10]), day(r[11]) if r[11] else None, r[12], r[13]) for r in rows]
+
+
+def load_report(s: Session, actor: Actor, first: date, last: date | None = None, *, today: date | None = None) -> HallDay:
+    """The daily report's data: the page's data, for those who may export it."""
+    require(actor, Action.EXPORT_REPORT)
+    return load_day(s, actor, first, last, today=today)
 
 
 _EXC_LABELS = {"refusal": "不予受理", "unresolved": "办不成事", "reversal": "收费冲红/作废", "reprint": "补打",

@@ -16,14 +16,16 @@ back (回访) within its working days, a supervisor's follow-up flag past its de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hallclient import settings
 from hallclient.errors import CalendarMissing
+from hallclient.queue.model import HALL_TZ
 from hallclient.supervision import config
+from hallclient.supervision.fastcal import SpanCalendar
 from hallclient.supervision.records import RatingRow
 from hallclient.supervision.tables import CaseReview, HallCase, RatingFollowUp
 from hallclient.workcalendar import WorkCalendar
@@ -66,14 +68,17 @@ def promised_level(cal: WorkCalendar, today: date, promised: date, yellow_days: 
 
 
 def case_warnings(s: Session, today: date, cal: WorkCalendar | None = None) -> list[Warning]:
-    cal = cal or WorkCalendar.from_session(s)
+    base = cal or WorkCalendar.from_session(s)
     yellow_days = settings.get(s, config.YELLOW_DAYS)
     out: list[Warning] = []
     missing_years: set[int] = set()
     cols = (HallCase.case_id, HallCase.case_no, HallCase.window_code, HallCase.clerk, HallCase.state,
             HallCase.promised_date, HallCase.supplement_deadline, HallCase.gaps, HallCase.legal_basis, HallCase.broken)
-    for c in s.execute(select(*cols).where(
-            (HallCase.state.in_(("accepted", "supplement"))) | (HallCase.state == "refused") | (HallCase.broken != ""))):
+    rows = s.execute(select(*cols).where(
+        (HallCase.state.in_(("accepted", "supplement"))) | (HallCase.state == "refused") | (HallCase.broken != ""))).all()
+    dates = [c.promised_date for c in rows if c.promised_date] + [today]
+    cal = SpanCalendar(base, min(dates) - timedelta(days=1), max(dates))
+    for c in rows:
         ref = dict(case_id=c.case_id, case_no=c.case_no or "", window_code=c.window_code, clerk=c.clerk)
         if c.state in _OVERDUE_STATES and c.promised_date:
             try:
@@ -118,11 +123,11 @@ def follow_up_warnings(s: Session, today: date, bad_ratings: list[RatingRow], ca
             continue
         if f is None or f.status == "open":
             try:
-                due = cal.add_working_days(r.at.astimezone().date(), callback_days)
+                due = cal.add_working_days(r.at.astimezone(HALL_TZ).date(), callback_days)
             except CalendarMissing:
                 continue
             if due < today:
-                out.append(Warning(YELLOW, "rating_callback", f"差评（{r.at.astimezone():%m-%d %H:%M}）超过 {callback_days} 个工作日未回访", due=due, **ref))
+                out.append(Warning(YELLOW, "rating_callback", f"差评（{r.at.astimezone(HALL_TZ):%m-%d %H:%M}）超过 {callback_days} 个工作日未回访", due=due, **ref))
         elif f.status == "fixing" and f.fix_deadline and f.fix_deadline < today:
             out.append(Warning(RED, "rating_fix", f"差评整改期限 {f.fix_deadline:%Y-%m-%d} 已过，尚未办结", due=f.fix_deadline, **ref))
     for fl in s.scalars(select(CaseReview).where(CaseReview.kind == "flag", CaseReview.done.is_(False), CaseReview.deadline < today)):
