@@ -236,7 +236,7 @@ def render_report_pdf(day: HallDay, meta: ReportMeta) -> bytes:
         rows = [["类别", "时间", "窗口", "人员", "办件编号", "说明"]] + [
             [para(e.kind_label, "cell"), hall_time(e.at, "%m-%d %H:%M"), e.window_code or "—", para(e.clerk or "—", "cell"),
              para(e.case_no or "—", "cell"), para(e.text, "cell")] for e in ex]
-        story.append(grid_table(rows, [FRAME_W * x for x in (0.1, 0.12, 0.07, 0.11, 0.27, 0.33)]))
+        story.append(grid_table(rows, [FRAME_W * x for x in (0.09, 0.115, 0.055, 0.09, 0.3, 0.35)]))
     buf = io.BytesIO()
 
     def on_page(canvas, doc):

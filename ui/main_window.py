@@ -29,6 +29,7 @@ from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
 from ui.queue.panel import queue_page
 from ui.settings_dialog import SettingsDialog
+from ui.supervisor import make_supervisor_page
 from ui.sync_ui import install_sync
 
 
@@ -60,7 +61,7 @@ PAGES: list[PageSpec] = [
     PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
     PageSpec("fees", "收费", "Ctrl+5", None),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
-    PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
+    PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin")),
 ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hallclient.errors import ValidationFailed
-from hallclient.models import CaseType, Department, ServiceItem, SyncCursor, utcnow
+from hallclient.models import CaseType, Department, ServiceItem, SyncCursor, User, utcnow
 from hallclient.permissions import Action, Actor, require
 from hallclient.queue.model import HALL_TZ
 from hallclient.supervision import figures as fig
@@ -64,6 +64,7 @@ class CaseRow:
     outcome_reason: str
     broken: str
     warning: str = ""  # highest warning level of the case, "" none
+    clerk_name: str = ""  # display name of the clerk (user list of the hall)
 
     @property
     def hour(self) -> int | None:
@@ -198,13 +199,14 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     for w in ws:
         if w.case_id and (w.case_id not in worst or warnings.LEVEL_ORDER[w.level] < warnings.LEVEL_ORDER[worst[w.case_id]]):
             worst[w.case_id] = w.level
+    people = dict(s.execute(select(User.username, User.display_name)).all())
     cases = []
     for c in _case_rows(s, p):
         name, dept = items.get(c[5], (c[5] or "（未知事项）", ""))
         ct = c[6] or item_types.get(c[5], "")
         cases.append(CaseRow(c[0], c[1] or "", c[2], c[3], c[4], c[5], name, dept, ct, types.get(ct, ct), c[7],
                              fig.OUTCOME_LABELS.get(c[7], c[7]), c[8] or "", c[9], c[10], c[11], c[12] or "", c[13] or "",
-                             worst.get(c[0], "")))
+                             worst.get(c[0], ""), people.get(c[4], c[4])))
     ratings = records.ratings(s, p.start, p.end)
     others = records.other_records(s, p.start, p.end)
     events = fig.queue_events(s, p)
@@ -224,7 +226,7 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     exceptions = _exceptions(cases, others, bad_rows, case_nos)
     options = {
         "window": [(w, f"{w}号窗口") for w in sorted({c.window_code for c in cases if c.window_code})],
-        "clerk": [(k, k) for k in sorted({c.clerk for c in cases if c.clerk})],
+        "clerk": [(k, people.get(k, k)) for k in sorted({c.clerk for c in cases if c.clerk})],
         "item": sorted({(c.item_code, c.item_name) for c in cases if c.item_code}, key=lambda x: x[1]),
         "department": [(d, d) for d in sorted({c.department for c in cases if c.department})],
         "state": [(k, fig.OUTCOME_LABELS.get(k, k)) for k in sorted({c.state for c in cases})],
