@@ -87,7 +87,8 @@ def case_warnings(s: Session, today: date, cal: WorkCalendar | None = None) -> l
                 missing_years.add(c.promised_date.year)
                 level = None
             if level == RED:
-                out.append(Warning(RED, "promised", f"逾期 {-left} 个工作日（承诺 {c.promised_date:%Y-%m-%d}）", due=c.promised_date, **ref))
+                late = f"逾期 {-left} 个工作日" if left < 0 else "已过承诺办结日期"
+                out.append(Warning(RED, "promised", f"{late}（承诺 {c.promised_date:%Y-%m-%d}）", due=c.promised_date, **ref))
             elif level == NOTICE:
                 when = "今日到期" if left == 0 else "下一个工作日到期"
                 out.append(Warning(NOTICE, "promised", f"{when}（承诺 {c.promised_date:%Y-%m-%d}）", due=c.promised_date, **ref))
