@@ -151,39 +151,57 @@ def _group(key: str, st: QueueStats, tickets: int, wait_target: int, handle_targ
     )
 
 
+# One queue event as the figures use it: (seq, at_ms, type, window, clerk, ticket, queue,
+# issued_ms or None, ticket key "UTC issue date/number", hall-local hour "HH:00"). Only
+# successful actions are kept. Times are integer milliseconds so durations are exact.
+QRow = tuple
+
+
+def rows_of_events(events: list[QueueEvent]) -> list[QRow]:
+    """QueueEvent objects (as the queue service reports them) as figure rows."""
+    def ms(t: datetime) -> int:
+        return round(t.timestamp() * 1000)
+
+    out = []
+    for e in sorted(events, key=lambda e: (e.at, e.seq)):
+        if e.outcome != "ok" or not e.ticket:
+            continue
+        out.append((e.seq, ms(e.at), e.type, e.window, e.clerk, e.ticket, e.queue,
+                    ms(e.issued_at) if e.issued_at else None, f"{e.issued_at.date() if e.issued_at else ''}/{e.ticket}",
+                    e.at.astimezone(HALL_TZ).strftime("%H:00")))
+    return out
+
+
 def multi_stats(events: list[QueueEvent]) -> dict[str, dict[str, QueueStats]]:
-    """hallclient.queue.stats.compute_stats for every grouping in one pass (same rules; a
-    test keeps them equal)."""
+    """hallclient.queue.stats.compute_stats for every grouping at once (same rules; a test
+    keeps them equal)."""
+    return multi_stats_rows(rows_of_events(events))
+
+
+def multi_stats_rows(rows: list[QRow]) -> dict[str, dict[str, QueueStats]]:
+    """The stats of every grouping (clerk, window, queue, hour) in one pass over rows in time
+    order: waiting = issue → first call, handling = last call → end, 过号 per turn."""
     out: dict[str, dict[str, QueueStats]] = {by: {} for by in GROUPS}
+    groups = [out[by] for by in GROUPS]
     first_called: set[str] = set()
     last_call: dict[str, tuple] = {}
-    turn: dict[str, tuple] = {}
-    hours: dict[int, str] = {}
-
-    def keys(ev: QueueEvent) -> tuple:
-        local = ev.at.astimezone(HALL_TZ)
-        return (ev.clerk or "-", ev.window or "-", ev.queue or "-", hours.setdefault(local.hour, f"{local.hour:02d}:00"))
+    turn: dict[str, list] = {}
 
     def stats_of(ks: tuple) -> list[QueueStats]:
         res = []
-        for by, k in zip(GROUPS, ks):
-            g = out[by]
+        for g, k in zip(groups, ks):
             st = g.get(k)
             if st is None:
                 st = g[k] = QueueStats()
             res.append(st)
         return res
 
-    for ev in sorted(events, key=lambda e: (e.at, e.seq)):
-        if ev.outcome != "ok" or not ev.ticket:
-            continue
-        tkey = f"{ev.issued_at.date() if ev.issued_at else ''}/{ev.ticket}"
-        if ev.type in ("call", "call_back"):
-            ks = keys(ev)
-            last_call[tkey] = (ev.at, ks)
-            if ev.type == "call":
-                sts = stats_of(ks)
-                turn[tkey] = ks
+    for _seq, at, typ, window, clerk, _ticket, queue, issued, tkey, hour in rows:
+        if typ == "call" or typ == "call_back":
+            sts = stats_of((clerk or "-", window or "-", queue or "-", hour))
+            last_call[tkey] = (at, sts)
+            if typ == "call":
+                turn[tkey] = sts
                 first = tkey not in first_called
                 if first:
                     first_called.add(tkey)
@@ -191,19 +209,22 @@ def multi_stats(events: list[QueueEvent]) -> dict[str, dict[str, QueueStats]]:
                     st.turns += 1
                     if first:
                         st.called += 1
-                        if ev.issued_at:
-                            st.wait_s.append((ev.at - ev.issued_at).total_seconds())
-        elif ev.type == "end" and tkey in last_call:
-            at, ks = last_call[tkey]
-            for st in stats_of(ks):
-                st.served += 1
-                st.service_s.append((ev.at - at).total_seconds())
+                        if issued is not None:
+                            st.wait_s.append((at - issued) / 1000)
+        elif typ == "end":
+            lc = last_call.get(tkey)
+            if lc is not None:
+                for st in lc[1]:
+                    st.served += 1
+                    st.service_s.append((at - lc[0]) / 1000)
+                turn.pop(tkey, None)
+        elif typ == "transfer":
             turn.pop(tkey, None)
-        elif ev.type == "transfer":
-            turn.pop(tkey, None)
-        elif ev.type == "no_show" and tkey in turn:
-            for st in stats_of(turn.pop(tkey)):
-                st.no_shows += 1
+        elif typ == "no_show":
+            sts = turn.pop(tkey, None)
+            if sts is not None:
+                for st in sts:
+                    st.no_shows += 1
     return out
 
 
@@ -213,15 +234,30 @@ def _utc(v) -> datetime | None:
     return datetime.fromisoformat(v).replace(tzinfo=timezone.utc)
 
 
-def queue_events(s: Session, p: Period) -> list[QueueEvent]:
-    # Plain SQL: 15,000 events of a day through the ORM's type processing cost a third of a
-    # second; the stored UTC text parses directly.
-    rows = s.connection().exec_driver_sql(
-        "SELECT seq, at, type, outcome, window, clerk, ticket, queue, issued_at FROM hall_queue_event WHERE at >= ? AND at < ? "
-        "AND outcome = 'ok' AND type IN ('issue', 'call', 'call_back', 'end', 'transfer', 'no_show')",
-        (_store_text(p.start), _store_text(p.end))).fetchall()
-    return [QueueEvent(type=r[2], outcome=r[3], at=_utc(r[1]), window=r[4], clerk=r[5], ticket=r[6], queue=r[7],
-                       issued_at=_utc(r[8]), seq=r[0]) for r in rows]
+_MS = "CAST(round((julianday({c}) - 2440587.5) * 86400000.0) AS INTEGER)"
+
+
+def queue_rows(s: Session, p: Period) -> list[QRow]:
+    """The period's queue events as figure rows, converted by SQLite (15,000 events on a busy
+    day: parsing their times in Python was most of the page's opening time)."""
+    return raw_rows(
+        s,
+        f"SELECT seq, {_MS.format(c='at')}, type, window, clerk, ticket, queue, "
+        f"CASE WHEN issued_at IS NULL THEN NULL ELSE {_MS.format(c='issued_at')} END, "
+        "COALESCE(substr(issued_at, 1, 10), '') || '/' || ticket, strftime('%H:00', at, '+8 hours') "
+        "FROM hall_queue_event WHERE at >= ? AND at < ? AND outcome = 'ok' AND ticket != '' "
+        "AND type IN ('issue', 'call', 'call_back', 'end', 'transfer', 'no_show') ORDER BY at, seq",
+        (_store_text(p.start), _store_text(p.end)))
+
+
+def raw_rows(s: Session, sql: str, params: tuple) -> list[tuple]:
+    """Rows as the SQLite driver returns them, in the session's transaction (no Row objects:
+    for tens of thousands of rows their construction is most of the cost)."""
+    cur = s.connection().connection.driver_connection.cursor()
+    try:
+        return cur.execute(sql, params).fetchall()
+    finally:
+        cur.close()
 
 
 def _store_text(t: datetime) -> str:
@@ -229,16 +265,17 @@ def _store_text(t: datetime) -> str:
     return t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def compute(p: Period, targets: Targets, events: list[QueueEvent], case_states: list[str],
+def compute(p: Period, targets: Targets, events: list[QRow], case_states: list[str],
             ratings: list[RatingRow], records: list[RecordRow]) -> Figures:
-    """Figures from plain data (no database): what the page, the report and the tests share."""
-    issued = [e for e in events if e.type == "issue" and e.outcome == "ok"]
-    tickets_by_queue = Counter(e.queue for e in issued)
-    tickets_by_hour = Counter(e.at.astimezone(HALL_TZ).strftime("%H:00") for e in issued)
+    """Figures from plain data (no database): what the page, the report and the tests share.
+    `events` are queue rows (`queue_rows`, or `rows_of_events` of QueueEvent objects)."""
+    issued = [e for e in events if e[2] == "issue"]
+    tickets_by_queue = Counter(e[6] for e in issued)
+    tickets_by_hour = Counter(e[9] for e in issued)
     tickets_by_window = Counter()
     tickets_by_clerk = Counter()
 
-    all_stats = multi_stats(events)
+    all_stats = multi_stats_rows(events)
 
     def grouped(by: str, tickets: Counter) -> list[GroupFigure]:
         stats = all_stats[by]

@@ -72,6 +72,14 @@ def follow_up(s: Session, rating_id: str) -> FollowUpView | None:
     return _view(f) if f else None
 
 
+def follow_ups(s: Session, rating_ids: list[str]) -> dict[str, FollowUpView]:
+    out: dict[str, FollowUpView] = {}
+    for i in range(0, len(rating_ids), 500):
+        for f in s.scalars(select(RatingFollowUp).where(RatingFollowUp.rating_id.in_(rating_ids[i:i + 500]))):
+            out[f.rating_id] = _view(f)
+    return out
+
+
 def record_callback(s: Session, actor: Actor, rating_id: str, note: str, *, now: datetime | None = None) -> FollowUpView:
     """回访: what the citizen said when called back."""
     note = (note or "").strip()

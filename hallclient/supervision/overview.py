@@ -7,11 +7,8 @@ exceptions, 差评 with their follow-ups, freshness); the page filters the cases
 
 from __future__ import annotations
 
-import inspect
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +19,7 @@ from hallclient.permissions import Action, Actor, require
 from hallclient.queue.model import HALL_TZ
 from hallclient.supervision import figures as fig
 from hallclient.supervision import followups, records, warnings
+from hallclient.supervision.readonly import reading  # noqa: F401 - the page and the report read through it
 from hallclient.supervision.tables import HallCase, HallEvent, HallQueueEvent
 from hallclient.workcalendar import WorkCalendar
 
@@ -31,16 +29,6 @@ QUEUE_CURSOR_STREAM = "hall_queue"  # sync_cursor row of the queue service's log
 def hall_time(t: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A time as the hall's clock shows it (the hall's day and hours are China time)."""
     return "" if t is None else t.astimezone(HALL_TZ).strftime(fmt)
-
-
-@contextmanager
-def reading(store) -> Iterator[Session]:
-    """A read-only session: with a store that has read-only transactions (plain BEGIN, no
-    write lock), it never waits behind the sync worker's writes."""
-    params = inspect.signature(store.session).parameters
-    cm = store.session(read_only=True) if "read_only" in params else store.session()
-    with cm as s:
-        yield s
 
 
 @dataclass(frozen=True)
@@ -209,7 +197,7 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
                              worst.get(c[0], ""), people.get(c[4], c[4])))
     ratings = records.ratings(s, p.start, p.end)
     others = records.other_records(s, p.start, p.end)
-    events = fig.queue_events(s, p)
+    events = fig.queue_rows(s, p)
     figures = fig.compute(p, fig.Targets.from_session(s), events, [c.state for c in cases], ratings, others)
     bad = [r for r in ratings if r.level <= 2]
     ws = warnings.sort_warnings(ws + warnings.follow_up_warnings(s, today, bad, cal))
@@ -221,8 +209,8 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     missing = {r.case_id for r in bad + others if r.case_id and r.case_id not in case_nos}
     if missing:
         case_nos.update({cid: no or "" for cid, no in s.execute(select(HallCase.case_id, HallCase.case_no).where(HallCase.case_id.in_(missing)))})
-    fus = {r.id: followups.follow_up(s, r.id) for r in bad}
-    bad_rows = [BadRating(r, case_nos.get(r.case_id or "", ""), fus[r.id]) for r in bad]
+    fus = followups.follow_ups(s, [r.id for r in bad])
+    bad_rows = [BadRating(r, case_nos.get(r.case_id or "", ""), fus.get(r.id)) for r in bad]
     exceptions = _exceptions(cases, others, bad_rows, case_nos)
     options = {
         "window": [(w, f"{w}号窗口") for w in sorted({c.window_code for c in cases if c.window_code})],
@@ -241,10 +229,10 @@ def _case_rows(s: Session, p: fig.Period) -> list[tuple]:
     is where personal data is decrypted."""
     name_type = HallCase.__table__.c.applicant_name.type
     dialect = s.get_bind().dialect
-    rows = s.connection().exec_driver_sql(
+    rows = fig.raw_rows(s,
         "SELECT case_id, case_no, day, window_code, clerk, item_code, case_type, state, applicant_name, applicant_id_masked, "
         "received_at, promised_date, outcome_reason, broken FROM hall_case WHERE day >= ? AND day <= ? ORDER BY received_at",
-        (p.first.isoformat(), p.last.isoformat())).fetchall()
+        (p.first.isoformat(), p.last.isoformat()))
     day = date.fromisoformat
     return [(r[0], r[1], day(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7], name_type.process_result_value(r[8], dialect),
              r[9], fig._utc(r[10]), day(r[11]) if r[11] else None, r[12], r[13]) for r in rows]

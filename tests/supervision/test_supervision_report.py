@@ -92,11 +92,12 @@ def test_report_day_command(ctx, cli, data_dir, tmp_path):
     assert info["cases"] == 2 and (out / "日报-20261202.pdf").exists() and (out / "日报-20261202.xlsx").exists()
     r = cli("report", "day", "--date", "2026-12-02", "--out", str(out), "--user", "clerk", data_dir=data_dir, input="clerk123\n")
     assert r.returncode == 3 and "无权" in r.stderr and "Traceback" not in r.stderr
-    r = cli("report", "day", "--date", "2026-13-02", "--out", str(out), "--user", "supervisor", data_dir=data_dir, input="super123\n")
-    assert r.returncode == 3 and "不是有效日期" in r.stderr
-    r = cli("report", "day", "--date", "2026-01-01", "--to", "2026-12-31", "--out", str(out), "--user", "supervisor",
-            data_dir=data_dir, input="super123\n")
-    assert r.returncode == 3 and "超过 31 天" in r.stderr
-    r = cli("report", "day", "--date", "2026-12-02", "--out", str(out / "日报-20261202.pdf"), "--user", "supervisor",
-            data_dir=data_dir, input="super123\n")
-    assert r.returncode == 3 and "可以写入的文件夹" in r.stderr
+
+
+def test_report_command_dates_are_checked_with_a_message():
+    from hallclient.errors import ValidationFailed
+    from printing.report_cli import _date
+
+    assert _date(" 2026-12-02 ", "日期") == DAY
+    with pytest.raises(ValidationFailed, match="不是有效日期，请写成 YYYY-MM-DD"):
+        _date("2026-13-02", "日期")

@@ -128,6 +128,7 @@ class SupervisorPage(QWidget):
         self.date_to.dateChanged.connect(self._date_changed)
         self._date_timer = QTimer(self, singleShot=True, interval=300)
         self._date_timer.timeout.connect(self.reload)
+        self._generation = 0
         self.reload()
 
     # -- building the tabs --------------------------------------------------------------------
@@ -242,9 +243,22 @@ class SupervisorPage(QWidget):
             return load_day(s, self.actor, first, last, today=self.today)
 
     def reload(self) -> None:
+        """Read the period again; only the newest read's answer is shown (an older one that
+        finishes later, e.g. of a date being typed, is dropped)."""
+        self._date_timer.stop()
         first, last = self._period()
         self.refresh_btn.setEnabled(False)
-        Op(self, self._load, first, last).success(self.show_day).failure(self._failed).run()
+        self._generation = gen = getattr(self, "_generation", 0) + 1
+
+        def shown(day: HallDay) -> None:
+            if gen == self._generation:
+                self.show_day(day)
+
+        def failed(exc: BaseException) -> None:
+            if gen == self._generation:
+                self._failed(exc)
+
+        Op(self, self._load, first, last).success(shown).failure(failed).run()
 
     def _failed(self, exc: BaseException) -> None:
         self.refresh_btn.setEnabled(True)
