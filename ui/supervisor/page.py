@@ -112,6 +112,8 @@ class SupervisorPage(QWidget):
         self.charts = ChartsPanel()
         self.charts.setObjectName("sup_charts")
         self.tabs.addTab(self.charts, "图表(&G)")
+        self._charts_stale = False
+        self.tabs.currentChanged.connect(self._charts_if_visible)
 
         lay = QVBoxLayout(self)
         lay.addLayout(head)
@@ -294,12 +296,19 @@ class SupervisorPage(QWidget):
         fees = "；".join(f"{label} {n} 笔 ￥{a / 100:,.2f}" for _c, label, n, a in f.fees) or "无"
         self.outcomes.setText("办件结果：" + ("、".join(f"{label} {n}" for _k, label, n in f.cases_by_outcome) or "无")
                               + f"<br>收费：{fees}（冲红/作废 {f.reversals} 笔）")
-        self.charts.show_figures(f)
+        # QtCharts are the slowest part of showing a period: built when their tab is shown.
+        self._charts_stale = True
+        self._charts_if_visible()
         self.tabs.setTabText(1, f"监察预警({len(day.warnings)})(&W)")
         self.tabs.setTabText(2, f"异常({len(day.exceptions)})(&X)")
         open_n = sum(1 for b in day.bad_ratings if b.status_label != "已办结")
         self.tabs.setTabText(3, f"差评回访({open_n}/{len(day.bad_ratings)})(&F)")
         self.loads += 1
+
+    def _charts_if_visible(self, *_args) -> None:
+        if self._charts_stale and self.day is not None and self.tabs.currentWidget() is self.charts:
+            self.charts.show_figures(self.day.figures)
+            self._charts_stale = False
 
     def _fill_options(self, day: HallDay) -> None:
         for combo, key in ((self.f_window, "window"), (self.f_clerk, "clerk"), (self.f_item, "item"), (self.f_dept, "department"),
