@@ -72,6 +72,7 @@ def run_client(data_dir: str, demo: bool = False) -> int:
             return 0
         window = MainWindow(ctx, login.session)
         window.show()
+        window.offer_drafts()
         return app.exec()
     finally:
         from ui.ops import wait_all
