@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hallclient import settings
@@ -22,7 +21,6 @@ from hallclient.queue.model import HALL_TZ, QueueEvent, day_bounds
 from hallclient.queue.stats import GROUPS, QueueStats
 from hallclient.supervision import config
 from hallclient.supervision.records import CHANNEL_LABELS, RatingRow, RecordRow, is_fee, is_reversal
-from hallclient.supervision.tables import HallCase
 
 MAX_RANGE_DAYS = 31
 OUTCOME_LABELS = {
@@ -329,18 +327,5 @@ def compute(p: Period, targets: Targets, events: list[QRow], case_states: list[s
     )
 
 
-def case_states(s: Session, p: Period) -> list[str]:
-    return list(s.scalars(select(HallCase.state).where(HallCase.day >= p.first, HallCase.day <= p.last)))
-
-
-def hall_data_days(s: Session) -> tuple[date | None, date | None]:
-    """The first and last day the mirror holds cases of (for "no data" messages)."""
-    return s.execute(select(func.min(HallCase.day), func.max(HallCase.day))).one()
-
-
 def fmt_minutes(seconds: float | None) -> str:
     return "—" if seconds is None else f"{seconds / 60:.1f}"
-
-
-def previous_day(d: date) -> date:
-    return d - timedelta(days=1)

@@ -326,7 +326,3 @@ def case_detail(s: Session, actor: Actor, case_id: str, day: HallDay | None = No
     rts = records.ratings_of_case(s, case_id)
     return CaseDetail(row, c.legal_due_date, c.supplement_deadline, list(c.gaps or []), c.legal_basis, timeline,
                       followups.reviews_of(s, case_id), rts)
-
-
-def queue_events_count(s: Session) -> int:
-    return int(s.scalar(select(func.count()).select_from(HallQueueEvent)) or 0)

@@ -3,7 +3,7 @@ follow-ups are warnings; review actions go up as outbox records; clerks are refu
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 from sqlalchemy import select

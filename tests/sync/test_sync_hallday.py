@@ -4,8 +4,6 @@ service's log. A window PC does not pull the hall's stream."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
 from hallclient import settings

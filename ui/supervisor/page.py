@@ -131,6 +131,10 @@ class SupervisorPage(QWidget):
         self._date_timer = QTimer(self, singleShot=True, interval=300)
         self._date_timer.timeout.connect(self.reload)
         self._generation = 0
+        # "N 分钟前" ages while the page stays open (offline for hours, typically).
+        self._fresh_timer = QTimer(self, interval=60_000)
+        self._fresh_timer.timeout.connect(self._show_freshness)
+        self._fresh_timer.start()
         self.reload()
 
     # -- building the tabs --------------------------------------------------------------------
@@ -273,10 +277,7 @@ class SupervisorPage(QWidget):
         self.day = day
         self.message.setText(day.empty_message)
         self.message.setVisible(bool(day.empty_message))
-        fresh = day.freshness.text()
-        self.freshness.setText(fresh)
-        if self.status_label is not None:
-            self.status_label.setText("值班长：" + fresh)
+        self._show_freshness()
         f = day.figures
         wl = f.warnings_by_level
         mark = lambda ok: "—" if ok is None else ("<span style='color:#2a7d3c'>达标</span>" if ok else "<span style='color:#b03020'>未达标</span>")  # noqa: E731
@@ -304,6 +305,14 @@ class SupervisorPage(QWidget):
         open_n = sum(1 for b in day.bad_ratings if b.status_label != "已办结")
         self.tabs.setTabText(3, f"差评回访({open_n}/{len(day.bad_ratings)})(&F)")
         self.loads += 1
+
+    def _show_freshness(self) -> None:
+        if self.day is None:
+            return
+        fresh = self.day.freshness.text()
+        self.freshness.setText(fresh)
+        if self.status_label is not None:
+            self.status_label.setText("值班长：" + fresh)
 
     def _charts_if_visible(self, *_args) -> None:
         if self._charts_stale and self.day is not None and self.tabs.currentWidget() is self.charts:
