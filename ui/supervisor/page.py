@@ -183,7 +183,7 @@ class SupervisorPage(QWidget):
         self.case_view = _table("sup_cases", self.case_model)
         self.case_view.activated.connect(lambda i: self._open_case(self.case_model.row_at(i.row())))
         # Fixed widths: sizing 3,000 rows to their contents would cost more than the filter.
-        for col, width in enumerate((205, 95, 45, 80, 220, 120, 60, 70, 70, 150, 95)):
+        for col, width in enumerate((205, 95, 45, 80, 220, 120, 60, 70, 70, 175, 95)):
             self.case_view.setColumnWidth(col, width)
         self.case_count = QLabel(objectName="sup_case_count")
         lay = QVBoxLayout(w)
