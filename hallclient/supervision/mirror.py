@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hallclient.models import User, Window, utcnow
 from hallclient.queue.model import HALL_TZ, local_day
-from hallclient.supervision.tables import HallCase, HallEvent, HallQueueEvent, HallRecord
+from hallclient.supervision.tables import CaseReview, HallCase, HallEvent, HallQueueEvent, HallRecord, RatingFollowUp
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +138,42 @@ def apply_hall_records(s: Session, rows: list[dict[str, Any]]) -> int:
         rec.kind, rec.at, rec.data = kind[:30], at, payload
         rec.window_code, rec.clerk = names.window(payload), names.user(payload)
         rec.case_id = payload.get("case_id") if isinstance(payload.get("case_id"), str) else None
+        if kind == "rating.follow_up":
+            _fold_follow_up(s, payload, at)
+        elif kind == "case.review":
+            _fold_review(s, payload, at)
     if touched:
         s.flush()
         rebuild_cases(s, touched, parties)
     return len(rows)
+
+
+def _fold_follow_up(s: Session, p: dict, at: datetime) -> None:
+    """Another supervisor's step of a 差评 follow-up (or this PC's own, coming back): the
+    newest state wins."""
+    rid = p.get("rating_id")
+    if not isinstance(rid, str) or p.get("status") not in ("open", "called", "fixing", "closed"):
+        return
+    f = s.get(RatingFollowUp, rid)
+    if f is not None and f.updated_at >= at:
+        return
+    if f is None:
+        f = RatingFollowUp(rating_id=rid)
+        s.add(f)
+    f.status, f.callback_note, f.callback_at = p["status"], str(p.get("callback_note") or ""), _time(p.get("callback_at"))
+    f.fix_plan, f.fix_deadline, f.result = str(p.get("fix_plan") or ""), _day(p.get("fix_deadline")), str(p.get("result") or "")
+    f.closed_at, f.by, f.updated_at = _time(p.get("closed_at")), str(p.get("clerk") or "")[:40], at
+
+
+def _fold_review(s: Session, p: dict, at: datetime) -> None:
+    rid, cid = p.get("id"), p.get("case_id")
+    if not isinstance(rid, str) or not isinstance(cid, str) or p.get("kind") not in ("note", "flag"):
+        return
+    r = s.get(CaseReview, rid)
+    if r is None:
+        r = CaseReview(id=rid, case_id=cid, kind=p["kind"], at=at)
+        s.add(r)
+    r.text, r.deadline, r.done, r.by = str(p.get("text") or ""), _day(p.get("deadline")), bool(p.get("done")), str(p.get("clerk") or "")[:40]
 
 
 def _party_of(inner: dict) -> dict | None:

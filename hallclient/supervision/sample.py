@@ -98,7 +98,7 @@ def make_day(s: Session, day: date, *, cases: int = 3000, tickets: int = 5000, r
                            "window_code": win, "clerk": clerk_of[win], "at": _iso(opening + timedelta(seconds=rnd.randrange(9 * 3600)))})
     events: list[dict[str, Any]] = []
     seq = seq_start
-    queues = sorted({q for *_x, q, _b in [(0, 0, 0, i.queue_category, 0) for i in items]}) or ["A"]
+    queues = sorted({i.queue_category for i in items}) or ["A"]
     for n in range(tickets):
         q = rnd.choice(queues)
         issued = opening + timedelta(seconds=int(9 * 3600 * n / tickets))

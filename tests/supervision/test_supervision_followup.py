@@ -96,3 +96,23 @@ def test_review_actions_are_outbox_events_and_refused_to_a_clerk(store):
             followups.add_review(s, clerk(), cid, "x")
         with pytest.raises(PermissionDenied):
             followups.record_callback(s, clerk(), rid, "x")
+
+
+def test_another_supervisors_steps_arrive_through_the_hall_stream(store):
+    rid, cid = _bad_rating(store)
+    at = hall(DAY, 15).isoformat()
+    apply(store, [
+        record("rating.follow_up", {"rating_id": rid, "step": "fix", "status": "fixing", "callback_note": "已回访",
+                                    "callback_at": at, "fix_plan": "培训", "fix_deadline": "2026-12-10", "result": "",
+                                    "closed_at": None, "clerk": "supervisor2", "at": at}),
+        record("case.review", {"id": uid(), "case_id": cid, "kind": "flag", "text": "督办", "deadline": "2026-12-09",
+                               "done": False, "clerk": "supervisor2", "at": at}),
+    ])
+    b = _status(store, rid)
+    assert b.status_label == "整改中" and b.follow_up.fix_deadline == date(2026, 12, 10) and b.follow_up.by == "supervisor2"
+    with store.session() as s:
+        assert [r.text for r in followups.reviews_of(s, cid)] == ["督办"]
+    # an older step arriving late does not overwrite the newer state
+    apply(store, [record("rating.follow_up", {"rating_id": rid, "step": "callback", "status": "called", "callback_note": "旧",
+                                              "clerk": "supervisor2", "at": hall(DAY, 14).isoformat()})])
+    assert _status(store, rid).status_label == "整改中"
