@@ -111,6 +111,10 @@ def test_the_page_opens_offline_and_filters(qtbot, synced_then_offline):
     page.f_text.clear()
     qtbot.keyClicks(page.f_text, masked[-8:])
     assert [r.applicant_name for r in page.case_model.rows] == ["孙三"]
+    page.f_text.setFocus()
+    qtbot.keyClick(page.f_text, Qt.Key.Key_Escape)
+    assert page.f_text.text() == "" and page.case_model.rowCount() == 5
+    page.f_text.setText("孙三")
     # Enter on the row opens the case with its timeline
     page.case_view.setFocus()
     page.case_view.setCurrentIndex(page.case_model.index(0, 0))

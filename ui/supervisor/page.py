@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -157,6 +158,8 @@ class SupervisorPage(QWidget):
         self.f_text = QLineEdit(objectName="sup_f_text")
         self.f_text.setPlaceholderText("办件编号、姓名、证件号（脱敏）、事项")
         self.f_text.setClearButtonEnabled(True)
+        # Esc in the search box clears it (the filters stay).
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.f_text, self.f_text.clear, context=Qt.ShortcutContext.WidgetShortcut)
         self.f_warn = QCheckBox("仅预警(&O)", objectName="sup_f_warning")
         for combo in (self.f_window, self.f_clerk, self.f_item, self.f_dept, self.f_state, self.f_type):
             combo.currentIndexChanged.connect(self.apply_filter)
