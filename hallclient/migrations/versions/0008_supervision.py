@@ -81,6 +81,10 @@ def upgrade() -> None:
         sa.Column("ticket", sa.String(12), nullable=False),
         sa.Column("queue", sa.String(4), nullable=False),
         sa.Column("issued_at", UTC(), nullable=True),
+        sa.Column("at_ms", sa.Integer(), nullable=False),
+        sa.Column("issued_ms", sa.Integer(), nullable=True),
+        sa.Column("tkey", sa.String(24), nullable=False),
+        sa.Column("hour", sa.String(5), nullable=False),
     )
     op.create_index("ix_hall_queue_event_at", "hall_queue_event", ["at"])
     op.create_table(
