@@ -87,13 +87,8 @@ def main() -> int:
     opens, filters = [], []
     for _ in range(args.runs):
         t0 = time.perf_counter()
-        page = SupervisorPage(ctx.store, session, today=today)
-        page.date_from.blockSignals(True)
-        page.date_to.blockSignals(True)
-        page.date_from.setDate(DAY)
-        page.date_to.setDate(DAY)
-        page.reload()
-        while page.day is None or page.day.period.first != DAY:
+        page = SupervisorPage(ctx.store, session, today=today, first_day=DAY)
+        while page.day is None:
             QCoreApplication.processEvents()
             time.sleep(0.001)
         page.resize(1366, 768)

@@ -135,6 +135,14 @@ def test_the_page_opens_offline_and_filters(qtbot, synced_then_offline):
     page.reload()
     qtbot.waitUntil(lambda: page.loads > loads, timeout=10_000)
     assert "超过 31 天" in page.message.text()
+    # a finished sync cycle makes the page read the copy again
+    from datetime import timezone
+
+    from sync.worker import SyncStatus
+
+    loads = page.loads
+    page.sync_status_changed(SyncStatus(True, True, False, 0, 0, datetime.now(timezone.utc), None, None))
+    qtbot.waitUntil(lambda: page.loads > loads, timeout=10_000)
 
 
 def test_the_page_is_refused_to_a_clerk(qtbot, ctx):

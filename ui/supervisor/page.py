@@ -61,7 +61,8 @@ def _table(name: str, model, widths: tuple[int, ...] = ()) -> QTableView:
 
 
 class SupervisorPage(QWidget):
-    def __init__(self, store, session, *, status_bar=None, today: date | None = None, parent=None):
+    def __init__(self, store, session, *, status_bar=None, today: date | None = None, first_day: date | None = None,
+                 parent=None):
         super().__init__(parent)
         self.store, self.session = store, session
         self.actor = session.actor
@@ -70,7 +71,8 @@ class SupervisorPage(QWidget):
         self.loads = 0  # finished loads (tests wait on it)
 
         # -- header: period, refresh, export, freshness -----------------------------------
-        qd = QDate(self.today.year, self.today.month, self.today.day)
+        shown = first_day or self.today  # the period shown first (default: today)
+        qd = QDate(shown.year, shown.month, shown.day)
         self.date_from = QDateEdit(qd, objectName="sup_date_from")
         self.date_to = QDateEdit(qd, objectName="sup_date_to")
         for d in (self.date_from, self.date_to):
@@ -308,6 +310,24 @@ class SupervisorPage(QWidget):
         open_n = sum(1 for b in day.bad_ratings if b.status_label != "已办结")
         self.tabs.setTabText(3, f"差评回访({open_n}/{len(day.bad_ratings)})(&F)")
         self.loads += 1
+
+    def sync_status_changed(self, status) -> None:
+        """After each successful sync cycle the page reads the hall's copy again (if shown;
+        otherwise when it is shown next)."""
+        last = getattr(status, "last_success", None)
+        if last is None or last == getattr(self, "_last_sync", None):
+            return
+        self._last_sync = last
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.reload()
 
     def _show_freshness(self) -> None:
         if self.day is None:
