@@ -200,7 +200,8 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     events = fig.queue_rows(s, p)
     figures = fig.compute(p, fig.Targets.from_session(s), events, [c.state for c in cases], ratings, others)
     bad = [r for r in ratings if r.level <= 2]
-    ws = warnings.sort_warnings(ws + warnings.follow_up_warnings(s, today, bad, cal))
+    # Follow-up warnings too are of today: every 差评 of any day not yet closed.
+    ws = warnings.sort_warnings(ws + warnings.follow_up_warnings(s, today, records.ratings(s, None, None, bad_only=True), cal))
     levels: dict[str, int] = {}
     for w in ws:
         levels[w.level] = levels.get(w.level, 0) + 1

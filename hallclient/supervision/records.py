@@ -60,14 +60,19 @@ def _between(stmt, start: datetime, end: datetime):
     return stmt.where(HallRecord.at >= start, HallRecord.at < end)
 
 
-def ratings(s: Session, start: datetime, end: datetime) -> list[RatingRow]:
+def ratings(s: Session, start: datetime | None, end: datetime | None, *, bad_only: bool = False) -> list[RatingRow]:
+    """Ratings of [start, end) (all times when None); `bad_only`: 差评 (levels 1 and 2)."""
     # SQLite's json_extract instead of decoding 2,500 whole payloads in Python; the reasons
     # (a JSON array) are decoded only for the few bad ratings that have them.
     lvl, reasons, comment, ticket = (func.json_extract(HallRecord.data, f"$.{k}") for k in ("level", "reasons", "comment", "ticket_no"))
+    stmt = select(HallRecord.uuid, HallRecord.at, HallRecord.window_code, HallRecord.clerk, HallRecord.case_id, lvl, reasons,
+                  comment, ticket).where(HallRecord.kind == "rating")
+    if start is not None and end is not None:
+        stmt = _between(stmt, start, end)
+    if bad_only:
+        stmt = stmt.where(lvl <= 2)
     out = []
-    for r in s.execute(_between(select(HallRecord.uuid, HallRecord.at, HallRecord.window_code, HallRecord.clerk,
-                                       HallRecord.case_id, lvl, reasons, comment, ticket).where(HallRecord.kind == "rating"),
-                                start, end)):
+    for r in s.execute(stmt):
         level = r[5]
         if not isinstance(level, int) or not 1 <= level <= 5:
             continue

@@ -68,6 +68,8 @@ def test_overdue_follow_ups_are_warnings(store):
     with reading(store) as s:
         ws = [w for w in load_day(s, supervisor(), DAY, today=later).warnings if w.rating_id == rid]
     assert [w.kind for w in ws] == ["rating_callback"] and ws[0].level == "yellow"
+    with reading(store) as s:  # looking at a later day, the old 差评 is still a warning of today
+        assert [w.kind for w in load_day(s, supervisor(), later, today=later).warnings if w.rating_id == rid] == ["rating_callback"]
     with store.session() as s:
         followups.record_callback(s, supervisor(), rid, "已联系")
         followups.start_fix(s, supervisor(), rid, "整改", 1, today=DAY)  # due Friday 4 Dec
