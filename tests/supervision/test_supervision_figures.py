@@ -44,6 +44,11 @@ def _scripted(store):
         record("fee.paid", {"amount_fen": 1500, "channel": "scan", "case_id": b, "window_code": "02", "clerk": "clerk2", "at": t(9, 45).isoformat()}),
         record("fee.reversed", {"amount_fen": 2000, "channel": "cash", "case_id": a, "reason": "金额有误", "window_code": "01",
                                 "clerk": "clerk", "at": t(9, 50).isoformat()}),
+        # certificates and notices plug in by kind (hallclient/supervision/records.py)
+        record("certificate.spoiled", {"case_id": b, "reason": "卡纸", "window_code": "02", "clerk": "clerk2", "at": t(9, 41).isoformat()}),
+        record("certificate.reprinted", {"case_id": b, "reason": "申请人遗失", "window_code": "02", "clerk": "clerk2", "at": t(9, 42).isoformat()}),
+        record("print.document", {"case_id": a, "reprint": True, "reason": "补打受理通知书", "window_code": "01", "clerk": "clerk",
+                                  "at": t(9, 43).isoformat()}),
     ]
     ratings = [record("rating", {"rating_id": uid(), "case_id": cid, "level": lv, "reasons": rs, "comment": "", "window_code": w,
                                  "clerk": k, "at": t(9, 50).isoformat()})
@@ -80,7 +85,9 @@ def test_figures_of_a_scripted_day_equal_hand_computed_values(store):
     assert f.satisfaction_rate == pytest.approx(2 / 3) and f.bad_ratings == 1
     assert f.ratings_mean == pytest.approx(11 / 3)
     kinds = sorted(e.kind for e in day.exceptions)
-    assert kinds == ["bad_rating", "refusal", "reversal"]
+    assert kinds == ["bad_rating", "refusal", "reprint", "reprint", "reversal", "spoiled"]
+    spoiled = next(e for e in day.exceptions if e.kind == "spoiled")
+    assert (spoiled.text, spoiled.window_code, spoiled.clerk) == ("卡纸", "02", "clerk2")
 
 
 def test_the_one_pass_grouping_equals_the_queue_stats_rules():
