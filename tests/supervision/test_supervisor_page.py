@@ -160,3 +160,38 @@ def test_the_page_is_refused_to_a_clerk(qtbot, ctx):
     qtbot.waitUntil(lambda: page.loads > 0, timeout=10_000)
     assert page.day is None and "无权" in page.message.text()
     assert not page.export_btn.isEnabled() and not page.callback_btn.isEnabled()
+
+
+def test_a_bad_rating_is_followed_up_from_the_page(qtbot, ctx):
+    from datetime import date
+
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui.supervisor.page import SupervisorPage
+
+    from day_script import accepted_case, apply, hall, record, uid
+
+    day = date(2026, 12, 3)
+    cid, rows = accepted_case(day, 9)
+    rid = uid()
+    rows.append(record("rating", {"rating_id": rid, "case_id": cid, "level": 2, "reasons": ["办事效率低"], "window_code": "01",
+                                  "clerk": "clerk", "at": hall(day, 9, 30).isoformat()}, key=rid))
+    apply(ctx.store, rows)
+    with ctx.store.session() as s:
+        uid_ = s.scalars(select(User.id).where(User.username == "supervisor")).one()
+    page = SupervisorPage(ctx.store, _session("supervisor", uid_, "supervisor"), today=day)
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.day is not None, timeout=10_000)
+    assert page.rating_model.rowCount() == 1 and page.rating_model.rows[0].status_label == "待回访"
+    page.rating_view.setCurrentIndex(page.rating_model.index(0, 0))
+    for step, text, expect in (("callback", "已电话联系，申请人反映等候过久", "已回访"), ("fix", "增开一个综合窗口", "整改中"),
+                               ("close", "已增开窗口并回访，申请人认可", "已办结")):
+        loads = page.loads
+        page.follow_up(step)
+        dlg = page.follow_up_dialog
+        assert "办事效率低" in dlg.findChild(type(page.message), "sup_fu_about").text()
+        dlg.text.setPlainText(text)
+        dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+        qtbot.waitUntil(lambda: page.loads > loads, timeout=10_000)
+        page.rating_view.setCurrentIndex(page.rating_model.index(0, 0))
+        assert page.rating_model.rows[0].status_label == expect

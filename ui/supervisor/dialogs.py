@@ -49,6 +49,7 @@ class CaseDetailDialog(QDialog):
         self.flag = QCheckBox("督办，期限(&D)：", objectName="sup_review_flag")
         self.deadline = QDateEdit(QDate(today.year, today.month, today.day).addDays(3), objectName="sup_review_deadline")
         self.deadline.setCalendarPopup(True)
+        self.deadline.setDisplayFormat("yyyy-MM-dd")
         self.deadline.setEnabled(False)
         self.flag.toggled.connect(self.deadline.setEnabled)
         self.add_btn = QPushButton("保存批注(&S)", objectName="sup_review_add")
@@ -129,7 +130,8 @@ class FollowUpDialog(QDialog):
 
     TITLES = {"callback": "差评回访", "fix": "安排整改", "close": "整改办结"}
 
-    def __init__(self, store, actor, rating_id: str, step: str, today: date, default_days: int = 5, parent=None):
+    def __init__(self, store, actor, rating_id: str, step: str, today: date, default_days: int = 5, parent=None,
+                 about: str = ""):
         super().__init__(parent)
         self.store, self.actor, self.rating_id, self.step, self.today = store, actor, rating_id, step, today
         self.setWindowTitle(self.TITLES[step])
@@ -142,6 +144,10 @@ class FollowUpDialog(QDialog):
         self.message = QLabel(objectName="sup_fu_message")
         self.message.setWordWrap(True)
         form = QFormLayout()
+        if about:
+            what = QLabel(about, objectName="sup_fu_about")
+            what.setWordWrap(True)
+            form.addRow("差评：", what)
         form.addRow("内容(&T)：", self.text)
         if step == "fix":
             form.addRow("整改期限（工作日）(&D)：", self.days)

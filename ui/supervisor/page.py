@@ -34,7 +34,8 @@ from hallclient.models import utcnow
 from hallclient.permissions import Action, allowed
 from hallclient.queue.model import HALL_TZ
 from hallclient.supervision import config
-from hallclient.supervision.overview import CaseFilter, HallDay, filter_cases, load_day, load_report, reading
+from hallclient.supervision.figures import LEVEL_LABELS
+from hallclient.supervision.overview import CaseFilter, HallDay, filter_cases, hall_time, load_day, load_report, reading
 from ui.ops import Op, error_text
 from ui.supervisor import tables
 from ui.supervisor.charts import ChartsPanel
@@ -395,7 +396,10 @@ class SupervisorPage(QWidget):
             return
         with reading(self.store) as s:
             days = settings.get(s, config.FIX_DAYS)
-        dlg = FollowUpDialog(self.store, self.actor, b.rating.id, step, self.today, days, self)
+        r = b.rating
+        about = (f"{hall_time(r.at, '%m-%d %H:%M')} {r.window_code}号窗口 {r.clerk} {LEVEL_LABELS[r.level]}："
+                 + "、".join(r.reasons) + (f"；{r.comment}" if r.comment else "") + f"（{b.status_label}）")
+        dlg = FollowUpDialog(self.store, self.actor, r.id, step, self.today, days, self, about=about)
         dlg.accepted.connect(self.reload)
         dlg.open()
         self.follow_up_dialog = dlg
