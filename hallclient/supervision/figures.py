@@ -20,7 +20,7 @@ from hallclient.errors import HallError
 from hallclient.queue.model import HALL_TZ, QueueEvent, day_bounds
 from hallclient.queue.stats import GROUPS, QueueStats
 from hallclient.supervision import config
-from hallclient.supervision.records import CHANNEL_LABELS, RatingRow, RecordRow, is_fee, is_reversal
+from hallclient.supervision.records import CHANNEL_LABELS, RatingRow, RecordRow, is_payment, is_refund, is_reversal
 
 MAX_RANGE_DAYS = 31
 OUTCOME_LABELS = {
@@ -296,13 +296,12 @@ def compute(p: Period, targets: Targets, events: list[QRow], case_states: list[s
     fee_amount: Counter = Counter()
     reversals = 0
     for r in records:
-        if not is_fee(r.kind):
-            continue
         ch = r.channel or "other"
         if is_reversal(r.kind):
             reversals += 1
-            fee_amount[ch] -= abs(r.amount_fen)
-        else:
+            if is_refund(r.kind):
+                fee_amount[ch] -= abs(r.amount_fen)
+        elif is_payment(r.kind):
             fee_count[ch] += 1
             fee_amount[ch] += r.amount_fen
     fees = [(ch, CHANNEL_LABELS.get(ch, "其他" if ch == "other" else ch), fee_count[ch], fee_amount[ch])

@@ -263,7 +263,7 @@ def _exceptions(cases: list[CaseRow], others: list[records.RecordRow], bad: list
     for r in others:
         if r.kind == "unresolved":
             add("unresolved", r.at, r.window_code, r.clerk, r.case_id, r.reason)
-        elif records.is_fee(r.kind) and records.is_reversal(r.kind):
+        elif records.is_reversal(r.kind):
             add("reversal", r.at, r.window_code, r.clerk, r.case_id, f"{r.kind} ￥{abs(r.amount_fen) / 100:,.2f} {r.reason}".strip())
         elif records.is_spoiled(r):
             add("spoiled", r.at, r.window_code, r.clerk, r.case_id, r.reason or "证照作废")
@@ -290,7 +290,11 @@ class TimelineEntry:
 
 _EVENT_LABELS = {"created": "开始受理", "agent_set": "登记代办人", "accepted": "受理", "completed": "当场办结",
                  "supplement_requested": "一次性告知补正", "resumed": "补正后继续办理", "refused": "不予受理",
-                 "withdrawn": "撤回", "unresolved_recorded": "登记办不成事", "decision": "审批结果"}
+                 "withdrawn": "撤回", "unresolved_recorded": "登记办不成事", "decision": "审批结果",
+                 "fee_notice_issued": "开具缴款通知", "fee_paid": "收费", "fee_reversed": "收费冲红", "fee_e_receipt": "开具电子票据",
+                 "fee_paper_receipt": "开具纸质票据", "fee_paper_receipt_voided": "纸质票据作废", "certificate_issued": "制证",
+                 "certificate_printed": "打印证照", "certificate_reprinted": "补打证照", "certificate_spoiled": "证照作废",
+                 "handed_over": "出件"}
 
 
 @dataclass(frozen=True)
@@ -322,6 +326,8 @@ def case_detail(s: Session, actor: Actor, case_id: str, day: HallDay | None = No
     for e in s.scalars(select(HallEvent).where(HallEvent.case_id == case_id).order_by(HallEvent.at, HallEvent.uuid)):
         d = e.data or {}
         detail = d.get("reason") or d.get("deadline") and f"补正期限 {d['deadline']}" or d.get("promised_date") and f"承诺 {d['promised_date']}" or ""
+        if isinstance(d.get("amount_fen"), int):
+            detail = f"￥{d['amount_fen'] / 100:,.2f} {d.get('channel') or d.get('method') or ''} {detail}".strip()
         timeline.append(TimelineEntry(e.at, e.type, _EVENT_LABELS.get(e.type, e.type), fig.OUTCOME_LABELS.get(e.state, e.state),
                                       e.actor, e.window_code, str(detail)))
     rts = records.ratings_of_case(s, case_id)

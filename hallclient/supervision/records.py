@@ -1,14 +1,16 @@
 """Reading the hall's records by kind into plain rows.
 
 Ratings and 办不成事 have fixed payloads (hallclient.queue.rating, hallclient.intake.cases).
-Fees and certificates plug in by kind prefix, so their packages need nothing from here:
+Fees and certificates plug in by name, so their packages need nothing from here. A name is
+a record's kind, or a case event's type with its first "_" read as "." (the fees and
+certificates packages record `fee_paid`, `certificate_spoiled` … as case events):
 
-- `fee.*` with `amount_fen` (int) and `channel` (or `method`): a payment, counted per channel;
-  a kind containing `reverse`, `void`, `refund` or `red` (冲红/作废/退款) is an exception, and
-  its `amount_fen` is taken off its channel.
-- `certificate.*` (or `cert.*`): a kind containing `reprint` is a reprint, `spoil` or `void`
-  a spoiled sheet (作废), each with its `reason`.
-- `print.*` with `reprint: true`: a reprinted notice (补打).
+- `fee.paid` (or any `fee.*paid`) with `amount_fen` (int) and `channel` (or `method`): a
+  payment, counted per channel;
+- `fee.*` containing `revers`, `refund` or `red` (冲红/退款): an exception, its `amount_fen`
+  taken off its channel; containing `void` or `cancel` (作废): an exception only;
+- `certificate.*` (or `cert.*`): containing `reprint` a reprint, `spoil` or `void` a spoiled
+  sheet (作废), each with its `reason`; `print.*` with `reprint: true`: a reprinted notice.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hallclient.supervision.tables import HallRecord
+from hallclient.supervision.tables import HallEvent, HallRecord
 
 CHANNEL_LABELS = {"cash": "现金", "card": "银行卡", "scan": "扫码", "notice": "缴款通知（他处缴纳）", "pos": "POS"}
-_REVERSAL_WORDS = ("reverse", "void", "refund", "red", "cancel")
+_REFUND_WORDS = ("revers", "refund", "red")
+_VOID_WORDS = ("void", "cancel")
 
 
 @dataclass(frozen=True)
@@ -96,9 +99,18 @@ def rating_by_id(s: Session, rating_id: str) -> RatingRow | None:
                      r.window_code, r.clerk, r.case_id, str(d.get("ticket_no") or ""))
 
 
+def is_refund(kind: str) -> bool:
+    """Money given back (冲红, 退款): taken off its channel."""
+    return is_fee(kind) and any(w in kind.split(".", 1)[-1] for w in _REFUND_WORDS)
+
+
 def is_reversal(kind: str) -> bool:
-    tail = kind.split(".", 1)[-1]
-    return any(w in tail for w in _REVERSAL_WORDS)
+    """冲红, 退款 or 作废 of a fee: an exception."""
+    return is_fee(kind) and any(w in kind.split(".", 1)[-1] for w in _REFUND_WORDS + _VOID_WORDS)
+
+
+def is_payment(kind: str) -> bool:
+    return kind in ("fee.paid", "fee.payment") or (is_fee(kind) and kind.endswith("paid") and not is_reversal(kind))
 
 
 def other_records(s: Session, start: datetime, end: datetime) -> list[RecordRow]:
@@ -114,6 +126,17 @@ def other_records(s: Session, start: datetime, end: datetime) -> list[RecordRow]
         reason = str(d.get("reason") or d.get("comment") or "")
         reprint = "reprint" in r.kind or d.get("reprint") is True
         out.append(RecordRow(r.uuid, r.kind, r.at, r.window_code, r.clerk, r.case_id, amount, channel, reason, reprint))
+    # Fees and certificates recorded as case events.
+    amount, channel, method, reason = (func.json_extract(HallEvent.data, f"$.{k}") for k in ("amount_fen", "channel", "method", "reason"))
+    stmt = (select(HallEvent.uuid, HallEvent.type, HallEvent.at, HallEvent.window_code, HallEvent.actor, HallEvent.case_id,
+                   amount, channel, method, reason)
+            .where(HallEvent.at >= start, HallEvent.at < end,
+                   HallEvent.type.like("fee\\_%", escape="\\") | HallEvent.type.like("certificate\\_%", escape="\\")))
+    for r in s.execute(stmt):
+        kind = r.type.replace("_", ".", 1)
+        amt = r[6] if isinstance(r[6], int) and not isinstance(r[6], bool) else 0
+        out.append(RecordRow(r.uuid, kind, r.at, r.window_code, r.actor, r.case_id, amt, str(r[7] or r[8] or ""),
+                             str(r[9] or ""), "reprint" in kind))
     return out
 
 

@@ -67,6 +67,8 @@ class HallEvent(Base):
     window_code: Mapped[str] = mapped_column(String(8), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    __table_args__ = (Index("ix_hall_event_at", "at"),)
+
 
 class HallRecord(Base):
     """Any other record of the hall: ratings, 办不成事, fees, certificates, reviews.

@@ -162,3 +162,32 @@ def test_a_case_with_a_broken_event_history_is_shown_with_what_is_wrong(store):
     assert "缺少“创建”记录" in row.broken and "resumed" in row.broken
     assert any(w.kind == "broken" and w.case_id == cid for w in day.warnings)
     assert any(e.kind == "broken" for e in day.exceptions)
+
+
+def test_fees_and_certificates_recorded_as_case_events_count(store):
+    """The fees and certificates packages record fee_paid, fee_reversed, certificate_spoiled …
+    as events of the case: they reach the figures and the exceptions like records do."""
+    a, rows = accepted_case(DAY, 9)
+    t = lambda h, m=0: hall(DAY, h, m)  # noqa: E731
+    rows += [
+        event(a, "fee_notice_issued", "accepted", t(9, 20), {"bill_id": "b1", "method": "notice", "total_fen": 5000}),
+        event(a, "fee_paid", "accepted", t(9, 21), {"payment_id": "p1", "channel": "card", "amount_fen": 5000}),
+        event(a, "fee_paid", "accepted", t(9, 22), {"payment_id": "p2", "channel": "cash", "amount_fen": 1000}),
+        event(a, "fee_reversed", "accepted", t(9, 30), {"payment_id": "p2", "channel": "cash", "amount_fen": 1000, "reason": "重复收费"}),
+        event(a, "fee_paper_receipt_voided", "accepted", t(9, 31), {"payment_id": "p1", "reason": "打印错位"}),
+        event(a, "certificate_printed", "accepted", t(9, 40), {"certificate_id": "c1", "serial": "0001"}),
+        event(a, "certificate_spoiled", "accepted", t(9, 41), {"certificate_id": "c1", "serial": "0001", "reason": "卡纸"}),
+        event(a, "certificate_reprinted", "accepted", t(9, 42), {"certificate_id": "c1", "serial": "0002", "reason": "卡纸后补打"}),
+    ]
+    apply(store, rows)
+    with reading(store) as s:
+        day = load_day(s, supervisor(), DAY, today=DAY)
+        detail = __import__("hallclient.supervision.overview", fromlist=["x"]).case_detail(s, supervisor(), a)
+    f = day.figures
+    assert [(c, n, amt) for c, _l, n, amt in f.fees] == [("card", 1, 5000), ("cash", 1, 0)]
+    assert f.fees_total_fen == 5000 and f.reversals == 2
+    kinds = sorted(e.kind for e in day.exceptions)
+    assert kinds == ["reprint", "reversal", "reversal", "spoiled"]
+    assert not next(c for c in day.cases if c.case_id == a).broken
+    labels = [e.label for e in detail.timeline]
+    assert "收费" in labels and "证照作废" in labels and any("￥50.00 card" in e.detail for e in detail.timeline)

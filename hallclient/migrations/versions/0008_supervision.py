@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
     )
     op.create_index("ix_hall_event_case_id", "hall_event", ["case_id"])
+    op.create_index("ix_hall_event_at", "hall_event", ["at"])
     op.create_table(
         "hall_record",
         sa.Column("uuid", sa.String(36), primary_key=True),
