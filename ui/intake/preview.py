@@ -42,6 +42,11 @@ class DocumentPreview(QWidget):
         self.view.setDocument(self.doc)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        # Fitted to width, a scroll bar that comes and goes changes the width it fits to, which
+        # changes the page height, which toggles the bar again: at some widths (1366x768) this
+        # never settles and the window freezes. A bar that is always there cannot flip.
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.kinds = QComboBox(objectName="document_kind")
         self.print_button = QPushButton("打印（Ctrl+P）", objectName="print_document")
         self.print_button.setEnabled(False)
@@ -68,6 +73,7 @@ class DocumentPreview(QWidget):
         self.current = None
         self.print_button.setEnabled(False)
         self.doc.close()
+        self._drop_buffer()
         self.status.clear()
         if case_id and kinds:
             self.show_kind(kinds[0], snapshot)
@@ -88,6 +94,7 @@ class DocumentPreview(QWidget):
             return  # an older request
         self.current = rd
         self.doc.close()
+        self._drop_buffer()
         self._buffer = QBuffer(self)
         self._buffer.setData(QByteArray(rd.pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -96,6 +103,14 @@ class DocumentPreview(QWidget):
         mark = "（补打）" if rd.reprint else ""
         self.status.setText(f"{DOC_TITLES.get(rd.kind, rd.kind)}{mark}，共 {self.doc.pageCount()} 页")
         self.rendered.emit(rd.kind)
+
+    def _drop_buffer(self) -> None:
+        # The document shown is the only one kept: a client that runs for weeks must not keep
+        # every PDF it ever previewed (one QBuffer child per render did, ~57 KB each).
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer.deleteLater()
+            self._buffer = None
 
     # -- printing ------------------------------------------------------------------------------
     def print_document(self) -> None:
