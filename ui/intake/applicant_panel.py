@@ -125,6 +125,7 @@ class ApplicantPanel(QGroupBox):
         self.id_status.clear()
         self.card_status.clear()
         self.photo.clear_photo()
+        self.card_read_id = None
 
     def fill_from_identity(self, doc: IdentityDocument) -> None:
         """Fill the form from an ID card read (connected to the reader's card_read signal).
@@ -160,6 +161,7 @@ class ApplicantPanel(QGroupBox):
         self.address.setText(doc.address)
         self.photo_wlt = doc.photo_wlt
         self.id_status.setText(f"{CARD_TYPES.get(doc.card_type, '证件')}（读卡）")
+        self.card_read_id = doc.id_number if doc.card_type == "resident" else None
         self.id_status.setStyleSheet(OK_STYLE)
         self.lookup()
 
@@ -274,6 +276,15 @@ class ApplicantPanel(QGroupBox):
             return
         self.message.clear()
         self.completed.emit()
+
+    def card_verified_for(self, applicant: ApplicantInput) -> bool:
+        """Whether `applicant` is the person whose resident ID card was just read."""
+        from hallclient.validation import validate_id
+
+        if not getattr(self, "card_read_id", None) or applicant.kind != "person":
+            return False
+        v = validate_id(applicant.id_number)
+        return v.valid and v.normalized == self.card_read_id
 
     def applicant_input(self) -> ApplicantInput:
         """The applicant as typed; raises ValidationFailed with the precise message."""
