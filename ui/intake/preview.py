@@ -7,6 +7,8 @@ document, first print or reprint; a reprint was rendered with the 补打 mark.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
@@ -16,6 +18,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from ui.intake.jobs import DOC_TITLES, RenderedDocument, log_printed, render
 from ui.ops import Op, error_text
+
+log = logging.getLogger(__name__)
 
 
 class DocumentPreview(QWidget):
@@ -51,6 +55,10 @@ class DocumentPreview(QWidget):
         self.print_button = QPushButton("打印（Ctrl+P）", objectName="print_document")
         self.print_button.setEnabled(False)
         self.status = QLabel(objectName="preview_status")
+        # What was printed stays said until the next print or case: the next document's
+        # "正在生成" must not wipe out the clerk's confirmation (or a failure).
+        self.confirmation = QLabel(objectName="print_confirmation")
+        self.confirmation.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("文书"))
         top.addWidget(self.kinds, 1)
@@ -60,6 +68,7 @@ class DocumentPreview(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.status)
+        lay.addWidget(self.confirmation)
         self.kinds.activated.connect(lambda _i: self.show_kind(self.kinds.currentData()))
         self.print_button.clicked.connect(self.print_document)
 
@@ -75,6 +84,8 @@ class DocumentPreview(QWidget):
         self.doc.close()
         self._drop_buffer()
         self.status.clear()
+        if case_id is None or case_id != getattr(self, "_confirmed_case", None):
+            self.confirmation.clear()
         if case_id and kinds:
             self.show_kind(kinds[0], snapshot)
 
@@ -138,17 +149,32 @@ class DocumentPreview(QWidget):
             self.status.setText("没有可打印的文书")
             return
         copies = max(1, printer.copyCount())
+        rd = self.current
         # A printer that cannot make copies itself (PDF output, X11 without CUPS) gets the
         # pages once per copy; the others get one set and the copy count.
-        self.paint_to(printer, 1 if printer.supportsMultipleCopies() else copies)
+        if not self.paint_to(printer, 1 if printer.supportsMultipleCopies() else copies):
+            # Nothing was printed, so nothing is recorded: the next copy is not a 补打.
+            log.warning("print of %s %s failed on %s (state %s)", rd.kind, rd.case_id,
+                        printer.outputFileName() or printer.printerName() or "default printer", printer.printerState())
+            self._say(f"{DOC_TITLES.get(rd.kind, rd.kind)}没有打印出来：打印机不可用或无法写入打印文件。"
+                      "请检查打印机是否开机、有纸、已连接，然后按 Ctrl+P 重试；本次不计入打印记录。", error=True)
+            return
         name = printer.outputFileName() or printer.printerName() or "默认打印机"
-        rd = self.current
         Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint, copies,
-           writer=True).success(lambda reprint: self._logged(rd, reprint)).run()
+           writer=True).success(lambda reprint: self._logged(rd, reprint)).failure(
+            lambda e: self._say("已打印，但打印记录未能保存：" + error_text(e), error=True)).run()
 
-    def paint_to(self, printer: QPrinter, repeats: int = 1) -> None:
-        """Render each PDF page into the printer's page rectangle, keeping its aspect ratio."""
-        painter = QPainter(printer)
+    def _say(self, text: str, error: bool = False) -> None:
+        self._confirmed_case = self.case_id
+        self.confirmation.setText(text)
+        self.confirmation.setStyleSheet("color: #b00020; font-weight: bold" if error else "color: #1b5e20")
+
+    def paint_to(self, printer: QPrinter, repeats: int = 1) -> bool:
+        """Render each PDF page into the printer's page rectangle, keeping its aspect ratio.
+        Returns whether the printer took the pages (False: it could not be opened or failed)."""
+        painter = QPainter()
+        if not printer.isValid() or not painter.begin(printer):
+            return False
         try:
             for n, page in enumerate(list(range(self.doc.pageCount())) * repeats):
                 if n:
@@ -159,10 +185,11 @@ class DocumentPreview(QWidget):
                 image = self.doc.render(page, QSize(scaled.width(), scaled.height()))
                 painter.drawImage(QRect(rect.x(), rect.y(), scaled.width(), scaled.height()), image)
         finally:
-            painter.end()
+            ended = painter.end()
+        return ended and printer.printerState() != QPrinter.PrinterState.Error
 
     def _logged(self, rd: RenderedDocument, reprint: bool) -> None:
-        self.status.setText(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
+        self._say(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
         self.printed.emit(rd.kind, reprint)
         if self.case_id != rd.case_id:
             return
