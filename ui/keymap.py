@@ -101,10 +101,9 @@ def install(window, binding_id: str, slot: Callable[[], None], *, menu=None, tex
     act.setShortcut(QKeySequence(b.key))
     act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     act.triggered.connect(lambda _checked=False: slot())
+    window.addAction(act)  # on the window itself: works even while the menu is never opened
     if menu is not None:
         menu.addAction(act)
-    else:
-        window.addAction(act)
     return act
 
 

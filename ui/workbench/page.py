@@ -36,6 +36,7 @@ class Workbench(QWidget):
         self.ticket: dict | None = None  # the ticket of the visit, from the call to the end
         self._rating_case: str | None = None
         self.dialog = None
+        self._shown = False
         self.ended: list[str] = []  # tickets whose visit ended here (tests, benchmark)
         self.ticket_panel = _ticket_panel(mw, self)
         self.intake = IntakePage(mw.store, mw.session, own_keys=False)
@@ -58,6 +59,12 @@ class Workbench(QWidget):
         self.clock = QTimer(self, interval=1000)
         self.clock.timeout.connect(self.show_times)
         self.show_times()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown:  # the cursor starts where the first typing goes: the ID field
+            self._shown = True
+            self.intake.applicant.id_number.setFocus()
 
     # -- keys ------------------------------------------------------------------------------------
     def press(self, binding_id: str) -> None:
