@@ -286,7 +286,8 @@ class IntakePage(QWidget):
             parts.append(f"代办人：{s.agent.name}")
         if s.case_no:
             parts.append(f"<br>办件编号：<b>{s.case_no}</b>　查询密码：<b>{s.query_password}</b>　"
-                         f"承诺办结：<b>{s.promised_date:%Y-%m-%d}</b>")
+                         f"承诺办结：<b>{s.promised_date:%Y-%m-%d}</b>"
+                         + ("<span style='color:#b26a00'>（暂定）</span>" if s.promised_provisional else ""))
         if s.state == "supplement":
             parts.append(f"<br>{s.outcome_reason}")
         self.header.setText("　".join(parts))
