@@ -31,6 +31,7 @@ from ui.login import Session
 from ui.settings_dialog import SettingsDialog
 from ui.sync_ui import install_sync
 from ui.workbench import make_workbench_page
+from ui.workbench.calendar_page import make_calendar_page
 
 
 
@@ -70,7 +71,7 @@ PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
     PageSpec("workbench", "工作台", "Ctrl+2", make_workbench_page),
     PageSpec("cases", "办件查询", "Ctrl+3", make_cases_page),
-    PageSpec("calendar", "节假日安排", "Ctrl+4", None, roles=("supervisor", "admin")),
+    PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
     PageSpec("fees", "收费", "Ctrl+5", None),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
     PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),

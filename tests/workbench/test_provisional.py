@@ -90,3 +90,27 @@ def test_calendar_load_command_settles_and_due_stays_strict(ctx, cli, tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     out = cli("calendar", "load", str(bad), data_dir=d)
     assert out.returncode != 0 and "格式" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_calendar_page_loads_a_schedule_and_lists_moved_dates(ctx, qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from ui.workbench.calendar_page import CalendarPage
+
+    _accept_into_next_year(ctx.store)
+    page = CalendarPage(ctx.store)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.pending.rowCount() >= 1)
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]", encoding="utf-8")
+    qtbot.keyClicks(page.path, str(bad))
+    qtbot.keyClick(page.path, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "格式不对" in page.message.text())
+    f = tmp_path / "schedule.json"
+    f.write_text(json.dumps({"year": NEXT, "days": {f"{NEXT}-01-0{n}": [False, "元旦"] for n in (1, 2, 3)}}),
+                 encoding="utf-8")
+    page.path.setText(str(f))
+    qtbot.keyClick(page.path, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "已导入" in page.message.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: page.moved.rowCount() >= 1 and page.pending.rowCount() == 0)
