@@ -101,7 +101,7 @@ class ApplicantPanel(QGroupBox):
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.id_number.textChanged.connect(self._check_id)
-        self.id_number.returnPressed.connect(self.lookup)
+        self.id_number.returnPressed.connect(self._id_entered)
         self.name.returnPressed.connect(self._finish)
         self.phone.returnPressed.connect(self._finish)
         self.agent_name.returnPressed.connect(self._finish)
@@ -190,6 +190,21 @@ class ApplicantPanel(QGroupBox):
             w.setVisible(on)
         if on:
             self.agent_id.setFocus()
+
+    def _id_entered(self) -> None:
+        """Enter in the number field: take up a suggestion first (the 18-digit form of an old
+        15-digit ID, 单位 for a credit code typed under 个人), then look the applicant up."""
+        text = self.id_number.text()
+        if text.strip() and self.kind.currentData() == "person":
+            v = validate_id(text)
+            if v.suggestion:
+                self.id_number.setText(v.suggestion)
+                self.message.setText("已改为 18 位身份证号码，请再按回车查找申请人")
+                return
+            if v.suggest_kind == "organisation":
+                self.kind.setCurrentIndex(self.kind.findData("organisation"))
+                self.message.setText("已改为“单位”，请填写单位名称和法定代表人")
+        self.lookup()
 
     def _check_id(self) -> None:
         text = self.id_number.text()
