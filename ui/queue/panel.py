@@ -294,7 +294,7 @@ class QueuePanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, QueueOffline):
-            self._set_online(False, repr(exc))
+            self._set_online(False, f"{self.url}: {exc.__cause__!r}")
             self.message.setText("")  # the banner says it, in words for people
             return
         log.warning("queue action failed: %r", exc)
