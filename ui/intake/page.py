@@ -279,6 +279,9 @@ class IntakePage(QWidget):
         s = view.snapshot
         from hallclient.intake.cases import STATE_LABELS
 
+        if s.state != "draft":  # "可以受理（F9）" is about a case still being checked
+            self.checklist.summary.clear()
+
         color = STATE_COLORS.get(s.state, "#333")
         parts = [f"<b>{s.item_name}</b>（{s.case_type_name}）　申请人：{s.applicant.name}",
                  f"<span style='color:{color}'><b>{STATE_LABELS.get(s.state, s.state)}</b></span>"]
