@@ -150,9 +150,18 @@ class DocumentPreview(QWidget):
             return
         copies = max(1, printer.copyCount())
         rd = self.current
-        # A printer that cannot make copies itself (PDF output, X11 without CUPS) gets the
-        # pages once per copy; the others get one set and the copy count.
-        if not self.paint_to(printer, 1 if printer.supportsMultipleCopies() else copies):
+        self._printer = printer  # kept alive until the background print is done
+        self._say(f"正在打印{DOC_TITLES.get(rd.kind, rd.kind)}……")
+        # Rendering pages at printer resolution takes half a second: off the UI thread
+        # (QPainter may paint on a QPrinter in another thread). A printer that cannot make
+        # copies itself (PDF output, X11 without CUPS) gets the pages once per copy.
+        repeats = 1 if printer.supportsMultipleCopies() else copies
+        Op(self, paint_pdf, rd.pdf, printer, repeats).success(
+            lambda ok: self._painted(ok, rd, printer, copies)).failure(
+            lambda e: self._painted(False, rd, printer, copies)).run()
+
+    def _painted(self, ok: bool, rd: RenderedDocument, printer: QPrinter, copies: int) -> None:
+        if not ok:
             # Nothing was printed, so nothing is recorded: the next copy is not a 补打.
             log.warning("print of %s %s failed on %s (state %s)", rd.kind, rd.case_id,
                         printer.outputFileName() or printer.printerName() or "default printer", printer.printerState())
@@ -170,23 +179,8 @@ class DocumentPreview(QWidget):
         self.confirmation.setStyleSheet("color: #b00020; font-weight: bold" if error else "color: #1b5e20")
 
     def paint_to(self, printer: QPrinter, repeats: int = 1) -> bool:
-        """Render each PDF page into the printer's page rectangle, keeping its aspect ratio.
-        Returns whether the printer took the pages (False: it could not be opened or failed)."""
-        painter = QPainter()
-        if not printer.isValid() or not painter.begin(printer):
-            return False
-        try:
-            for n, page in enumerate(list(range(self.doc.pageCount())) * repeats):
-                if n:
-                    printer.newPage()
-                rect = painter.viewport()
-                size = self.doc.pagePointSize(page).toSize()
-                scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                image = self.doc.render(page, QSize(scaled.width(), scaled.height()))
-                painter.drawImage(QRect(rect.x(), rect.y(), scaled.width(), scaled.height()), image)
-        finally:
-            ended = painter.end()
-        return ended and printer.printerState() != QPrinter.PrinterState.Error
+        """Print the shown document on `printer` now (on the calling thread)."""
+        return self.current is not None and paint_pdf(self.current.pdf, printer, repeats)
 
     def _logged(self, rd: RenderedDocument, reprint: bool) -> None:
         self._say(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
@@ -202,3 +196,35 @@ class DocumentPreview(QWidget):
             self.show_kind(nxt)
         elif not rd.reprint:
             self.show_kind(rd.kind)
+
+
+def paint_pdf(pdf: bytes, printer: QPrinter, repeats: int = 1) -> bool:
+    """Render each page of `pdf` into the printer's page rectangle, keeping its aspect ratio;
+    safe on a worker thread (its own QPdfDocument). Returns whether the printer took the pages
+    (False: it could not be opened, or it reported an error)."""
+    buf = QBuffer()
+    buf.setData(QByteArray(pdf))
+    buf.open(QIODevice.OpenModeFlag.ReadOnly)
+    doc = QPdfDocument()
+    doc.load(buf)
+    try:
+        if doc.pageCount() == 0:
+            return False
+        painter = QPainter()
+        if not printer.isValid() or not painter.begin(printer):
+            return False
+        try:
+            for n, page in enumerate(list(range(doc.pageCount())) * repeats):
+                if n:
+                    printer.newPage()
+                rect = painter.viewport()
+                size = doc.pagePointSize(page).toSize()
+                scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                image = doc.render(page, QSize(scaled.width(), scaled.height()))
+                painter.drawImage(QRect(rect.x(), rect.y(), scaled.width(), scaled.height()), image)
+        finally:
+            ended = painter.end()
+        return ended and printer.printerState() != QPrinter.PrinterState.Error
+    finally:
+        doc.close()
+        buf.close()
