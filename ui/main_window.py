@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from hallclient.drafts import DraftStore
 from ui import keymap
 from ui.counter import connect_counter
+from ui.crash import CrashGuard
 from ui.devices import install_devices
 from ui.intake import make_cases_page
 from ui.login import Session
@@ -32,8 +34,6 @@ from ui.settings_dialog import SettingsDialog
 from ui.sync_ui import install_sync
 from ui.workbench import make_workbench_page
 from ui.workbench.calendar_page import make_calendar_page
-
-
 
 @dataclass(frozen=True)
 class PageDeps:
@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.pages: dict[str, QWidget] = {}
+        # Before the pages: a page that holds work in progress registers with the guard.
+        self.crash_guard = CrashGuard(self, DraftStore(ctx.data_dir.root), session.user_id)
         self.page_actions: dict[str, QAction] = {}
         self._build_pages()
         self._build_menus()
@@ -219,8 +221,26 @@ class MainWindow(QMainWindow):
             for alias, (host, part) in self.ALIASES.items():
                 if host == key:
                     self.pages[alias] = getattr(page, part)
+            # Work in progress is kept across a crash: the page itself, or the intake part of
+            # the workbench.
+            for part in (page, getattr(page, "intake", None)):
+                if part is not None and hasattr(part, "draft_state"):
+                    self.crash_guard.add(part)
         self.stack.setCurrentWidget(page)
         return page
+
+    def offer_drafts(self, ask=None) -> None:
+        """Work in progress saved before a crash is offered back (the launcher calls this once
+        the window is shown)."""
+        if self.crash_guard.drafts.load("intake", self.session.user_id):
+            page = self.show_page("intake")
+            if page is not None and not self.crash_guard.offer_restore(page, ask):
+                self.show_page("workbench")
+
+    def closeEvent(self, event) -> None:
+        self.crash_guard.save_all()
+        self.crash_guard.uninstall()
+        super().closeEvent(event)
 
     def open_intake_for_ticket(self, ticket_no: str):
         """`ticket_no` was called: a new visit on the workbench; returns its intake part."""
