@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -20,6 +20,9 @@ from ui.intake.jobs import DOC_TITLES, RenderedDocument, log_printed, render
 from ui.ops import Op, error_text
 
 log = logging.getLogger(__name__)
+
+#: Rows of a printed page rendered and drawn at a time (see paint_pdf).
+PRINT_BAND_PX = 128
 
 
 class DocumentPreview(QWidget):
@@ -220,8 +223,17 @@ def paint_pdf(pdf: bytes, printer: QPrinter, repeats: int = 1) -> bool:
                 rect = painter.viewport()
                 size = doc.pagePointSize(page).toSize()
                 scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                image = doc.render(page, QSize(scaled.width(), scaled.height()))
-                painter.drawImage(QRect(rect.x(), rect.y(), scaled.width(), scaled.height()), image)
+                w, h = scaled.width(), scaled.height()
+                # In bands: one page-sized render and draw are single C++ calls of ~0.7 s
+                # that hold Python's lock, so even on a worker thread the window froze; between
+                # bands the UI thread gets its turn. The bands map 1:1 onto the page (no seams).
+                for y in range(0, h, PRINT_BAND_PX):
+                    band = min(PRINT_BAND_PX, h - y)
+                    opts = QPdfDocumentRenderOptions()
+                    opts.setScaledSize(QSize(w, h))
+                    opts.setScaledClipRect(QRect(0, y, w, band))
+                    image = doc.render(page, QSize(w, band), opts)
+                    painter.drawImage(QRect(rect.x(), rect.y() + y, w, band), image)
         finally:
             ended = painter.end()
         return ended and printer.printerState() != QPrinter.PrinterState.Error
