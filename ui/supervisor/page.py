@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -79,12 +78,12 @@ class SupervisorPage(QWidget):
         for d in (self.date_from, self.date_to):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
-        lf, lt = QLabel("日期(&D)："), QLabel("至(&T)：")
+        lf, lt = QLabel("日期(&Q)："), QLabel("至(&O)：")
         lf.setBuddy(self.date_from)
         lt.setBuddy(self.date_to)
-        self.refresh_btn = QPushButton("刷新(&R)", objectName="sup_refresh")
+        self.refresh_btn = QPushButton("刷新", objectName="sup_refresh")
         self.refresh_btn.clicked.connect(self.reload)
-        self.export_btn = QPushButton("导出日报(&E)…", objectName="sup_export")
+        self.export_btn = QPushButton("导出日报…", objectName="sup_export")
         self.export_btn.clicked.connect(self.export_report)
         self.export_btn.setEnabled(allowed(self.actor.role, Action.EXPORT_REPORT))
         self.freshness = QLabel(objectName="sup_freshness")
@@ -112,7 +111,7 @@ class SupervisorPage(QWidget):
         self.exc_view.activated.connect(lambda i: self._open_case(self.exc_model.row_at(i.row())))
         self.tabs.addTab(self.exc_view, "异常(&X)")
         self.tabs.addTab(self._ratings_tab(), "差评回访(&F)")
-        self.tabs.addTab(self._figures_tab(), "统计(&S)")
+        self.tabs.addTab(self._figures_tab(), "统计(&T)")
         self.charts = ChartsPanel()
         self.charts.setObjectName("sup_charts")
         self.tabs.addTab(self.charts, "图表(&G)")
@@ -161,9 +160,10 @@ class SupervisorPage(QWidget):
         self.f_text = QLineEdit(objectName="sup_f_text")
         self.f_text.setPlaceholderText("办件编号、姓名、证件号（脱敏）、事项")
         self.f_text.setClearButtonEnabled(True)
-        # Esc in the search box clears it (the filters stay).
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.f_text, self.f_text.clear, context=Qt.ShortcutContext.WidgetShortcut)
-        self.f_warn = QCheckBox("仅预警(&O)", objectName="sup_f_warning")
+        # Esc in the search box clears it (the filters stay): a key of the box itself, not a
+        # shortcut, so it never competes with the window's key map.
+        self.f_text.installEventFilter(self)
+        self.f_warn = QCheckBox("仅预警", objectName="sup_f_warning")
         for combo in (self.f_window, self.f_clerk, self.f_item, self.f_dept, self.f_state, self.f_type):
             combo.currentIndexChanged.connect(self.apply_filter)
         for spin in (self.f_hour_from, self.f_hour_to):
@@ -173,7 +173,7 @@ class SupervisorPage(QWidget):
         row1, row2 = QHBoxLayout(), QHBoxLayout()
         for label, widget, row in (("窗口(&N)", self.f_window, row1), ("人员(&P)", self.f_clerk, row1), ("事项(&I)", self.f_item, row1),
                                    ("部门(&B)", self.f_dept, row1), ("状态(&Z)", self.f_state, row2), ("类型(&L)", self.f_type, row2),
-                                   ("时段(&H)", self.f_hour_from, row2)):
+                                   ("时段(&V)", self.f_hour_from, row2)):
             lab = QLabel(label + "：")
             lab.setBuddy(widget)
             row.addWidget(lab)
@@ -203,9 +203,9 @@ class SupervisorPage(QWidget):
         w = QWidget()
         self.rating_model = tables.RowsModel(tables.bad_rating_columns())
         self.rating_view = _table("sup_bad_ratings", self.rating_model, (100, 50, 80, 90, 260, 210, 70))
-        self.callback_btn = QPushButton("回访(&A)…", objectName="sup_fu_callback")
-        self.fix_btn = QPushButton("安排整改(&M)…", objectName="sup_fu_fix")
-        self.close_btn = QPushButton("整改办结(&J)…", objectName="sup_fu_close")
+        self.callback_btn = QPushButton("回访…", objectName="sup_fu_callback")
+        self.fix_btn = QPushButton("安排整改…", objectName="sup_fu_fix")
+        self.close_btn = QPushButton("整改办结…", objectName="sup_fu_close")
         can = allowed(self.actor.role, Action.FOLLOW_UP_RATING)
         for b, step in ((self.callback_btn, "callback"), (self.fix_btn, "fix"), (self.close_btn, "close")):
             b.setEnabled(can)
@@ -311,6 +311,12 @@ class SupervisorPage(QWidget):
         open_n = sum(1 for b in day.bad_ratings if b.status_label != "已办结")
         self.tabs.setTabText(3, f"差评回访({open_n}/{len(day.bad_ratings)})(&F)")
         self.loads += 1
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.f_text and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape and self.f_text.text():
+            self.f_text.clear()
+            return True
+        return super().eventFilter(obj, event)
 
     def sync_status_changed(self, status) -> None:
         """After each successful sync cycle the page reads the hall's copy again (if shown;
