@@ -232,6 +232,7 @@ def accept(
         {
             "case_no": case.case_no, "item_code": item.code, "case_type": case.case_type,
             "promised_date": promised.isoformat(), "legal_due_date": legal.isoformat() if legal else None,
+            "promised_provisional": promised_prov,
             "clock_start": today.isoformat(), "applicant": _party(case.applicant), "agent": _party(case.agent),
             "materials": _materials_payload(case), "window_code": desk.window_code, "hall_code": desk.hall_code,
         },

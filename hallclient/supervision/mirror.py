@@ -207,6 +207,7 @@ def _fold(c: HallCase, events: list[HallEvent], party: dict | None) -> None:
     state = None
     c.gaps = []
     c.supplement_deadline = None
+    c.promised_provisional, c.promised_moved_from = False, None
     for n, ev in enumerate(events):
         d = ev.data or {}
         if n == 0 and ev.type != "created":
@@ -225,6 +226,7 @@ def _fold(c: HallCase, events: list[HallEvent], party: dict | None) -> None:
             c.case_type = str(d.get("case_type") or c.case_type or "")[:16]
             c.accepted_at = ev.at
             c.promised_date = _day(d.get("promised_date"))
+            c.promised_provisional = bool(d.get("promised_provisional"))
             c.legal_due_date = _day(d.get("legal_due_date"))
             c.gaps = [{"name": m.get("name", ""), "due": m.get("gap_due_date"), "supplied": False}
                       for m in d.get("materials") or [] if isinstance(m, dict) and m.get("status") == "gap"]
@@ -239,6 +241,13 @@ def _fold(c: HallCase, events: list[HallEvent], party: dict | None) -> None:
             c.outcome_reason = str(d.get("reason") or c.outcome_reason or "")
             if ev.type == "refused":
                 c.legal_basis = str(d.get("legal_basis") or "")
+        elif ev.type == "due_date_settled":  # a 暂定 date settled once the year's schedule came
+            final, before = _day(d.get("final")), _day(d.get("provisional"))
+            if d.get("field") == "promised" and final:
+                c.promised_date, c.promised_provisional = final, False
+                c.promised_moved_from = before if before and before != final else None
+            elif d.get("field") == "legal" and final:
+                c.legal_due_date = final
         elif ev.type in ("gap_supplied", "material_supplied"):
             for g in c.gaps:
                 if g["name"] == d.get("name"):

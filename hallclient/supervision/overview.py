@@ -53,6 +53,7 @@ class CaseRow:
     broken: str
     warning: str = ""  # highest warning level of the case, "" none
     clerk_name: str = ""  # display name of the clerk (user list of the hall)
+    promised_note: str = ""  # "暂定", or "原暂定 YYYY-MM-DD" once a provisional date moved
 
     @property
     def hour(self) -> int | None:
@@ -194,7 +195,7 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
         ct = c[6] or item_types.get(c[5], "")
         cases.append(CaseRow(c[0], c[1] or "", c[2], c[3], c[4], c[5], name, dept, ct, types.get(ct, ct), c[7],
                              fig.OUTCOME_LABELS.get(c[7], c[7]), c[8] or "", c[9], c[10], c[11], c[12] or "", c[13] or "",
-                             worst.get(c[0], ""), people.get(c[4], c[4])))
+                             worst.get(c[0], ""), people.get(c[4], c[4]), c[14]))
     ratings = records.ratings(s, p.start, p.end)
     others = records.other_records(s, p.start, p.end)
     events = fig.queue_rows(s, p)
@@ -232,11 +233,13 @@ def _case_rows(s: Session, p: fig.Period) -> list[tuple]:
     dialect = s.get_bind().dialect
     rows = fig.raw_rows(s,
         "SELECT case_id, case_no, day, window_code, clerk, item_code, case_type, state, applicant_name, applicant_id_masked, "
-        "received_at, promised_date, outcome_reason, broken FROM hall_case WHERE day >= ? AND day <= ? ORDER BY received_at",
+        "received_at, promised_date, outcome_reason, broken, promised_provisional, promised_moved_from "
+        "FROM hall_case WHERE day >= ? AND day <= ? ORDER BY received_at",
         (p.first.isoformat(), p.last.isoformat()))
     day = date.fromisoformat
     return [(r[0], r[1], day(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7], name_type.process_result_value(r[8], dialect),
-             r[9], fig._utc(r[10]), day(r[11]) if r[11] else None, r[12], r[13]) for r in rows]
+             r[9], fig._utc(r[10]), day(r[11]) if r[11] else None, r[12], r[13],
+             "暂定" if r[14] else (f"原暂定 {r[15]}" if r[15] else "")) for r in rows]
 
 
 def load_report(s: Session, actor: Actor, first: date, last: date | None = None, *, today: date | None = None) -> HallDay:
@@ -294,7 +297,7 @@ _EVENT_LABELS = {"created": "开始受理", "agent_set": "登记代办人", "acc
                  "fee_notice_issued": "开具缴款通知", "fee_paid": "收费", "fee_reversed": "收费冲红", "fee_e_receipt": "开具电子票据",
                  "fee_paper_receipt": "开具纸质票据", "fee_paper_receipt_voided": "纸质票据作废", "certificate_issued": "制证",
                  "certificate_printed": "打印证照", "certificate_reprinted": "补打证照", "certificate_spoiled": "证照作废",
-                 "handed_over": "出件"}
+                 "handed_over": "出件", "due_date_settled": "暂定日期确定"}
 
 
 @dataclass(frozen=True)
@@ -321,11 +324,14 @@ def case_detail(s: Session, actor: Actor, case_id: str, day: HallDay | None = No
         ct = c.case_type or item_types.get(c.item_code, "")
         row = CaseRow(c.case_id, c.case_no or "", c.day, c.window_code, c.clerk, c.item_code, name, dept, ct, types.get(ct, ct),
                       c.state, fig.OUTCOME_LABELS.get(c.state, c.state), c.applicant_name, c.applicant_id_masked,
-                      c.received_at, c.promised_date, c.outcome_reason, c.broken)
+                      c.received_at, c.promised_date, c.outcome_reason, c.broken,
+                      promised_note="暂定" if c.promised_provisional else (f"原暂定 {c.promised_moved_from}" if c.promised_moved_from else ""))
     timeline = []
     for e in s.scalars(select(HallEvent).where(HallEvent.case_id == case_id).order_by(HallEvent.at, HallEvent.uuid)):
         d = e.data or {}
         detail = d.get("reason") or d.get("deadline") and f"补正期限 {d['deadline']}" or d.get("promised_date") and f"承诺 {d['promised_date']}" or ""
+        if e.type == "due_date_settled":
+            detail = f"{'承诺办结' if d.get('field') == 'promised' else '法定期限'} {d.get('provisional')} → {d.get('final')}"
         if isinstance(d.get("amount_fen"), int):
             detail = f"￥{d['amount_fen'] / 100:,.2f} {d.get('channel') or d.get('method') or ''} {detail}".strip()
         timeline.append(TimelineEntry(e.at, e.type, _EVENT_LABELS.get(e.type, e.type), fig.OUTCOME_LABELS.get(e.state, e.state),

@@ -42,6 +42,10 @@ class HallCase(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     promised_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # 暂定: computed over weekends only for a year without its holiday schedule; settled later
+    # (hallclient.provisional), the date it had before then kept in promised_moved_from.
+    promised_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    promised_moved_from: Mapped[date | None] = mapped_column(Date, default=None)
     legal_due_date: Mapped[date | None] = mapped_column(Date, default=None)
     supplement_deadline: Mapped[date | None] = mapped_column(Date, default=None)
     gaps: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"name", "due", "supplied"}]

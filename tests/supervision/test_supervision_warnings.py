@@ -83,3 +83,25 @@ def test_a_year_without_a_calendar_is_a_warning_not_a_guess(store):
     assert not any(w.case_id == a for w in d.warnings)
     cal = [w for w in d.warnings if w.kind == "calendar"]
     assert cal and "2099" in cal[0].text and "日历" in cal[0].text
+
+
+def test_a_provisional_promised_date_is_marked_and_shows_where_it_moved(store):
+    """The window computes 暂定 dates for a year without its schedule and settles them later
+    (hallclient.provisional): the supervisor sees the mark, then the move."""
+    from hallclient.supervision.overview import case_detail
+
+    day = date(2026, 12, 30)
+    a, rows = accepted_case(day, 9, promised=date(2027, 1, 4))
+    rows[1]["data"]["payload"]["payload"]["promised_provisional"] = True
+    apply(store, rows)
+    with reading(store) as s:
+        row = next(c for c in load_day(s, supervisor(), day, today=day).cases if c.case_id == a)
+    assert (row.promised_date, row.promised_note) == (date(2027, 1, 4), "暂定")
+    apply(store, [event(a, "due_date_settled", "accepted", hall(day, 12),
+                        {"field": "promised", "provisional": "2027-01-04", "final": "2027-01-05"})])
+    with reading(store) as s:
+        row = next(c for c in load_day(s, supervisor(), day, today=day).cases if c.case_id == a)
+        detail = case_detail(s, supervisor(), a)
+    assert (row.promised_date, row.promised_note) == (date(2027, 1, 5), "原暂定 2027-01-04")
+    assert any(e.label == "暂定日期确定" and "2027-01-04 → 2027-01-05" in e.detail for e in detail.timeline)
+    assert not row.broken

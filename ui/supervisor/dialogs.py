@@ -91,7 +91,7 @@ class CaseDetailDialog(QDialog):
             f"<p>事项：{_esc(r.item_name)}（{_esc(r.item_code)}，{_esc(r.department)}，{_esc(r.case_type_name)}）<br>"
             f"申请人：{_esc(r.applicant_name)}　证件：{_esc(r.applicant_id_masked)}<br>"
             f"窗口：{_esc(r.window_code)}　人员：{_esc(r.clerk)}　接件：{hall_time(r.received_at)}<br>"
-            f"承诺办结：{r.promised_date or '—'}　法定期限：{d.legal_due_date or '—'}"
+            f"承诺办结：{r.promised_date or '—'}{'（' + r.promised_note + '）' if r.promised_note else ''}　法定期限：{d.legal_due_date or '—'}"
             f"{'　补正期限：' + str(d.supplement_deadline) if d.supplement_deadline else ''}<br>"
             f"{'容缺材料：' + _esc(gaps) + '<br>' if gaps else ''}"
             f"{'说明：' + _esc(r.outcome_reason) + '<br>' if r.outcome_reason else ''}"

@@ -70,7 +70,8 @@ def case_columns():
         ("状态", lambda c: c.state_label),
         ("申请人", lambda c: c.applicant_name),
         ("证件号码", lambda c: c.applicant_id_masked),
-        ("承诺办结", lambda c: c.promised_date.isoformat() if c.promised_date else ""),
+        ("承诺办结", lambda c: (c.promised_date.isoformat() + (f"（{c.promised_note}）" if c.promised_note else ""))
+         if c.promised_date else ""),
         ("预警", lambda c: LEVEL_TEXT.get(c.warning, "") + ("（记录不完整）" if c.broken else "")),
     ]
 

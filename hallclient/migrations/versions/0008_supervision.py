@@ -35,6 +35,8 @@ def upgrade() -> None:
         sa.Column("accepted_at", UTC(), nullable=True),
         sa.Column("decided_at", UTC(), nullable=True),
         sa.Column("promised_date", sa.Date(), nullable=True),
+        sa.Column("promised_provisional", sa.Boolean(), nullable=False),
+        sa.Column("promised_moved_from", sa.Date(), nullable=True),
         sa.Column("legal_due_date", sa.Date(), nullable=True),
         sa.Column("supplement_deadline", sa.Date(), nullable=True),
         sa.Column("gaps", sa.JSON(), nullable=False),
