@@ -14,6 +14,8 @@ import uvicorn
 
 from sync.server.app import create_app
 
+DB_ENV = "HALLCLIENT_SERVER_DB"
+
 
 def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -28,6 +30,27 @@ def _config(app, log_level: str = "warning") -> uvicorn.Config:
     # The server's access log would hold nothing secret (tokens travel in headers), but it is
     # noise in drills; warnings and errors are kept.
     return uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30)
+
+
+def app_from_env():
+    """The application of one worker process of `serve_workers` (uvicorn imports it by name).
+    The URL comes from the environment, never from a command line `ps` would show."""
+    import os
+
+    return create_app(os.environ[DB_ENV])
+
+
+def serve_workers(db_url: str, host: str, port: int, workers: int) -> int:
+    """The reference server as `workers` processes on one socket and one (PostgreSQL)
+    database, as a province deploys it: every rule that must hold across requests (exactly
+    once per UUID, the stream sequence, case locks) lives in the database, not in a process."""
+    import os
+
+    os.environ[DB_ENV] = db_url
+    print(json.dumps({"listening": f"http://{host}:{port}", "workers": workers}), flush=True)
+    uvicorn.run("sync.server.run:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False, timeout_keep_alive=30)
+    return 0
 
 
 def serve(db_url: str, host: str, port: int, queue_db_url: str | None = None) -> int:
