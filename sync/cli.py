@@ -209,6 +209,28 @@ def _db_url(args, value: str | None, file: str | None = None) -> str:
     return f"sqlite:///{root.resolve() / 'central-server.sqlite3'}"
 
 
+def open_server_db(url: str):
+    """ServerDB on `url`, or an AdminError naming the database (password hidden) and why."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from sync.server.admin import AdminError
+    from sync.server.store import ServerDB
+
+    try:
+        return ServerDB(url)
+    except (SQLAlchemyError, ArgumentError, ValueError) as e:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
+        except ArgumentError:
+            shown = "（无法解析的 URL）"
+        detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
+        password = make_url(url).password if "://" in url else None
+        if password:
+            detail = detail.replace(str(password), "***")
+        raise AdminError(f"无法打开数据库 {shown}：{detail}。请检查地址、用户名和密码，以及数据库服务是否在运行") from None
+
+
 def cmd_server(args) -> int:
     from hallclient.logging_setup import setup_logging
     from sync.server.admin import AdminError
@@ -221,8 +243,10 @@ def cmd_server(args) -> int:
             raise AdminError("多进程运行（--workers）须使用 PostgreSQL 数据库")
         if not args.no_queue:
             raise AdminError("多进程运行时不能同时提供叫号服务：请加 --no-queue，叫号服务单独运行（hallclient queue serve）")
+        open_server_db(db).close()  # creates the schema once, and says so when the database is unreachable
         return serve_workers(db, args.host, args.port, args.workers)
-    return serve(db, args.host, args.port, None if args.no_queue else (args.queue_db or _queue_db_url(db)))
+    queue_db = None if args.no_queue else (args.queue_db or _queue_db_url(db))
+    return serve(open_server_db(db), args.host, args.port, queue_db)
 
 
 def _queue_db_url(db: str) -> str:
@@ -238,7 +262,7 @@ def cmd_admin(args) -> int:
     from sync.server import admin
     from sync.server.store import ServerDB
 
-    db = ServerDB(_db_url(args, args.admin_db or args.db, args.admin_db_file or args.db_file))
+    db = open_server_db(_db_url(args, args.admin_db or args.db, args.admin_db_file or args.db_file))
     try:
         if args.action == "register-device":
             _print(admin.register_device(db, args.name, args.hall))

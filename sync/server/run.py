@@ -53,7 +53,7 @@ def serve_workers(db_url: str, host: str, port: int, workers: int) -> int:
     return 0
 
 
-def serve(db_url: str, host: str, port: int, queue_db_url: str | None = None) -> int:
+def serve(db_url, host: str, port: int, queue_db_url: str | None = None) -> int:
     """The reference server; with `queue_db_url` the hall queue service too, under /queue (a
     hall can run one process on its own LAN for both)."""
     app = create_app(db_url)
