@@ -46,10 +46,14 @@ def serve_workers(db_url: str, host: str, port: int, workers: int) -> int:
     once per UUID, the stream sequence, case locks) lives in the database, not in a process."""
     import os
 
-    os.environ[DB_ENV] = db_url
-    print(json.dumps({"listening": f"http://{host}:{port}", "workers": workers}), flush=True)
-    uvicorn.run("sync.server.run:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False, timeout_keep_alive=30)
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[DB_ENV] = db_url  # inherited by the workers; not on any command line
+    sock = bind(host, port)
+    print(json.dumps({"listening": f"http://{host}:{sock.getsockname()[1]}", "workers": workers}), flush=True)
+    config = uvicorn.Config("sync.server.run:app_from_env", factory=True, workers=workers, log_level="info",
+                            access_log=False, timeout_keep_alive=30)
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 
