@@ -24,7 +24,8 @@ class PushItem(BaseModel):
     uuid: str = Field(pattern=UUID_PATTERN, description="the outbox row's UUID; each is stored once")
     kind: str = Field(pattern=KIND_PATTERN, max_length=30, description="case.event, rating, ...")
     payload: dict[str, Any] = Field(description="a JSON object of at most 64 KiB")
-    created_at: Optional[str] = Field(None, description="the client's clock, ISO 8601 with offset, 1970–2199")
+    created_at: Optional[str] = Field(None, json_schema_extra={"format": "date-time"},
+                                      description="the client's clock, ISO 8601 with offset, 1970–2199 (else the item is rejected)")
 
 
 class PushBody(BaseModel):

@@ -19,9 +19,10 @@ import time
 import zlib
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -147,12 +148,16 @@ def server_db(request: Request) -> ServerDB:
     return request.app.state.db
 
 
-async def current_device(request: Request) -> DeviceInfo:
+# Declares the device token in the OpenAPI schema (securitySchemes); the check is ours, so
+# that a missing or wrong token gets the protocol's 401 with a Chinese reason.
+device_token = HTTPBearer(auto_error=False, scheme_name="device_token", description="the device token of `admin register-device`")
+
+
+async def current_device(request: Request, creds: HTTPAuthorizationCredentials | None = Depends(device_token)) -> DeviceInfo:
     """Dependency of every device endpoint: the device of the request's bearer token (401
     otherwise; a revoked token is refused from its next request on). Routes act only on
     this device's hall (`DeviceInfo.hall_code`)."""
-    auth = request.headers.get("authorization", "")
-    token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+    token = creds.credentials.strip() if creds is not None else None
     return await run_in_threadpool(service.authenticate, request.app.state.db, token)
 
 
