@@ -99,3 +99,33 @@ def test_a_failing_sync_is_logged_once_per_change_of_state(ctx, sqlite_server, s
     except SyncFailure:
         pass
     assert len([r for r in caplog.records if "sync cycle failed" in r.getMessage()]) == 2
+
+
+def test_a_dropped_upload_408_keeps_records_pending(sqlite_url):
+    """The server's answer to a stalled body (408 with the error shape) says nothing about the
+    records: they stay pending and are sent again, never parked."""
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    from sync.server.run import ServerThread
+    from sync.transport import Transient
+
+    app = FastAPI()
+    app.state.db = None
+
+    @app.post("/v1/push")
+    def push():
+        return JSONResponse({"error": "请求体传输中断超时，连接已关闭，请重试", "server_time": "2026-03-02T01:00:00+00:00"}, status_code=408)
+
+    from sync.server.store import ServerDB
+
+    app.state.db = ServerDB(sqlite_url)
+    st = ServerThread(sqlite_url, app=app).start()
+    try:
+        try:
+            SyncHTTP(st.url, "t").post("/push", {"items": []})
+            raise AssertionError("a 408 must be transient")
+        except Transient:
+            pass
+    finally:
+        st.stop()
