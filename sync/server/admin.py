@@ -30,6 +30,8 @@ def register_device(db: ServerDB, name: str, hall_code: str) -> dict[str, str]:
     if not hall_code.isdigit() or not 6 <= len(hall_code) <= 12:
         raise AdminError("大厅编码应为 6–12 位数字")
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # `--token -abc…` would read as an option on a command line
+        token = secrets.token_urlsafe(32)
     dev_id = str(uuid.uuid4())
     with db.session() as s:
         s.add(Device(device_id=dev_id, name=name.strip(), hall_code=hall_code, token_hash=token_hash(token), created_at=utcnow()))
