@@ -35,8 +35,12 @@ def _config(app, log_level: str = "warning") -> uvicorn.Config:
 def app_from_env():
     """The application of one worker process of `serve_workers` (uvicorn imports it by name).
     The URL comes from the environment, never from a command line `ps` would show."""
+    import logging
     import os
 
+    # Workers share the parent's stderr (as uvicorn's own lines do); one rotating log file
+    # written by several processes would lose lines at rotation.
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
     return create_app(os.environ[DB_ENV])
 
 
