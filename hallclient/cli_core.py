@@ -47,7 +47,7 @@ def cmd_calendar_due(args) -> int:
         print("工作日数不能为负数", file=sys.stderr)
         return 2
     with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             cal = WorkCalendar.from_session(s)
     print(cal.add_working_days(start, args.days).isoformat())
     return 0

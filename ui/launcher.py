@@ -45,7 +45,7 @@ def run_client(data_dir: str, demo: bool = False) -> int:
         QMessageBox.critical(None, "无法启动", e.message)
         return 3
     try:
-        with ctx.store.session() as s:
+        with ctx.store.write() as s:  # start-up, before any window: nothing to freeze
             if not demo:
                 seed.provision_hall_if_empty(s)
             users = seed.has_users(s)

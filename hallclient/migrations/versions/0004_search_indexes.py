@@ -1,0 +1,99 @@
+"""Searches independent of the store's size: indexes, lookup keys and the name text index
+
+Revision ID: 0004
+Revises: 0003
+
+- case_record: indexes on every foreign key the pages join on (applicant_id, agent_id,
+  item_id with created_at) and `last_activity_at` with (window_id, last_activity_at), so
+  today's cases of a window are one index range (backfilled from each case's events).
+- applicant.phone_key: the keyed lookup of a phone number (personal.phone_lookup_key),
+  backfilled here; never a search on the (to be encrypted) phone column.
+- applicant.name_key + applicant_name_fts (FTS5 trigram): names exact and by prefix through
+  an index whatever their length, contains-matches of three or more characters through the
+  trigram index. Both are kept in step by triggers on applicant, so every writer, the ORM,
+  sync or a bulk import alike, leaves them right. (When names are encrypted at rest, these
+  triggers must be replaced by the writer setting name_key: names stay searchable by design.)
+"""
+import re
+
+import sqlalchemy as sa
+from alembic import op
+
+import hallclient.models
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+CASE_INDEXES = {
+    "ix_case_applicant": ["applicant_id"],
+    "ix_case_agent": ["agent_id"],
+    "ix_case_item_created": ["item_id", "created_at"],
+    "ix_case_window_activity": ["window_id", "last_activity_at"],
+}
+
+TRIGGERS = [
+    """CREATE TRIGGER applicant_search_insert AFTER INSERT ON applicant BEGIN
+         UPDATE applicant SET name_key = NEW.name WHERE id = NEW.id;
+         INSERT INTO applicant_name_fts(rowid, name) VALUES (NEW.id, NEW.name);
+       END""",
+    """CREATE TRIGGER applicant_search_update AFTER UPDATE OF name ON applicant BEGIN
+         UPDATE applicant SET name_key = NEW.name WHERE id = NEW.id;
+         DELETE FROM applicant_name_fts WHERE rowid = OLD.id;
+         INSERT INTO applicant_name_fts(rowid, name) VALUES (NEW.id, NEW.name);
+       END""",
+    """CREATE TRIGGER applicant_search_delete AFTER DELETE ON applicant BEGIN
+         DELETE FROM applicant_name_fts WHERE rowid = OLD.id;
+       END""",
+]
+
+
+def _phone_key(phone: str) -> str:
+    # Same as hallclient.personal.phone_lookup_key at the time of this revision (a migration
+    # must not change when that function does; a keyed version re-keys in its own revision).
+    return re.sub(r"\D", "", phone).strip().upper()
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN (no table rebuild: case_record has a million-row future and triggers).
+    op.add_column("case_record", sa.Column("last_activity_at", hallclient.models.UTCDateTime(), nullable=True))
+    op.add_column("applicant", sa.Column("phone_key", sa.String(128), nullable=True))
+    op.add_column("applicant", sa.Column("name_key", sa.String(200), nullable=True))
+    for name, cols in CASE_INDEXES.items():
+        op.create_index(name, "case_record", cols)
+    op.create_index("ix_applicant_phone_key", "applicant", ["phone_key"])
+    op.create_index("ix_applicant_name_key", "applicant", ["name_key"])
+
+    # Backfill: the last event a person recorded (or the creation), else the creation time.
+    op.execute(
+        "UPDATE case_record SET last_activity_at = COALESCE("
+        " (SELECT MAX(e.at) FROM case_event e WHERE e.case_id = case_record.id"
+        "  AND (e.actor_id IS NOT NULL OR e.type = 'created')), created_at)"
+    )
+    op.execute("UPDATE applicant SET name_key = name")
+    op.execute("CREATE VIRTUAL TABLE applicant_name_fts USING fts5(name, tokenize='trigram')")
+    op.execute("INSERT INTO applicant_name_fts(rowid, name) SELECT id, name FROM applicant")
+    conn = op.get_bind()
+    rows = conn.execute(sa.text("SELECT id, phone FROM applicant WHERE phone IS NOT NULL AND phone != ''")).all()
+    for i in range(0, len(rows), 1000):
+        conn.execute(sa.text("UPDATE applicant SET phone_key = :k WHERE id = :id"),
+                     [{"k": _phone_key(p), "id": aid} for aid, p in rows[i : i + 1000]])
+    for t in TRIGGERS:
+        op.execute(t)
+    op.execute("ANALYZE")  # the planner's statistics, so it picks these indexes from the start
+
+
+def downgrade() -> None:
+    for t in ("applicant_search_insert", "applicant_search_update", "applicant_search_delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS {t}")
+    op.execute("DROP TABLE IF EXISTS applicant_name_fts")
+    op.drop_index("ix_applicant_name_key", "applicant")
+    op.drop_index("ix_applicant_phone_key", "applicant")
+    for name in CASE_INDEXES:
+        op.drop_index(name, "case_record")
+    with op.batch_alter_table("applicant") as b:
+        b.drop_column("name_key")
+        b.drop_column("phone_key")
+    with op.batch_alter_table("case_record") as b:
+        b.drop_column("last_activity_at")
