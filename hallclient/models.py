@@ -232,7 +232,8 @@ class Case(Base):
     __table_args__ = (Index("ix_case_created", "created_at"), Index("ix_case_window_day", "window_id", "created_at"),
                       Index("ix_case_applicant", "applicant_id"), Index("ix_case_agent", "agent_id"),
                       Index("ix_case_item_created", "item_id", "created_at"),
-                      Index("ix_case_window_activity", "window_id", "last_activity_at"))
+                      Index("ix_case_window_activity", "window_id", "last_activity_at"),
+                      Index("ix_case_activity", "last_activity_at"))
 
 
 class CaseMaterial(Base):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import Enum
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, select, text
 from sqlalchemy.orm import Session
 
 from hallclient.intake.cases import STATE_LABELS
-from hallclient.models import Applicant, Case, CaseEvent, ServiceItem
-from hallclient.personal import id_lookup_key, mask_id
-from hallclient.validation import normalize
+from hallclient.errors import ValidationFailed
+from hallclient.models import Applicant, Case, ServiceItem
+from hallclient.personal import id_lookup_key, mask_id, phone_lookup_key
+from hallclient.validation import normalize, validate_phone
 
 
 @dataclass(frozen=True)
@@ -48,31 +51,121 @@ def today_cases(session: Session, window_id: int | None, today: date | None = No
     """Cases this window worked on today (local day), most recently changed first: started
     today, or with a decision of a person today (resumed, accepted, refused... a case started
     last week and accepted today is one of today's). Events of the central server (actor-less
-    approval results) do not count: the window did nothing with the case."""
+    approval results) do not count: the window did nothing with the case. One range of
+    ix_case_window_activity (`last_activity_at`, kept by caselog.record_event), whatever the
+    size of the window's history."""
     day = today or datetime.now().astimezone().date()
     start = datetime.combine(day, time.min).astimezone()
     end = start + timedelta(days=1)
-    acted_today = exists().where(CaseEvent.case_id == Case.id, CaseEvent.actor_id.is_not(None),
-                                 CaseEvent.at >= start, CaseEvent.at < end)
-    stmt = _base().where(or_(Case.created_at >= start, acted_today), Case.created_at < end)
+    stmt = _base().where(Case.last_activity_at >= start, Case.last_activity_at < end, Case.created_at < end)
     if window_id is not None:
         stmt = stmt.where(Case.window_id == window_id)
     return _rows(session, stmt.order_by(Case.updated_at.desc(), Case.created_at.desc()).limit(limit))
 
 
+#: Longest query a search takes: the longest thing a clerk searches for (a registration
+#: number, 36 characters; a company name) with room to spare.
+MAX_QUERY = 100
+_TOP = "\U0010ffff"  # above every character: q <= x < q + _TOP is "x starts with q"
+_PER_KIND = 200
+#: Suffixes are kept of a name's first SUFFIX_MAX characters (revision 0004).
+SUFFIX_MAX = 60
+
+
+class QueryKind(str, Enum):
+    """What the search box decided the clerk typed (each is one kind of index lookup)."""
+
+    CASE_NO = "case_no"  # digits: a case number, whole or its beginning (a range)
+    REGISTRATION = "registration"  # the case id printed on notices of cases not accepted
+    ID_NUMBER = "id_number"  # ID number or credit code: the lookup key
+    PHONE = "phone"  # the phone's lookup key
+    NAME = "name"  # applicant names (exact / prefix / trigram) and item names
+
+
+def query_kinds(query: str) -> list[QueryKind]:
+    """The kinds of lookup a query is searched as, most specific first."""
+    q = query.strip()
+    norm = normalize(q)
+    kinds: list[QueryKind] = []
+    if len(q) == 36 and q.count("-") == 4:
+        kinds.append(QueryKind.REGISTRATION)
+    if len(norm) >= 15 and norm.isalnum() and norm.isascii():
+        kinds.append(QueryKind.ID_NUMBER)
+    if validate_phone(q).valid:
+        kinds.append(QueryKind.PHONE)
+    if norm.isdigit() and norm.isascii():
+        kinds.append(QueryKind.CASE_NO)
+    if not kinds or not norm.isascii():
+        kinds.append(QueryKind.NAME)
+    return kinds
+
+
+def _prefix(col, q: str):
+    return and_(col >= q, col < q + _TOP)
+
+
+def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[str]:
+    """The ids of the cases one kind of lookup finds, each through its own index."""
+    norm = normalize(q)
+    if kind is QueryKind.REGISTRATION:
+        return list(session.scalars(select(Case.id).where(Case.id == q.lower())))
+    if kind is QueryKind.CASE_NO:
+        return list(session.scalars(select(Case.id).where(_prefix(Case.case_no, norm))
+                                    .order_by(Case.case_no.desc()).limit(_PER_KIND)))
+    if kind in (QueryKind.ID_NUMBER, QueryKind.PHONE):
+        col = Applicant.id_key if kind is QueryKind.ID_NUMBER else Applicant.phone_key
+        key = id_lookup_key(norm) if kind is QueryKind.ID_NUMBER else phone_lookup_key(validate_phone(q).normalized)
+        people = list(session.scalars(select(Applicant.id).where(col == key)))
+        # An agent's ID (or phone) finds the cases they brought too.
+        return _cases_of(session, people, agents=True)
+    # Names: exact or beginning through name_key, anywhere inside through the suffix table
+    # (revision 0004): "contains q" is "a suffix starts with q", one range whatever q's length.
+    people = list(session.scalars(select(Applicant.id).where(_prefix(Applicant.name_key, q)).limit(_PER_KIND)))
+    people += session.execute(text("SELECT DISTINCT applicant_id FROM applicant_name_suffix "
+                                   "WHERE suffix >= :q AND suffix < :hi LIMIT :n"),
+                              {"q": q[:SUFFIX_MAX], "hi": q[:SUFFIX_MAX] + _TOP, "n": _PER_KIND}).scalars().all()
+    ids = _cases_of(session, list(dict.fromkeys(people)), agents=False)
+    # Item names: the catalogue (hundreds to a few thousand rows, not the cases) is searched
+    # for the words, then the items' cases come by ix_case_item_created.
+    items = list(session.scalars(select(ServiceItem.id).where(ServiceItem.name.contains(q, autoescape=True))))
+    for iid in items:
+        ids += session.scalars(select(Case.id).where(Case.item_id == iid).order_by(Case.created_at.desc())
+                               .limit(_PER_KIND))
+    return ids
+
+
+def _cases_of(session: Session, people: list[int], agents: bool) -> list[str]:
+    ids: list[str] = []
+    for pid in people[:_PER_KIND]:
+        ids += session.scalars(select(Case.id).where(Case.applicant_id == pid).limit(_PER_KIND))
+        if agents:
+            ids += session.scalars(select(Case.id).where(Case.agent_id == pid).limit(_PER_KIND))
+    return ids
+
+
 def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow]:
     """By case number (whole or its beginning), registration number (the case id printed on
-    notices of cases not accepted), ID number / credit code (exact, through the lookup key),
-    applicant name or item name (contains)."""
+    notices of cases not accepted), ID number / credit code and phone (exact, through their
+    lookup keys), applicant name (exact or beginning; anywhere inside from 3 characters) or
+    item name. Each kind is an index lookup, so the time does not grow with the store; every
+    character of the query is literal. A query longer than MAX_QUERY is refused with a
+    message (ValidationFailed)."""
     q = query.strip()
     if not q:
         return []
-    conds = [Case.case_no.startswith(q, autoescape=True), Case.id == q, Applicant.name.contains(q, autoescape=True),
-             ServiceItem.name.contains(q, autoescape=True)]
-    norm = normalize(q)
-    if len(norm) >= 15 and norm.isalnum():
-        conds.append(Applicant.id_key == id_lookup_key(norm))
-        # An agent's ID finds the cases they brought too.
-        agents = select(Applicant.id).where(Applicant.id_key == id_lookup_key(norm))
-        conds.append(Case.agent_id.in_(agents))
-    return _rows(session, _base().where(or_(*conds)).order_by(Case.created_at.desc()).limit(limit))
+    if len(q) > MAX_QUERY:
+        raise ValidationFailed(f"查询内容过长（{len(q)} 个字符）：请输入办件编号、证件号码、电话、姓名或事项名称，"
+                               f"不超过 {MAX_QUERY} 个字符")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in q):
+        return []  # no number, name or item holds control characters or lone surrogates
+    ids: list[str] = []
+    for kind in query_kinds(q):
+        ids += case_ids_for(session, kind, q)
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    rows: list[CaseRow] = []
+    for i in range(0, len(ids), 500):
+        rows += _rows(session, _base().where(Case.id.in_(ids[i : i + 500])))
+    rows.sort(key=lambda r: r.created_at, reverse=True)
+    return rows[:limit]

@@ -8,11 +8,14 @@ Revises: 0003
   today's cases of a window are one index range (backfilled from each case's events).
 - applicant.phone_key: the keyed lookup of a phone number (personal.phone_lookup_key),
   backfilled here; never a search on the (to be encrypted) phone column.
-- applicant.name_key + applicant_name_fts (FTS5 trigram): names exact and by prefix through
-  an index whatever their length, contains-matches of three or more characters through the
-  trigram index. Both are kept in step by triggers on applicant, so every writer, the ORM,
-  sync or a bulk import alike, leaves them right. (When names are encrypted at rest, these
-  triggers must be replaced by the writer setting name_key: names stay searchable by design.)
+- applicant.name_key + applicant_name_suffix: names exact and by prefix through name_key's
+  index, and anywhere inside, whatever the length, through the table of each name's suffixes
+  ("王晓明", "晓明", "明"): "contains q" is "some suffix starts with q", one index range. FTS5's
+  trigram tokenizer cannot match the one- and two-character queries most Chinese names need;
+  a suffix table can, and costs a name's length in rows. Both are kept in step by triggers on
+  applicant, so every writer, the ORM, sync or a bulk import alike, leaves them right. (When
+  names are encrypted at rest, the writer must set them instead: names stay searchable by
+  design.) Names longer than SUFFIX_MAX characters get suffixes of their first SUFFIX_MAX.
 """
 import re
 
@@ -31,20 +34,26 @@ CASE_INDEXES = {
     "ix_case_agent": ["agent_id"],
     "ix_case_item_created": ["item_id", "created_at"],
     "ix_case_window_activity": ["window_id", "last_activity_at"],
+    "ix_case_activity": ["last_activity_at"],
 }
 
+SUFFIX_MAX = 60
+# Triggers cannot hold a recursive CTE: the positions 1..SUFFIX_MAX come from a small table.
+_SUFFIXES = ("INSERT OR IGNORE INTO applicant_name_suffix(suffix, applicant_id) "
+             "SELECT substr(NEW.name, n, {m} - n + 1), NEW.id FROM search_position "
+             "WHERE n <= min(length(NEW.name), {m});").format(m=SUFFIX_MAX)
 TRIGGERS = [
-    """CREATE TRIGGER applicant_search_insert AFTER INSERT ON applicant BEGIN
+    f"""CREATE TRIGGER applicant_search_insert AFTER INSERT ON applicant BEGIN
          UPDATE applicant SET name_key = NEW.name WHERE id = NEW.id;
-         INSERT INTO applicant_name_fts(rowid, name) VALUES (NEW.id, NEW.name);
+         {_SUFFIXES}
        END""",
-    """CREATE TRIGGER applicant_search_update AFTER UPDATE OF name ON applicant BEGIN
+    f"""CREATE TRIGGER applicant_search_update AFTER UPDATE OF name ON applicant BEGIN
          UPDATE applicant SET name_key = NEW.name WHERE id = NEW.id;
-         DELETE FROM applicant_name_fts WHERE rowid = OLD.id;
-         INSERT INTO applicant_name_fts(rowid, name) VALUES (NEW.id, NEW.name);
+         DELETE FROM applicant_name_suffix WHERE applicant_id = OLD.id;
+         {_SUFFIXES}
        END""",
     """CREATE TRIGGER applicant_search_delete AFTER DELETE ON applicant BEGIN
-         DELETE FROM applicant_name_fts WHERE rowid = OLD.id;
+         DELETE FROM applicant_name_suffix WHERE applicant_id = OLD.id;
        END""",
 ]
 
@@ -72,8 +81,15 @@ def upgrade() -> None:
         "  AND (e.actor_id IS NOT NULL OR e.type = 'created')), created_at)"
     )
     op.execute("UPDATE applicant SET name_key = name")
-    op.execute("CREATE VIRTUAL TABLE applicant_name_fts USING fts5(name, tokenize='trigram')")
-    op.execute("INSERT INTO applicant_name_fts(rowid, name) SELECT id, name FROM applicant")
+    op.execute("CREATE TABLE search_position (n INTEGER PRIMARY KEY)")
+    op.execute(f"WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < {SUFFIX_MAX}) "
+               "INSERT INTO search_position SELECT n FROM p")
+    op.execute("CREATE TABLE applicant_name_suffix (suffix TEXT NOT NULL, applicant_id INTEGER NOT NULL, "
+               "PRIMARY KEY (suffix, applicant_id)) WITHOUT ROWID")
+    op.execute("CREATE INDEX ix_applicant_name_suffix_applicant ON applicant_name_suffix(applicant_id)")
+    op.execute("INSERT OR IGNORE INTO applicant_name_suffix(suffix, applicant_id) "
+               f"SELECT substr(a.name, p.n, {SUFFIX_MAX} - p.n + 1), a.id FROM applicant a JOIN search_position p "
+               f"ON p.n <= min(length(a.name), {SUFFIX_MAX})")
     conn = op.get_bind()
     rows = conn.execute(sa.text("SELECT id, phone FROM applicant WHERE phone IS NOT NULL AND phone != ''")).all()
     for i in range(0, len(rows), 1000):
@@ -87,7 +103,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for t in ("applicant_search_insert", "applicant_search_update", "applicant_search_delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {t}")
-    op.execute("DROP TABLE IF EXISTS applicant_name_fts")
+    op.execute("DROP TABLE IF EXISTS applicant_name_suffix")
+    op.execute("DROP TABLE IF EXISTS search_position")
     op.drop_index("ix_applicant_name_key", "applicant")
     op.drop_index("ix_applicant_phone_key", "applicant")
     for name in CASE_INDEXES:
