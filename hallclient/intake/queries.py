@@ -68,6 +68,9 @@ def today_cases(session: Session, window_id: int | None, today: date | None = No
 MAX_QUERY = 100
 _TOP = "\U0010ffff"  # above every character: q <= x < q + _TOP is "x starts with q"
 _PER_KIND = 200
+#: A name lookup lists the cases of at most this many people, a word those of this many items.
+PEOPLE = 50
+ITEMS = 20
 #: Suffixes are kept of a name's first SUFFIX_MAX characters (revision 0004).
 SUFFIX_MAX = 60
 
@@ -104,43 +107,53 @@ def _prefix(col, q: str):
     return and_(col >= q, col < q + _TOP)
 
 
-def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[str]:
-    """The ids of the cases one kind of lookup finds, each through its own index."""
+def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[tuple[datetime, str]]:
+    """(created_at, id) of the cases one kind of lookup finds, each through its own index and
+    each bounded (at most PEOPLE people, ITEMS items, _PER_KIND cases a lookup), so the work
+    does not grow with the store."""
     norm = normalize(q)
+    pick = select(Case.created_at, Case.id)
     if kind is QueryKind.REGISTRATION:
-        return list(session.scalars(select(Case.id).where(Case.id == q.lower())))
+        return list(session.execute(pick.where(Case.id == q.lower())).all())
     if kind is QueryKind.CASE_NO:
-        return list(session.scalars(select(Case.id).where(_prefix(Case.case_no, norm))
-                                    .order_by(Case.case_no.desc()).limit(_PER_KIND)))
+        return list(session.execute(pick.where(_prefix(Case.case_no, norm))
+                                     .order_by(Case.case_no.desc()).limit(_PER_KIND)).all())
     if kind in (QueryKind.ID_NUMBER, QueryKind.PHONE):
         col = Applicant.id_key if kind is QueryKind.ID_NUMBER else Applicant.phone_key
         key = id_lookup_key(norm) if kind is QueryKind.ID_NUMBER else phone_lookup_key(validate_phone(q).normalized)
-        people = list(session.scalars(select(Applicant.id).where(col == key)))
+        people = list(session.scalars(select(Applicant.id).where(col == key).limit(PEOPLE)))
         # An agent's ID (or phone) finds the cases they brought too.
         return _cases_of(session, people, agents=True)
-    # Names: exact or beginning through name_key, anywhere inside through the suffix table
-    # (revision 0004): "contains q" is "a suffix starts with q", one range whatever q's length.
-    people = list(session.scalars(select(Applicant.id).where(_prefix(Applicant.name_key, q)).limit(_PER_KIND)))
-    people += session.execute(text("SELECT DISTINCT applicant_id FROM applicant_name_suffix "
-                                   "WHERE suffix >= :q AND suffix < :hi LIMIT :n"),
-                              {"q": q[:SUFFIX_MAX], "hi": q[:SUFFIX_MAX] + _TOP, "n": _PER_KIND}).scalars().all()
-    ids = _cases_of(session, list(dict.fromkeys(people)), agents=False)
+    # Names: exactly, then by their beginning (name_key), then anywhere inside (the suffix
+    # table of revision 0004: "contains q" is "a suffix starts with q", one range whatever
+    # q's length). Each stops at PEOPLE people: a surname alone lists the cases of the first
+    # PEOPLE people found, not of every 王 of ten years.
+    people = list(session.scalars(select(Applicant.id).where(Applicant.name_key == q).limit(PEOPLE)))
+    if len(people) < PEOPLE:
+        people += session.scalars(select(Applicant.id).where(_prefix(Applicant.name_key, q)).limit(PEOPLE))
+    if len(set(people)) < PEOPLE:
+        people += session.execute(text("SELECT DISTINCT applicant_id FROM applicant_name_suffix "
+                                       "WHERE suffix >= :q AND suffix < :hi LIMIT :n"),
+                                  {"q": q[:SUFFIX_MAX], "hi": q[:SUFFIX_MAX] + _TOP, "n": PEOPLE}).scalars().all()
+    found = _cases_of(session, list(dict.fromkeys(people))[:PEOPLE], agents=False)
     # Item names: the catalogue (hundreds to a few thousand rows, not the cases) is searched
-    # for the words, then the items' cases come by ix_case_item_created.
-    items = list(session.scalars(select(ServiceItem.id).where(ServiceItem.name.contains(q, autoescape=True))))
+    # for the words, then each item's newest cases come in order from ix_case_item_created.
+    items = list(session.scalars(select(ServiceItem.id).where(ServiceItem.name.contains(q, autoescape=True))
+                                 .limit(ITEMS)))
     for iid in items:
-        ids += session.scalars(select(Case.id).where(Case.item_id == iid).order_by(Case.created_at.desc())
-                               .limit(_PER_KIND))
-    return ids
+        found += session.execute(pick.where(Case.item_id == iid).order_by(Case.created_at.desc())
+                                 .limit(_PER_KIND)).all()
+    return found
 
 
-def _cases_of(session: Session, people: list[int], agents: bool) -> list[str]:
-    ids: list[str] = []
-    for pid in people[:_PER_KIND]:
-        ids += session.scalars(select(Case.id).where(Case.applicant_id == pid).limit(_PER_KIND))
-        if agents:
-            ids += session.scalars(select(Case.id).where(Case.agent_id == pid).limit(_PER_KIND))
-    return ids
+def _cases_of(session: Session, people: list[int], agents: bool) -> list[tuple[datetime, str]]:
+    if not people:
+        return []
+    pick = select(Case.created_at, Case.id)
+    found = list(session.execute(pick.where(Case.applicant_id.in_(people)).limit(_PER_KIND * 2)).all())
+    if agents:
+        found += session.execute(pick.where(Case.agent_id.in_(people)).limit(_PER_KIND * 2)).all()
+    return found
 
 
 def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow]:
@@ -158,10 +171,11 @@ def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow
                                f"不超过 {MAX_QUERY} 个字符")
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in q):
         return []  # no number, name or item holds control characters or lone surrogates
-    ids: list[str] = []
+    found: list[tuple[datetime, str]] = []
     for kind in query_kinds(q):
-        ids += case_ids_for(session, kind, q)
-    ids = list(dict.fromkeys(ids))
+        found += case_ids_for(session, kind, q)
+    # The newest `limit` of what the lookups found; only those rows are loaded.
+    ids = list(dict.fromkeys(cid for _, cid in sorted(found, key=lambda f: f[0], reverse=True)))[:limit]
     if not ids:
         return []
     rows: list[CaseRow] = []
