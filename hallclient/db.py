@@ -210,12 +210,10 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work: never waits for the writer, never blocks it; any write
-        inside fails ("attempt to write a readonly database"). Ends with a rollback."""
+        inside fails ("attempt to write a readonly database"). Closing ends the transaction;
+        objects loaded inside keep their values afterwards (detached, not expired)."""
         with self.read_sessionmaker() as s:
-            try:
-                yield s
-            finally:
-                s.rollback()
+            yield s
 
     @contextmanager
     def write(self) -> Iterator[Session]:

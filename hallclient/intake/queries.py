@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from hallclient.intake.cases import STATE_LABELS
 from hallclient.errors import ValidationFailed
-from hallclient.models import Applicant, Case, ServiceItem
+from hallclient.models import Applicant, Case, ServiceItem, UTCDateTime
 from hallclient.personal import id_lookup_key, mask_id, phone_lookup_key
 from hallclient.validation import normalize, validate_phone
 
@@ -31,17 +31,20 @@ class CaseRow:
     training: bool
 
 
-def _rows(session: Session, stmt) -> list[CaseRow]:
+def _rows(session: Session, stmt, params: dict | None = None) -> list[CaseRow]:
     return [
-        CaseRow(c.id, c.case_no or "", c.state, STATE_LABELS.get(c.state, c.state), item, name, mask_id(idn),
-                c.created_at, c.promised_date, c.training)
-        for c, item, name, idn in session.execute(stmt)
+        CaseRow(cid, no or "", state, STATE_LABELS.get(state, state), item, name, mask_id(idn), created, promised,
+                training)
+        for cid, no, state, item, name, idn, created, promised, training in session.execute(stmt, params or {})
     ]
 
 
 def _base():
+    # Columns, not entities: a list shows a few fields of up to hundreds of cases, and loading
+    # whole ORM objects for them costs more than the index lookups that found them.
     return (
-        select(Case, ServiceItem.name, Applicant.name, Applicant.id_number)
+        select(Case.id, Case.case_no, Case.state, ServiceItem.name, Applicant.name, Applicant.id_number,
+               Case.created_at, Case.promised_date, Case.training)
         .join(ServiceItem, ServiceItem.id == Case.item_id)
         .join(Applicant, Applicant.id == Case.applicant_id)
     )
@@ -57,10 +60,15 @@ def today_cases(session: Session, window_id: int | None, today: date | None = No
     day = today or datetime.now().astimezone().date()
     start = datetime.combine(day, time.min).astimezone()
     end = start + timedelta(days=1)
-    stmt = _base().where(Case.last_activity_at >= start, Case.last_activity_at < end, Case.created_at < end)
-    if window_id is not None:
-        stmt = stmt.where(Case.window_id == window_id)
-    return _rows(session, stmt.order_by(Case.updated_at.desc(), Case.created_at.desc()).limit(limit))
+    params = {"start": start, "end": end, "w": window_id, "n": limit}
+    session.flush()  # Core execution does not autoflush: the caller's own changes count too
+    return _rows(session.connection(), _TODAY if window_id is None else _TODAY_OF_WINDOW, params)
+
+
+_START, _END = bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+_TODAY = (_base().where(Case.last_activity_at >= _START, Case.last_activity_at < _END, Case.created_at < _END)
+          .order_by(Case.updated_at.desc(), Case.created_at.desc()).limit(bindparam("n")))
+_TODAY_OF_WINDOW = _TODAY.where(Case.window_id == bindparam("w"))
 
 
 #: Longest query a search takes: the longest thing a clerk searches for (a registration
@@ -103,56 +111,66 @@ def query_kinds(query: str) -> list[QueryKind]:
     return kinds
 
 
-def _prefix(col, q: str):
-    return and_(col >= q, col < q + _TOP)
+# The statements of the lookups, built once: SQLAlchemy then reuses their compiled form, and
+# a search costs its index lookups rather than building SQL (which took most of its time).
+_PICK = select(Case.created_at, Case.id)
+_BY_REGISTRATION = _PICK.where(Case.id == bindparam("q"))
+_BY_CASE_NO = (_PICK.where(Case.case_no >= bindparam("q"), Case.case_no < bindparam("hi"))
+               .order_by(Case.case_no.desc()).limit(_PER_KIND))
+_PEOPLE_BY_ID_KEY = select(Applicant.id).where(Applicant.id_key == bindparam("k")).limit(PEOPLE)
+_PEOPLE_BY_PHONE_KEY = select(Applicant.id).where(Applicant.phone_key == bindparam("k")).limit(PEOPLE)
+# Exact names first (ORDER BY name_key: the range walks the index from q itself), then names
+# beginning with q; then names holding q anywhere, through the suffix table of revision 0004:
+# "contains q" is "a suffix starts with q", one range whatever q's length.
+_PEOPLE_BY_NAME = (select(Applicant.id).where(Applicant.name_key >= bindparam("q"), Applicant.name_key < bindparam("hi"))
+                   .order_by(Applicant.name_key).limit(PEOPLE))
+_PEOPLE_BY_NAME_INSIDE = text("SELECT DISTINCT applicant_id FROM applicant_name_suffix "
+                              "WHERE suffix >= :q AND suffix < :hi LIMIT :n")
+_CASES_OF_APPLICANTS = _PICK.where(Case.applicant_id.in_(bindparam("p", expanding=True))).limit(2 * _PER_KIND)
+_CASES_OF_AGENTS = _PICK.where(Case.agent_id.in_(bindparam("p", expanding=True))).limit(2 * _PER_KIND)
+_ITEMS_BY_NAME = select(ServiceItem.id).where(ServiceItem.name.like(bindparam("pat"), escape="/")).limit(ITEMS)
+_CASES_OF_ITEM = _PICK.where(Case.item_id == bindparam("i")).order_by(Case.created_at.desc()).limit(_PER_KIND)
+_ROWS_BY_ID = _base().where(Case.id.in_(bindparam("ids", expanding=True)))
 
 
 def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[tuple[datetime, str]]:
     """(created_at, id) of the cases one kind of lookup finds, each through its own index and
     each bounded (at most PEOPLE people, ITEMS items, _PER_KIND cases a lookup), so the work
-    does not grow with the store."""
+    does not grow with the store. A surname alone lists the cases of the first PEOPLE people
+    found, not of every 王 of ten years."""
     norm = normalize(q)
-    pick = select(Case.created_at, Case.id)
+    conn = session.connection()  # Core execution: no ORM work for rows of plain columns
     if kind is QueryKind.REGISTRATION:
-        return list(session.execute(pick.where(Case.id == q.lower())).all())
+        return list(conn.execute(_BY_REGISTRATION, {"q": q.lower()}).all())
     if kind is QueryKind.CASE_NO:
-        return list(session.execute(pick.where(_prefix(Case.case_no, norm))
-                                     .order_by(Case.case_no.desc()).limit(_PER_KIND)).all())
+        return list(conn.execute(_BY_CASE_NO, {"q": norm, "hi": norm + _TOP}).all())
     if kind in (QueryKind.ID_NUMBER, QueryKind.PHONE):
-        col = Applicant.id_key if kind is QueryKind.ID_NUMBER else Applicant.phone_key
-        key = id_lookup_key(norm) if kind is QueryKind.ID_NUMBER else phone_lookup_key(validate_phone(q).normalized)
-        people = list(session.scalars(select(Applicant.id).where(col == key).limit(PEOPLE)))
+        if kind is QueryKind.ID_NUMBER:
+            people = list(conn.scalars(_PEOPLE_BY_ID_KEY, {"k": id_lookup_key(norm)}))
+        else:
+            key = phone_lookup_key(validate_phone(q).normalized)
+            people = list(conn.scalars(_PEOPLE_BY_PHONE_KEY, {"k": key}))
         # An agent's ID (or phone) finds the cases they brought too.
-        return _cases_of(session, people, agents=True)
-    # Names: exactly, then by their beginning (name_key), then anywhere inside (the suffix
-    # table of revision 0004: "contains q" is "a suffix starts with q", one range whatever
-    # q's length). Each stops at PEOPLE people: a surname alone lists the cases of the first
-    # PEOPLE people found, not of every 王 of ten years.
-    people = list(session.scalars(select(Applicant.id).where(Applicant.name_key == q).limit(PEOPLE)))
+        return _cases_of(conn, people, agents=True)
+    people = list(conn.scalars(_PEOPLE_BY_NAME, {"q": q, "hi": q + _TOP}))
     if len(people) < PEOPLE:
-        people += session.scalars(select(Applicant.id).where(_prefix(Applicant.name_key, q)).limit(PEOPLE))
-    if len(set(people)) < PEOPLE:
-        people += session.execute(text("SELECT DISTINCT applicant_id FROM applicant_name_suffix "
-                                       "WHERE suffix >= :q AND suffix < :hi LIMIT :n"),
-                                  {"q": q[:SUFFIX_MAX], "hi": q[:SUFFIX_MAX] + _TOP, "n": PEOPLE}).scalars().all()
-    found = _cases_of(session, list(dict.fromkeys(people))[:PEOPLE], agents=False)
+        key = q[:SUFFIX_MAX]
+        people += conn.execute(_PEOPLE_BY_NAME_INSIDE, {"q": key, "hi": key + _TOP, "n": PEOPLE}).scalars()
+    found = _cases_of(conn, list(dict.fromkeys(people))[:PEOPLE], agents=False)
     # Item names: the catalogue (hundreds to a few thousand rows, not the cases) is searched
     # for the words, then each item's newest cases come in order from ix_case_item_created.
-    items = list(session.scalars(select(ServiceItem.id).where(ServiceItem.name.contains(q, autoescape=True))
-                                 .limit(ITEMS)))
-    for iid in items:
-        found += session.execute(pick.where(Case.item_id == iid).order_by(Case.created_at.desc())
-                                 .limit(_PER_KIND)).all()
+    pattern = "%" + q.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    for iid in conn.scalars(_ITEMS_BY_NAME, {"pat": pattern}).all():
+        found += conn.execute(_CASES_OF_ITEM, {"i": iid}).all()
     return found
 
 
-def _cases_of(session: Session, people: list[int], agents: bool) -> list[tuple[datetime, str]]:
+def _cases_of(conn, people: list[int], agents: bool) -> list[tuple[datetime, str]]:
     if not people:
         return []
-    pick = select(Case.created_at, Case.id)
-    found = list(session.execute(pick.where(Case.applicant_id.in_(people)).limit(_PER_KIND * 2)).all())
+    found = list(conn.execute(_CASES_OF_APPLICANTS, {"p": people}).all())
     if agents:
-        found += session.execute(pick.where(Case.agent_id.in_(people)).limit(_PER_KIND * 2)).all()
+        found += conn.execute(_CASES_OF_AGENTS, {"p": people}).all()
     return found
 
 
@@ -171,6 +189,7 @@ def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow
                                f"不超过 {MAX_QUERY} 个字符")
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in q):
         return []  # no number, name or item holds control characters or lone surrogates
+    session.flush()  # Core execution does not autoflush: the caller's own changes count too
     found: list[tuple[datetime, str]] = []
     for kind in query_kinds(q):
         found += case_ids_for(session, kind, q)
@@ -178,8 +197,6 @@ def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow
     ids = list(dict.fromkeys(cid for _, cid in sorted(found, key=lambda f: f[0], reverse=True)))[:limit]
     if not ids:
         return []
-    rows: list[CaseRow] = []
-    for i in range(0, len(ids), 500):
-        rows += _rows(session, _base().where(Case.id.in_(ids[i : i + 500])))
+    rows = _rows(session.connection(), _ROWS_BY_ID, {"ids": ids})
     rows.sort(key=lambda r: r.created_at, reverse=True)
     return rows[:limit]

@@ -109,8 +109,7 @@ def downgrade() -> None:
     op.drop_index("ix_applicant_phone_key", "applicant")
     for name in CASE_INDEXES:
         op.drop_index(name, "case_record")
-    with op.batch_alter_table("applicant") as b:
-        b.drop_column("name_key")
-        b.drop_column("phone_key")
-    with op.batch_alter_table("case_record") as b:
-        b.drop_column("last_activity_at")
+    # Plain DROP COLUMN (SQLite 3.35+): a rebuilt applicant table would trip its foreign keys.
+    op.drop_column("applicant", "name_key")
+    op.drop_column("applicant", "phone_key")
+    op.drop_column("case_record", "last_activity_at")
