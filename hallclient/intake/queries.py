@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Integer, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from hallclient.intake.cases import STATE_LABELS
@@ -113,7 +113,11 @@ def query_kinds(query: str) -> list[QueryKind]:
 
 # The statements of the lookups, built once: SQLAlchemy then reuses their compiled form, and
 # a search costs its index lookups rather than building SQL (which took most of its time).
-_PICK = select(Case.created_at, Case.id)
+# A lookup picks (created_at as stored, rowid): both are in ix_case_item_created and
+# ix_case_created, so picking the newest cases of an item reads the index alone, and the
+# stored text sorts like the time without being parsed. Only the final rows are loaded.
+_ROWID = literal_column("case_record.rowid", Integer)
+_PICK = select(literal_column("case_record.created_at"), _ROWID).select_from(Case.__table__)
 _BY_REGISTRATION = _PICK.where(Case.id == bindparam("q"))
 _BY_CASE_NO = (_PICK.where(Case.case_no >= bindparam("q"), Case.case_no < bindparam("hi"))
                .order_by(Case.case_no.desc()).limit(_PER_KIND))
@@ -130,11 +134,11 @@ _CASES_OF_APPLICANTS = _PICK.where(Case.applicant_id.in_(bindparam("p", expandin
 _CASES_OF_AGENTS = _PICK.where(Case.agent_id.in_(bindparam("p", expanding=True))).limit(2 * _PER_KIND)
 _ITEMS_BY_NAME = select(ServiceItem.id).where(ServiceItem.name.like(bindparam("pat"), escape="/")).limit(ITEMS)
 _CASES_OF_ITEM = _PICK.where(Case.item_id == bindparam("i")).order_by(Case.created_at.desc()).limit(_PER_KIND)
-_ROWS_BY_ID = _base().where(Case.id.in_(bindparam("ids", expanding=True)))
+_ROWS_BY_ROWID = _base().where(_ROWID.in_(bindparam("ids", expanding=True)))
 
 
-def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[tuple[datetime, str]]:
-    """(created_at, id) of the cases one kind of lookup finds, each through its own index and
+def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[tuple[str, int]]:
+    """(created_at as stored, rowid) of the cases one kind of lookup finds, each through its own index and
     each bounded (at most PEOPLE people, ITEMS items, _PER_KIND cases a lookup), so the work
     does not grow with the store. A surname alone lists the cases of the first PEOPLE people
     found, not of every 王 of ten years."""
@@ -165,7 +169,7 @@ def case_ids_for(session: Session, kind: QueryKind, q: str) -> list[tuple[dateti
     return found
 
 
-def _cases_of(conn, people: list[int], agents: bool) -> list[tuple[datetime, str]]:
+def _cases_of(conn, people: list[int], agents: bool) -> list[tuple[str, int]]:
     if not people:
         return []
     found = list(conn.execute(_CASES_OF_APPLICANTS, {"p": people}).all())
@@ -190,13 +194,13 @@ def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in q):
         return []  # no number, name or item holds control characters or lone surrogates
     session.flush()  # Core execution does not autoflush: the caller's own changes count too
-    found: list[tuple[datetime, str]] = []
+    found: list[tuple[str, int]] = []
     for kind in query_kinds(q):
         found += case_ids_for(session, kind, q)
     # The newest `limit` of what the lookups found; only those rows are loaded.
-    ids = list(dict.fromkeys(cid for _, cid in sorted(found, key=lambda f: f[0], reverse=True)))[:limit]
+    ids = list(dict.fromkeys(rowid for _, rowid in sorted(found, key=lambda f: f[0], reverse=True)))[:limit]
     if not ids:
         return []
-    rows = _rows(session.connection(), _ROWS_BY_ID, {"ids": ids})
+    rows = _rows(session.connection(), _ROWS_BY_ROWID, {"ids": ids})
     rows.sort(key=lambda r: r.created_at, reverse=True)
     return rows[:limit]
