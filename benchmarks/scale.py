@@ -4,9 +4,11 @@
 
 The 1,000-case store is made by the training generator (`hallclient training generate`: real
 applicants, items, numbers and events through the core). Larger stores repeat those cases
-with SQL, each copy a week earlier, with its own ids, case numbers, ID and phone lookup keys
-(names repeat, as they do in a real hall: a common name has more people the bigger the
-store). Each figure is the median (p50) and p95 of wall-clock time, and the median of the process's
+with SQL, each copy a week earlier, with its own ids, case numbers, ID and phone lookup keys,
+and names of its own (the last character replaced by one the generator never uses), so a
+full-name query finds the same people at every size and the figures compare like with like;
+a surname alone finds up to 25 people (the search's bound). Each figure is the median (p50)
+and p95 of wall-clock time, and the median of the process's
 CPU time, over `--runs` calls of the real
 `search_cases` / `today_cases` in a read session, after 3 warm-up calls; the queries are
 values of the 1,000-case store, present at every size. `legacy_name_scan` is the same name
@@ -59,6 +61,13 @@ CASE_COLS = ("id, case_no, item_id, applicant_id, agent_id, window_id, clerk_id,
              "outcome_reason, training, created_at, updated_at, last_activity_at")
 
 
+def _name_pool() -> str:
+    from hallclient.intake.training import GIVEN, RARE_NAMES, SURNAMES
+
+    used = set(GIVEN + SURNAMES + "".join(RARE_NAMES))
+    return "".join(ch for ch in map(chr, range(0x4E00, 0x4E00 + 800)) if ch not in used)[:500]
+
+
 def replicate(path: Path, copies: int) -> None:
     """Append `copies` copies of the base cases (and their applicants), copy k a k weeks earlier."""
     con = sqlite3.connect(path)
@@ -66,13 +75,17 @@ def replicate(path: Path, copies: int) -> None:
     a_max = con.execute("SELECT max(id) FROM applicant").fetchone()[0]
     base_cases = con.execute("SELECT count(*) FROM case_record").fetchone()[0]
     shifted = "strftime('%Y-%m-%d %H:%M:%S.000000', {c}, '-{d} days')"
+    pool = _name_pool()
+    renamed = (f"CASE WHEN kind = 'person' THEN substr(name, 1, length(name) - 1) || "
+               f"substr(:pool, ((id * 31 + {{k}} * 7) % {len(pool)}) + 1, 1) ELSE name || '（' || {{k}} || '）' END")
     for k in range(1, copies):
         d = 7 * k
         con.execute(
-            f"INSERT INTO applicant (id, {APPLICANT_COLS}) SELECT id + {k * a_max}, kind, name, id_type, id_number, "
+            f"INSERT INTO applicant (id, {APPLICANT_COLS}) SELECT id + {k * a_max}, kind, {renamed.format(k=k)}, "
+            "id_type, id_number, "
             f"id_key || '#{k}', phone, phone_key || '#{k}', address, photo_wlt, gender, birth_date, legal_rep_name, "
             f"legal_rep_id_number, {shifted.format(c='created_at', d=d)}, {shifted.format(c='updated_at', d=d)} "
-            f"FROM applicant WHERE id <= {a_max}")
+            f"FROM applicant WHERE id <= {a_max}", {"pool": pool})
         con.execute(
             f"INSERT INTO case_record ({CASE_COLS}) SELECT printf('%08x', {k}) || substr(id, 9), "
             f"CASE WHEN case_no IS NULL THEN NULL ELSE substr(case_no, 1, 9) || printf('%03d', {k}) || substr(case_no, 13) END, "
@@ -93,9 +106,16 @@ def pick_queries(store) -> dict:
         person = s.scalars(select(Applicant).where(Applicant.kind == "person", Applicant.phone.is_not(None))
                            .order_by(Applicant.id).limit(1)).one()
         org = s.scalars(select(Applicant).where(Applicant.kind == "organisation").order_by(Applicant.id).limit(1)).one()
-        two = s.scalars(select(Applicant.name).where(text("length(name) = 2")).order_by(Applicant.id).limit(1)).one()
-        three = s.scalars(select(Applicant.name).where(text("length(name) = 3")).order_by(Applicant.id).limit(1)).one()
-        item = s.scalars(select(ServiceItem.name).order_by(ServiceItem.id).limit(1)).one()
+        two = s.scalars(select(Applicant.name).where(text("length(name) = 2 AND kind = 'person'"))
+                        .order_by(Applicant.id).limit(1)).one()
+        three = s.scalars(select(Applicant.name).where(text("length(name) = 3 AND kind = 'person'"))
+                          .order_by(Applicant.id).limit(1)).one()
+        surname = s.scalar(text("SELECT substr(name, 1, 1) AS f FROM applicant WHERE kind = 'person' "
+                                "GROUP BY f ORDER BY count(*) DESC LIMIT 1"))
+        rare = s.scalar(text("SELECT name FROM applicant WHERE name IN ('李䶮', '王𠀀') LIMIT 1")) or "李䶮"
+        # An item word whose cases already fill a page (200) at the smallest size.
+        words = sorted({n[i:i + 2] for n in s.scalars(select(ServiceItem.name)) for i in range(len(n) - 1)})
+        item = next(w for w in words if len(search_cases(s, w)) == 200)
     return {
         "case_no_exact": latest.case_no,
         "case_no_prefix": latest.case_no[:15],  # hall code + day
@@ -104,10 +124,10 @@ def pick_queries(store) -> dict:
         "uscc": org.id_number,
         "name_2_chars_exact": two,
         "name_3_chars_exact": three,
-        "name_surname_prefix": two[0],
+        "name_surname_prefix": surname,
         "name_inside_2_chars": three[1:],
-        "name_rare_char": "䶮",
-        "item_name": item[:4],
+        "name_rare_char": rare,
+        "item_name": item,
         "_today": (latest.window_id, latest.created_at.astimezone().date()),
     }
 
