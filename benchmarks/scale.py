@@ -8,10 +8,9 @@ with SQL, each copy a week earlier, with its own ids, case numbers, ID and phone
 and names of its own (the last character replaced by one the generator never uses), so a
 full-name query finds the same people at every size and the figures compare like with like;
 a surname alone finds up to 25 people (the search's bound). Each figure is the median (p50)
-and p95 of wall-clock time, and the median of the process's
-CPU time, over `--runs` calls of the real
-`search_cases` / `today_cases` in a read session, after 3 warm-up calls; the queries are
-values of the 1,000-case store, present at every size. `legacy_name_scan` is the same name
+and p95 of wall-clock time, and the median of the process's CPU time, over `--runs` calls of
+the real `search_cases` / `today_cases` in a read session, after 3 warm-up calls; the queries
+are values of the 1,000-case store, present at every size. `legacy_name_scan` is the same name
 search done the way the client did before revision 0004 (a LIKE over every case), measured
 in the same run as the baseline. `migration_0003_to_0004_s`: the largest store taken back to
 revision 0003 (alembic downgrade), then the upgrade timed (indexes, backfills, suffix table,
