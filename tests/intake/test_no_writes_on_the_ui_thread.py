@@ -36,10 +36,13 @@ def test_the_main_window_forbids_its_thread(mw):  # noqa: F811
     assert mw.store.writer.forbidden_thread == threading.get_ident()
 
 
-def test_intake_flows_write_only_through_the_writer(mw, qtbot, ctx, tmp_path, ui_writes):  # noqa: F811
-    flows.test_keyboard_only_from_next_applicant_to_printed_notice(mw, qtbot, ctx, tmp_path)
-    flows.test_supplement_then_resume_same_case(mw, qtbot, ctx)
-    flows.test_organisation_with_agent_withdraw_and_unresolved(mw, qtbot, ctx)
+@pytest.mark.parametrize("flow", ["test_keyboard_only_from_next_applicant_to_printed_notice",
+                                  "test_supplement_then_resume_same_case",
+                                  "test_organisation_with_agent_withdraw_and_unresolved"])
+def test_intake_flows_write_only_through_the_writer(mw, qtbot, ctx, tmp_path, ui_writes, flow):  # noqa: F811
+    fn = getattr(flows, flow)
+    args = {"mw": mw, "qtbot": qtbot, "ctx": ctx, "tmp_path": tmp_path}
+    fn(**{k: v for k, v in args.items() if k in fn.__code__.co_varnames[: fn.__code__.co_argcount]})
     assert any(MARK in r.getMessage() for r in ui_writes.records)  # the check itself is alive (tests' writes)
     assert _by_the_client(ui_writes) == []
 
