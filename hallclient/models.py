@@ -241,7 +241,7 @@ class CaseMaterial(Base):
 
     __tablename__ = "case_material"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("case_record.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_record.id"), index=True)  # ix_case_material_case_id (0004)
     material_id: Mapped[int | None] = mapped_column(ForeignKey("material.id"), default=None)
     seq: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))  # copied: the catalogue may change later
@@ -279,7 +279,7 @@ class UnresolvedRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), default=None)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("service_item.id"), default=None)
-    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None, index=True)
     reason: Mapped[str] = mapped_column(Text)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), default=None)
@@ -306,7 +306,7 @@ class Rating(Base):
 
     __tablename__ = "rating"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None, index=True)
     ticket_no: Mapped[str | None] = mapped_column(String(12), default=None)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), default=None)

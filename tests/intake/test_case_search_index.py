@@ -96,6 +96,8 @@ def test_query_plans_use_the_indexes(store, seeded):
             "cases of applicant": _plan(s, "SELECT id FROM case_record WHERE applicant_id = 1", {}),
             "cases of agent": _plan(s, "SELECT id FROM case_record WHERE agent_id = 1", {}),
             "cases of item": _plan(s, "SELECT id FROM case_record WHERE item_id = 1 ORDER BY created_at DESC", {}),
+            "materials of case": _plan(s, "SELECT id FROM case_material WHERE case_id = 'x'", {}),
+            "ratings of case": _plan(s, "SELECT id FROM rating WHERE case_id = 'x'", {}),
             "today": _plan(s, "SELECT id FROM case_record WHERE window_id = 1 AND last_activity_at >= :a "
                               "AND last_activity_at < :b", {"a": "2026-09-30", "b": "2026-10-01"}),
         }

@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0003
 
 - case_record: indexes on every foreign key the pages join on (applicant_id, agent_id,
-  item_id with created_at) and `last_activity_at` with (window_id, last_activity_at), so
+  item_id with created_at; case_id of case_material, rating and unresolved_request) and `last_activity_at` with (window_id, last_activity_at), so
   today's cases of a window are one index range (backfilled from each case's events).
 - applicant.phone_key: the keyed lookup of a phone number (personal.phone_lookup_key),
   backfilled here; never a search on the (to be encrypted) phone column.
@@ -42,6 +42,8 @@ SUFFIX_MAX = 60
 _SUFFIXES = ("INSERT OR IGNORE INTO applicant_name_suffix(suffix, applicant_id) "
              "SELECT substr(NEW.name, n, {m} - n + 1), NEW.id FROM search_position "
              "WHERE n <= min(length(NEW.name), {m});").format(m=SUFFIX_MAX)
+OTHER_CASE_FK = ("case_material", "rating", "unresolved_request")
+
 TRIGGERS = [
     f"""CREATE TRIGGER applicant_search_insert AFTER INSERT ON applicant BEGIN
          UPDATE applicant SET name_key = NEW.name WHERE id = NEW.id;
@@ -72,6 +74,9 @@ def upgrade() -> None:
     for name, cols in CASE_INDEXES.items():
         op.create_index(name, "case_record", cols)
     op.create_index("ix_applicant_phone_key", "applicant", ["phone_key"])
+    # A case's materials, ratings and "办不成事" were found by walking their whole tables.
+    for table in OTHER_CASE_FK:
+        op.create_index(f"ix_{table}_case_id", table, ["case_id"])
     op.create_index("ix_applicant_name_key", "applicant", ["name_key"])
 
     # Backfill: the last event a person recorded (or the creation), else the creation time.
@@ -107,6 +112,8 @@ def downgrade() -> None:
     op.execute("DROP TABLE IF EXISTS search_position")
     op.drop_index("ix_applicant_name_key", "applicant")
     op.drop_index("ix_applicant_phone_key", "applicant")
+    for table in OTHER_CASE_FK:
+        op.drop_index(f"ix_{table}_case_id", table)
     for name in CASE_INDEXES:
         op.drop_index(name, "case_record")
     # Plain DROP COLUMN (SQLite 3.35+): a rebuilt applicant table would trip its foreign keys.
