@@ -1,7 +1,7 @@
 """Searches independent of the store's size: indexes, lookup keys and the name text index
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0009
 
 - case_record: indexes on every foreign key the pages join on (applicant_id, agent_id,
   item_id with created_at; case_id of case_material, rating and unresolved_request) and `last_activity_at` with (window_id, last_activity_at), so
@@ -25,7 +25,7 @@ from alembic import op
 import hallclient.models
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
