@@ -1,7 +1,7 @@
 """the supervisor's view of the hall's day, rating follow-ups and case reviews
 
 Revision ID: 0008
-Revises: 0009
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import hallclient.personal
 
 
 revision = "0008"
-down_revision = "0009"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
