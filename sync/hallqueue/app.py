@@ -232,6 +232,8 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
                 own_window(p, code, admin_too)
                 return await write(fn, code, *body.model_dump().values())
         route.__name__ = fn_name
+        if body_type is not None:  # this module's annotations are strings; the body type is local
+            route.__annotations__["body"] = body_type
         api.post(f"/windows/{{code}}/{path}")(route)
 
     window_route("call-next", "call_next")

@@ -163,17 +163,35 @@ _TYPE_TEXT = {
 }
 
 
+_FIELD_TEXT = {
+    "queue": "业务类别", "priority": "优先类别", "code": "编号", "id_number": "证件号码", "booked_at": "预约时间",
+    "name": "名称", "clerk": "工作人员", "reason": "原因", "ticket": "号码", "to_queue": "转到的队列",
+    "to_window": "转到的窗口", "keep_position": "保留排队位置", "profile": "窗口工作方案", "queues": "服务的队列",
+    "mode": "叫号方式", "weights": "权重", "rules": "条件规则", "starvation": "防止普通号久等的方式",
+    "priority_ratio": "连续优先号上限", "ageing_credit_min": "优先号提前量（分钟）", "help_others": "空闲时帮其他队列",
+    "waited_over_min": "等候超过（分钟）", "recall_limit": "重呼次数上限", "recall_min_gap_s": "两次呼叫最短间隔（秒）",
+    "no_show_after_calls": "过号前最少呼叫次数", "late_requeue": "过号重排方式", "late_behind": "过号重排时排在几人之后",
+    "late_window_min": "过号后可重新排队的时限（分钟）", "checkin_early_min": "预约提前签到（分钟）",
+    "checkin_late_min": "预约迟到签到（分钟）", "after": "游标", "timeout": "等待时长", "limit": "条数", "day": "日期",
+    "by": "统计方式", "window": "窗口", "prefix": "业务类别",
+}
+
+
 def explain(errors: list[dict]) -> str:
     """FastAPI's validation errors as one Chinese sentence (never echoing the input)."""
     parts = []
     for e in errors[:5]:
-        loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+        loc = ".".join(_FIELD_TEXT.get(str(x), str(x)) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
         if e.get("type") == "value_error":
             why = str(e.get("ctx", {}).get("error", "")) or "取值无效"
         else:
             why = _TYPE_TEXT.get(e.get("type", ""), "取值无效")
-            limit = (e.get("ctx") or {}).get("max_length")
-            if limit is not None and e.get("type") == "string_too_long":
-                why += f"（最多 {limit} 个字符）"
+            ctx = e.get("ctx") or {}
+            if e.get("type") == "string_too_long":
+                why += f"（最多 {ctx.get('max_length')} 个字符）"
+            elif e.get("type") == "literal_error":
+                why += f"（可选：{ctx.get('expected', '')}）"
+            elif e.get("type") in ("greater_than_equal", "less_than_equal"):
+                why += f"（{'不小于' if 'ge' in ctx else '不大于'} {ctx.get('ge', ctx.get('le'))}）"
         parts.append(f"{loc or '请求'}：{why}")
     return "请求内容无效：" + "；".join(parts) + "。"

@@ -39,6 +39,7 @@ from hallclient.queue.model import (
 from hallclient.queue.profile import WorkProfile
 from hallclient.queue.validate import check_profile, check_rules
 from sync.hallqueue.tables import QAppointment, QBase, QConfig, QEvent, QQueue, QSequence, QTicket, QWindow
+from sync.hallqueue.rawsql import TICKET_COLS, TICKET_SELECT, WINDOW_SELECT, Raw
 from sync.hallqueue.tokens import TokenStore
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,10 @@ T, W, E = QTicket.__table__, QWindow.__table__, QEvent.__table__
 Q, S, A, C = QQueue.__table__, QSequence.__table__, QAppointment.__table__, QConfig.__table__
 
 
+_INSERT_TICKET = ("INSERT INTO q_ticket (version, " + ", ".join(f'"{c}"' for c in TICKET_COLS) + ") VALUES (:version, "
+                  + ", ".join(f":{c}" for c in TICKET_COLS) + ")")
+
+
 class Conflict(Exception):
     """Another process changed a row between our read and our UPDATE: decide again."""
 
@@ -105,36 +110,42 @@ def _to_ticket(r) -> Ticket:
     return Ticket(**d)
 
 
-def _ticket_values(t: Ticket) -> dict:
-    d = {k: getattr(t, k) for k in _TICKET_FIELDS}
-    d["state"] = t.state.value
-    return d
+class Held:
+    """A ticket row read by the writer: its id and version, the values as read, the Ticket."""
+
+    __slots__ = ("id", "version", "before", "t")
+
+    def __init__(self, raw: Raw, row: tuple):
+        self.id, self.version, self.t = raw.ticket(row)
+        self.before = raw.ticket_params(self.t)
 
 
-def _save_ticket(c: Connection, r, t: Ticket) -> None:
-    """Write what the action changed in ticket `t` (read as row `r`), checking its version."""
-    m = r._mapping
-    changes = {k: v for k, v in _ticket_values(t).items() if m[k] != v}
+def _save_ticket(raw: Raw, h: Held) -> None:
+    """Write what the action changed in ticket `h.t`, checking its version (optimistic guard:
+    even a second service process on the same database could never call a ticket twice)."""
+    now = raw.ticket_params(h.t)
+    changes = {k: v for k, v in now.items() if h.before[k] != v}
     if not changes:
         return
-    n = c.execute(update(T).where(T.c.id == r.id, T.c.version == r.version).values(version=r.version + 1, **changes)).rowcount
+    sets = ", ".join(f'"{k}" = :{k}' for k in changes)
+    n = raw.run(f"UPDATE q_ticket SET {sets}, version = :nv WHERE id = :id AND version = :v",
+                {**changes, "nv": h.version + 1, "id": h.id, "v": h.version})
     if n != 1:
         raise Conflict("ticket")
 
 
-def _to_window(r) -> WindowState:
-    return WindowState(code=r.code, name=r.name, current=r.current, paused=r.paused, pause_reason=r.pause_reason,
-                       clerk=r.clerk, consecutive_priority=r.consecutive_priority, served=dict(r.served or {}))
-
-
-def _save_window(c: Connection, r, w: WindowState) -> None:
+def _save_window(raw: Raw, row: dict, w: WindowState) -> None:
     changes = {k: getattr(w, k) for k in ("current", "paused", "pause_reason", "clerk", "consecutive_priority")
-               if getattr(r, k) != getattr(w, k)}
-    if dict(r.served or {}) != w.served:
-        changes["served"] = dict(w.served)
+               if row[k] != getattr(w, k)}
+    if "paused" in changes:
+        changes["paused"] = raw.b(w.paused)
+    if row["served"] != w.served:
+        changes["served"] = raw.js(dict(w.served))
     if not changes:
         return
-    n = c.execute(update(W).where(W.c.code == r.code, W.c.version == r.version).values(version=r.version + 1, **changes)).rowcount
+    sets = ", ".join(f'"{k}" = :{k}' for k in changes)
+    n = raw.run(f"UPDATE q_window SET {sets}, version = :nv WHERE code = :code AND version = :v",
+                {**changes, "nv": row["version"] + 1, "code": row["code"], "v": row["version"]})
     if n != 1:
         raise Conflict("window")
 
@@ -201,7 +212,8 @@ class QueueService:
         # lock) in whatever order the OS wakes them: that unfairness was the tail of the latency.
         self._writer_ident = 0
         self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="queue-writer", initializer=self._writer_init)
-        self._conn: Connection | None = None
+        self._conn: Connection | None = None  # the writer's SQLAlchemy connection (configuration)
+        self._raw: Raw | None = None  # the writer's DBAPI connection (actions)
         self._new_seq = 0
         self.generation = 0  # bumped by every committed write: the status cache's key
         self._status_cache: tuple[tuple, dict] | None = None
@@ -214,7 +226,7 @@ class QueueService:
         self._writer_ident = threading.get_ident()
 
     def close(self) -> None:
-        self._writer_pool.submit(self._drop_conn).result()
+        self._writer_pool.submit(self._drop_conns).result()
         self._writer_pool.shutdown(wait=True)
         self.engine.dispose()
         self.read_engine.dispose()
@@ -225,6 +237,10 @@ class QueueService:
         pool ever waits for the writer)."""
         return self._writer_pool.submit(fn, *args)
 
+    def _drop_conns(self) -> None:
+        self._drop_raw()
+        self._drop_conn()
+
     def _drop_conn(self) -> None:
         if self._conn is not None:
             try:
@@ -234,14 +250,12 @@ class QueueService:
             self._conn = None
 
     def _write(self, fn: Callable[[Connection, datetime], Any]) -> Any:
-        """Run `fn` as the single writer in one transaction; publish its events after commit."""
+        """Run configuration `fn` (SQLAlchemy) as the single writer in one transaction."""
         if threading.get_ident() != self._writer_ident:
             return self._writer_pool.submit(self._write, fn).result()
         for attempt in range(5):
             if self._conn is None:
-                # One connection kept by the writer: no pool checkout and reset per action.
                 self._conn = self.engine.connect()
-            self._new_seq = 0
             try:
                 with self._conn.begin():
                     result = fn(self._conn, self.clock())
@@ -253,46 +267,90 @@ class QueueService:
                     self._drop_conn()  # the database restarted or dropped us: reconnect next time
                 raise
             self.generation += 1
+            return result
+        raise RuntimeError("queue write kept conflicting")
+
+    def _act(self, fn: Callable[[Raw, datetime], Any]) -> Any:
+        """Run action `fn` (plain SQL, rawsql.py) as the single writer in one transaction;
+        publish its events after the commit."""
+        if threading.get_ident() != self._writer_ident:
+            return self._writer_pool.submit(self._act, fn).result()
+        dbapi = self.engine.dialect.loaded_dbapi
+        for attempt in range(5):
+            if self._raw is None:
+                self._raw = Raw(self.engine)
+            raw = self._raw
+            self._new_seq = 0
+            try:
+                raw.begin()
+                result = fn(raw, self.clock())
+                raw.commit()
+            except (Conflict, dbapi.IntegrityError) as e:  # another process changed the rows: decide again
+                self._rollback()
+                log.warning("queue write conflict, retrying (%d): %s", attempt + 1, type(e).__name__)
+                continue
+            except dbapi.Error as e:
+                self._rollback()
+                if isinstance(e, (dbapi.OperationalError, dbapi.InterfaceError)):
+                    self._drop_raw()  # the database restarted or dropped us: reconnect next time
+                raise DBAPIError.instance(None, None, e, dbapi.Error) from None
+            except BaseException:
+                self._rollback()
+                raise
+            self.generation += 1
             if self._new_seq:
                 self.notifier.publish(self._new_seq)
             return result
         raise RuntimeError("queue write kept conflicting")
 
-    def _record(self, c: Connection, ev: QueueEvent) -> dict:
-        ev.seq = c.execute(insert(E).values(at=ev.at, type=ev.type, outcome=ev.outcome, window=ev.window, clerk=ev.clerk,
-                                            ticket=ev.ticket, queue=ev.queue, issued_at=ev.issued_at,
-                                            data=ev.data)).inserted_primary_key[0]
+    def _rollback(self) -> None:
+        try:
+            self._raw.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection: start afresh
+            self._drop_raw()
+
+    def _drop_raw(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def _record(self, raw: Raw, ev: QueueEvent) -> dict:
+        ev.seq = raw.insert_event(ev)
         self._new_seq = max(self._new_seq, ev.seq)
         return ev.as_json()
 
-    def _rules(self, c: Connection) -> Rules:
+    def _rules(self, raw: Raw | Connection) -> Rules:
         # Cached: this process is the only writer of the rules (set_rules clears the cache).
         if self._rules_cache is None:
-            value = c.scalar(select(C.c.value).where(C.c.key == "rules"))
+            if isinstance(raw, Raw):
+                r = raw.one("SELECT value FROM q_config WHERE key = :k", {"k": "rules"})
+                value = raw.js_in(r[0]) if r else None
+            else:
+                value = raw.scalar(select(C.c.value).where(C.c.key == "rules"))
             self._rules_cache = Rules.from_json(value)
         return self._rules_cache
 
-    def _window(self, c: Connection, code: str):
-        r = c.execute(select(W).where(W.c.code == code)).first()
+    def _window(self, raw: Raw, code: str):
+        r = raw.one(WINDOW_SELECT, {"code": code})
         if r is None:
             raise UnknownWindow(code)
-        return r
+        return raw.window(r)
 
-    def _prefixes(self, c: Connection) -> list[str]:
+    def _prefixes(self, c: Raw | Connection) -> list[str]:
+        if isinstance(c, Raw):
+            return [r[0] for r in c.all("SELECT prefix FROM q_queue ORDER BY sort")]
         return list(c.scalars(select(Q.c.prefix).order_by(Q.c.sort)))
 
-    def _ticket_row(self, c: Connection, no: str, day):
-        return c.execute(select(T).where(T.c.day == day, T.c.no == no.strip().upper())).first()
+    def _ticket_row(self, raw: Raw, no: str, day) -> Held | None:
+        r = raw.one(TICKET_SELECT + 'WHERE "day" = :day AND "no" = :no', {"day": raw.day(day), "no": no.strip().upper()})
+        return Held(raw, r) if r else None
 
-    def _lock(self, q):
-        return q if self.is_sqlite else q.with_for_update(skip_locked=True)
-
-    def _waiting_rows(self, c: Connection, day, queue: str) -> list:
+    def _waiting_rows(self, raw: Raw, day, queue: str) -> list[Held]:
         """The waiting tickets of one queue, not reserved for a window."""
-        return list(c.execute(self._lock(select(T).where(T.c.day == day, T.c.state == "waiting", T.c.queue == queue,
-                                                         T.c.target_window == ""))))
+        sql = raw.lock(TICKET_SELECT + "WHERE \"day\" = :day AND state = 'waiting' AND queue = :q AND target_window = ''")
+        return [Held(raw, r) for r in raw.all(sql, {"day": raw.day(day), "q": queue})]
 
-    def _candidate_rows(self, c: Connection, day, profile: WorkProfile, window: str) -> list:
+    def _candidate_rows(self, raw: Raw, day, profile: WorkProfile, window: str) -> list[Held]:
         """The waiting tickets call-next has to look at: per served queue the first
         CANDIDATES_PER_QUEUE ordinary tickets by position, plus every priority, appointment or
         transferred ticket (few). Reading the whole day's queue on every call would make
@@ -300,19 +358,23 @@ class QueueService:
         (`profile._oldest`). Condition rules ("C waited over 30 min") see the oldest issue time
         among these rows: a late-comer re-queued further back, who missed their call, does not
         trigger them."""
-        queues = self._prefixes(c) if profile.help_others else list(profile.queues)
-        rows: dict[int, Any] = {}
-        waiting = (T.c.day == day) & (T.c.state == "waiting")
+        queues = self._prefixes(raw) if profile.help_others else list(profile.queues)
+        rows: dict[int, Held] = {}
+        d = raw.day(day)
+        # Ordinary tickets only: priority ones come below, all of them, so a morning of
+        # green-channel tickets at the head of a queue cannot hide its ordinary ones.
+        head = raw.lock(TICKET_SELECT + "WHERE \"day\" = :day AND state = 'waiting' AND queue = :q AND target_window = '' "
+                                        f"AND priority = '' ORDER BY \"position\" LIMIT {CANDIDATES_PER_QUEUE}")
         for q in queues:
-            # Ordinary tickets only: priority ones come below, all of them, so a morning of
-            # green-channel tickets at the head of a queue cannot hide its ordinary ones.
-            for r in c.execute(self._lock(select(T).where(waiting, T.c.queue == q, T.c.target_window == "", T.c.priority == "")
-                                          .order_by(T.c.position).limit(CANDIDATES_PER_QUEUE))):
-                rows[r.id] = r
-        special = select(T).where(waiting, ((T.c.priority != "") & T.c.queue.in_(queues) & (T.c.target_window == ""))
-                                  | (T.c.target_window == window))
-        for r in c.execute(self._lock(special)):
-            rows[r.id] = r
+            for r in raw.all(head, {"day": d, "q": q}):
+                rows[r[0]] = Held(raw, r)
+        names = {f"q{i}": q for i, q in enumerate(queues)}
+        in_list = ", ".join(f":{k}" for k in names) or "''"
+        special = raw.lock(TICKET_SELECT + "WHERE \"day\" = :day AND state = 'waiting' AND ((priority <> '' AND target_window = '' "
+                                           f"AND queue IN ({in_list})) OR target_window = :w)")
+        for r in raw.all(special, {"day": d, "w": window, **names}):
+            if r[0] not in rows:
+                rows[r[0]] = Held(raw, r)
         return list(rows.values())
 
     def _result(self, ev: dict, ticket: Ticket | None = None, **extra) -> dict:
@@ -398,35 +460,37 @@ class QueueService:
         return self._write(fn)
 
     # -- tickets ----------------------------------------------------------------------------
-    def _issue(self, c: Connection, now, prefix: str, priority: str, booked_at=None) -> tuple[dict, Ticket | None, int, str]:
-        q = c.execute(select(Q.c.name).where(Q.c.prefix == prefix)).first()
+    def _issue(self, raw: Raw, now, prefix: str, priority: str, booked_at=None) -> tuple[dict, Ticket | None, int, str]:
+        q = raw.one("SELECT name FROM q_queue WHERE prefix = :p", {"p": prefix})
         if q is None:
             ev = QueueEvent("issue", Outcome.UNKNOWN_QUEUE.value, now, queue=prefix)
-            return self._record(c, ev), None, 0, ""
+            return self._record(raw, ev), None, 0, ""
         day = local_day(now)
-        n = c.scalar(select(S.c.value).where(S.c.queue == prefix, S.c.day == day))
-        if n is None:
+        key = {"q": prefix, "day": raw.day(day)}
+        r = raw.one('SELECT value FROM q_sequence WHERE queue = :q AND "day" = :day', key)
+        if r is None:
             n = 1
-            c.execute(insert(S).values(queue=prefix, day=day, value=1))
+            raw.run('INSERT INTO q_sequence (queue, "day", value) VALUES (:q, :day, 1)', key)
         else:
-            n += 1
-            if c.execute(update(S).where(S.c.queue == prefix, S.c.day == day, S.c.value == n - 1).values(value=n)).rowcount != 1:
+            n = r[0] + 1
+            if raw.run('UPDATE q_sequence SET value = :n WHERE queue = :q AND "day" = :day AND value = :old',
+                       {**key, "n": n, "old": r[0]}) != 1:
                 raise Conflict("sequence")
         t, ev = actions.issue(prefix, n, now, priority, booked_at)
-        ahead = c.scalar(select(func.count()).select_from(T).where(
-            T.c.day == day, T.c.queue == prefix, T.c.state == "waiting", T.c.target_window == ""))
-        c.execute(insert(T).values(version=0, **_ticket_values(t)))
-        return self._record(c, ev), t, ahead, q.name
+        ahead = raw.one("SELECT count(*) FROM q_ticket WHERE \"day\" = :day AND queue = :q AND state = 'waiting' "
+                        "AND target_window = ''", key)[0]
+        raw.run(_INSERT_TICKET, {**raw.ticket_params(t), "version": 0})
+        return self._record(raw, ev), t, ahead, q[0]
 
     def issue(self, prefix: str, priority: str = "") -> dict:
         if priority and priority not in ("elderly", "disabled", "pregnant", "military"):
             priority = ""
 
-        def fn(c: Connection, now):
-            ev, t, ahead, qname = self._issue(c, now, prefix.strip().upper(), priority)
+        def fn(raw: Raw, now):
+            ev, t, ahead, qname = self._issue(raw, now, prefix.strip().upper(), priority)
             return self._result(ev, t, people_ahead=ahead, queue_name=qname)
 
-        return self._write(fn)
+        return self._act(fn)
 
     def add_appointment(self, code: str, queue: str, booked_at: datetime, id_number: str = "", name: str = "") -> dict:
         def fn(c: Connection, now):
@@ -446,117 +510,117 @@ class QueueService:
         """Appointment check-in by appointment code or ID number: a priority ticket once the
         booked time comes."""
 
-        def fn(c: Connection, now):
+        def fn(raw: Raw, now):
             day = local_day(now)
-            q = select(A).where(A.c.checked_in_at.is_(None))
+            sql = "SELECT code, queue, booked_at FROM q_appointment WHERE checked_in_at IS NULL AND "
             if code:
-                q = q.where(A.c.code == code.strip())
+                rows = raw.all(sql + "code = :k LIMIT 100", {"k": code.strip()})
             elif id_number:
-                q = q.where(A.c.id_key == id_lookup_key(id_number))
+                rows = raw.all(sql + "id_key = :k LIMIT 100", {"k": id_lookup_key(id_number)})
             else:
-                q = None
-            appts = [a for a in (c.execute(q.limit(100)) if q is not None else []) if local_day(a.booked_at) == day]
+                rows = []
+            appts = [(r[0], r[1], raw.dt_in(r[2])) for r in rows]
+            appts = [a for a in appts if local_day(a[2]) == day]
             if not appts:
                 ev = QueueEvent("checkin", Outcome.NOT_FOUND.value, now, data={"code": code})
-                return self._result(self._record(c, ev))
-            a = min(appts, key=lambda a: abs((a.booked_at - now).total_seconds()))
-            outcome = actions.check_in_window(a.booked_at, now, self._rules(c))
+                return self._result(self._record(raw, ev))
+            a_code, a_queue, booked = min(appts, key=lambda a: abs((a[2] - now).total_seconds()))
+            outcome = actions.check_in_window(booked, now, self._rules(raw))
             if outcome is not Outcome.OK:
-                ev = QueueEvent("checkin", outcome.value, now, queue=a.queue, data={"code": a.code, "booked_at": a.booked_at.isoformat()})
-                return self._result(self._record(c, ev))
-            ev, t, ahead, qname = self._issue(c, now, a.queue, "appointment", a.booked_at)
+                ev = QueueEvent("checkin", outcome.value, now, queue=a_queue, data={"code": a_code, "booked_at": booked.isoformat()})
+                return self._result(self._record(raw, ev))
+            ev, t, ahead, qname = self._issue(raw, now, a_queue, "appointment", booked)
             if t is None:  # its queue was withdrawn since the booking
                 return self._result(ev)
-            c.execute(update(A).where(A.c.code == a.code).values(checked_in_at=now, ticket_no=t.no))
-            return self._result(ev, t, people_ahead=ahead, queue_name=qname, appointment=a.code)
+            raw.run("UPDATE q_appointment SET checked_in_at = :at, ticket_no = :no WHERE code = :code",
+                    {"at": raw.dt(now), "no": t.no, "code": a_code})
+            return self._result(ev, t, people_ahead=ahead, queue_name=qname, appointment=a_code)
 
-        return self._write(fn)
+        return self._act(fn)
 
     # -- window actions -----------------------------------------------------------------------
-    def _window_action(self, code: str, act: Callable[[Connection, datetime, Any, WindowState], tuple[QueueEvent, Ticket | None]]) -> dict:
-        def fn(c: Connection, now):
-            wrow = self._window(c, code)
-            w = _to_window(wrow)
-            ev, t = act(c, now, wrow, w)
-            _save_window(c, wrow, w)
-            return self._result(self._record(c, ev), t if ev.outcome == Outcome.OK.value else None)
+    def _window_action(self, code: str, act: Callable[[Raw, datetime, dict, WindowState], tuple[QueueEvent, Ticket | None]]) -> dict:
+        def fn(raw: Raw, now):
+            w, profile, _version, row = self._window(raw, code)
+            ev, t = act(raw, now, profile, w)
+            _save_window(raw, row, w)
+            return self._result(self._record(raw, ev), t if ev.outcome == Outcome.OK.value else None)
 
-        return self._write(fn)
+        return self._act(fn)
 
-    def _with_ticket(self, c: Connection, no: str, now, fn) -> tuple[QueueEvent, Ticket | None]:
-        row = self._ticket_row(c, no, local_day(now)) if no else None
-        t = _to_ticket(row) if row else None
+    def _with_ticket(self, raw: Raw, no: str, now, fn) -> tuple[QueueEvent, Ticket | None]:
+        h = self._ticket_row(raw, no, local_day(now)) if no else None
+        t = h.t if h else None
         ev = fn(t)
-        if row is not None and ev.outcome == Outcome.OK.value:
-            _save_ticket(c, row, t)
+        if h is not None and ev.outcome == Outcome.OK.value:
+            _save_ticket(raw, h)
         return ev, t
 
     def call_next(self, code: str) -> dict:
-        def act(c, now, wrow, w):
-            profile = WorkProfile.from_json(wrow.profile)
+        def act(raw, now, profile_json, w):
+            profile = WorkProfile.from_json(profile_json)
             if w.paused or w.current:  # refuse before reading the queue
                 return actions.call_next(w, profile, [], now)
-            rows = self._candidate_rows(c, local_day(now), profile, code)
-            tickets = [_to_ticket(r) for r in rows]
-            ev, t = actions.call_next(w, profile, tickets, now)
+            held = self._candidate_rows(raw, local_day(now), profile, code)
+            ev, t = actions.call_next(w, profile, [h.t for h in held], now)
             if t is not None:
-                _save_ticket(c, rows[tickets.index(t)], t)
+                _save_ticket(raw, next(h for h in held if h.t is t))
             return ev, t
 
         return self._window_action(code, act)
 
     def call_specific(self, code: str, ticket_no: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: self._with_ticket(c, ticket_no, now, lambda t: actions.call(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, ticket_no, now, lambda t: actions.call(w, t, now)))
 
     def recall(self, code: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: self._with_ticket(
-            c, w.current, now, lambda t: actions.recall(w, t, self._rules(c), now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(
+            raw, w.current, now, lambda t: actions.recall(w, t, self._rules(raw), now)))
 
     def no_show(self, code: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: self._with_ticket(
-            c, w.current, now, lambda t: actions.no_show(w, t, self._rules(c), now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(
+            raw, w.current, now, lambda t: actions.no_show(w, t, self._rules(raw), now)))
 
     def transfer(self, code: str, to_queue: str = "", to_window: str = "", keep_position: bool = True) -> dict:
-        def act(c, now, wrow, w):
-            if to_window and c.execute(select(W.c.code).where(W.c.code == to_window)).first() is None:
+        def act(raw, now, p, w):
+            if to_window and raw.one("SELECT code FROM q_window WHERE code = :c", {"c": to_window}) is None:
                 return QueueEvent("transfer", Outcome.BAD_REQUEST.value, now, window=code, data={"to_window": to_window}), None
-            known = self._prefixes(c)
-            return self._with_ticket(c, w.current, now, lambda t: actions.transfer(
+            known = self._prefixes(raw)
+            return self._with_ticket(raw, w.current, now, lambda t: actions.transfer(
                 w, t, now, to_queue.strip().upper(), to_window, keep_position, known))
 
         return self._window_action(code, act)
 
     def park(self, code: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: self._with_ticket(c, w.current, now, lambda t: actions.park(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, w.current, now, lambda t: actions.park(w, t, now)))
 
     def call_back(self, code: str, ticket_no: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: self._with_ticket(c, ticket_no, now, lambda t: actions.call_back(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, ticket_no, now, lambda t: actions.call_back(w, t, now)))
 
     def pause(self, code: str, reason: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: (actions.pause(w, reason, now), None))
+        return self._window_action(code, lambda raw, now, p, w: (actions.pause(w, reason, now), None))
 
     def resume(self, code: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: (actions.resume(w, now), None))
+        return self._window_action(code, lambda raw, now, p, w: (actions.resume(w, now), None))
 
     def end(self, code: str) -> dict:
-        return self._window_action(code, lambda c, now, wrow, w: self._with_ticket(c, w.current, now, lambda t: actions.end(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, w.current, now, lambda t: actions.end(w, t, now)))
 
     def requeue_late(self, ticket_no: str) -> dict:
-        def fn(c: Connection, now):
+        def fn(raw: Raw, now):
             day = local_day(now)
-            row = self._ticket_row(c, ticket_no, day)
-            t = _to_ticket(row) if row else None
-            waiting = [_to_ticket(r) for r in self._waiting_rows(c, day, t.queue)] if t else []
-            ev = actions.requeue_late(t, self._rules(c), now, waiting)
-            if row is None or ev.outcome != Outcome.OK.value:
-                return self._result(self._record(c, ev))
-            _save_ticket(c, row, t)
+            h = self._ticket_row(raw, ticket_no, day)
+            t = h.t if h else None
+            waiting = [x.t for x in self._waiting_rows(raw, day, t.queue)] if t else []
+            ev = actions.requeue_late(t, self._rules(raw), now, waiting)
+            if h is None or ev.outcome != Outcome.OK.value:
+                return self._result(self._record(raw, ev))
+            _save_ticket(raw, h)
             # What the kiosk tells the late-comer: the ordinary tickets of the queue before it.
             ahead = sum(1 for w in waiting if w.queue == t.queue and not w.target_window and w.no != t.no
                         and (w.position, w.no) < (t.position, t.no))
-            return self._result(self._record(c, ev), t, people_ahead=ahead)
+            return self._result(self._record(raw, ev), t, people_ahead=ahead)
 
-        return self._write(fn)
+        return self._act(fn)
 
     # -- reading ----------------------------------------------------------------------------
     def events_after(self, after: int, limit: int = 500) -> tuple[list[dict], int]:

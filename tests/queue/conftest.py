@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.hallqueue.server import serve_in_background
+from sync.hallqueue.server import LocalHall, serve_in_background
 
 
 @pytest.fixture
@@ -28,3 +28,10 @@ class FakeMain:
 @pytest.fixture
 def fake_main():
     return FakeMain()
+
+
+@pytest.fixture
+def hall(service):
+    c = LocalHall(service)
+    yield c
+    c.close()

@@ -8,15 +8,14 @@ from datetime import timedelta
 import pytest
 
 from hallclient.queue.model import utc_now
+from sync.hallqueue.server import LocalHall
 from sync.hallqueue.client import QueueClient, QueueOffline
 from sync.hallqueue.server import serve_in_background
 
 
 @pytest.fixture
-def client(service):
-    c = QueueClient(service.url)
-    yield c
-    c.close()
+def client(hall):
+    return hall
 
 
 def test_openapi_and_basic_flow(client, service):
@@ -104,7 +103,7 @@ def test_concurrent_call_next_never_double_calls(client, service):
     barrier = threading.Barrier(n_windows)
 
     def window(code):
-        c = QueueClient(service.url, timeout=30)
+        c = LocalHall(service, timeout=30)
         barrier.wait()  # all windows start calling at the same moment
         while True:
             r = c.call_next(code)
@@ -134,7 +133,7 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
     cursor = [client.status()["cursor"]]
 
     def follow(max_batches):
-        c = QueueClient(service.url)  # a fresh connection: as after a network drop
+        c = LocalHall(service)  # a fresh connection: as after a network drop
         for _ in range(max_batches):
             batch = c.events(cursor[0], timeout=2, limit=7)
             seen.extend(e["ticket"] for e in batch["events"] if e["type"] == "call" and e["outcome"] == "ok")
@@ -145,7 +144,7 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
         return False
 
     def caller():
-        c = QueueClient(service.url)
+        c = LocalHall(service)
         for _ in range(60):
             c.call_next("01")
             c.end("01")
@@ -165,7 +164,7 @@ def test_long_poll_wakes_on_new_event(client, service):
     result = {}
     t = threading.Thread(target=lambda: result.update(client.events(cur, timeout=20)))
     t.start()
-    QueueClient(service.url).issue("C")
+    LocalHall(service).issue("C")
     t.join(20)
     assert [e["ticket"] for e in result["events"]] == ["C001"]
 
@@ -194,10 +193,11 @@ def test_reads_do_not_wait_for_the_write_lock(client, service, tmp_path):
     import time
 
     client.issue("A")
+    quick, slow = LocalHall(service, timeout=3), LocalHall(service, timeout=1)
+    quick.as_("display"), quick.as_("admin"), slow.as_("kiosk")  # their tokens, issued before the lock is taken
     raw = sqlite3.connect(tmp_path / "queue.sqlite3", isolation_level=None, timeout=0)
     raw.execute("BEGIN IMMEDIATE")  # the write lock, held
     try:
-        quick = QueueClient(service.url, timeout=3)
         t0 = time.monotonic()
         assert quick.status()["queues"][0]["waiting"] == 1
         assert quick.events(0, timeout=0)["events"][0]["ticket"] == "A001"
@@ -206,7 +206,7 @@ def test_reads_do_not_wait_for_the_write_lock(client, service, tmp_path):
         assert quick.stats("queue") == {}  # issues only: nothing called yet
         assert time.monotonic() - t0 < 3
         with pytest.raises(QueueOffline):  # a write does wait for the lock (and times out here)
-            QueueClient(service.url, timeout=1).issue("A")
+            slow.issue("A")
     finally:
         raw.execute("ROLLBACK")
         raw.close()
@@ -225,7 +225,7 @@ def test_stats_read_one_hall_day(tmp_path):
     svc = QueueService(f"sqlite:///{tmp_path / 'q.sqlite3'}", clock=lambda: now[0])
     srv = RunningServer(create_queue_app("", service=svc)).start()
     try:
-        c = QueueClient(srv.url)
+        c = LocalHall(srv)
         for _ in range(2):
             c.issue("A")
             c.call_next("01")
@@ -246,13 +246,13 @@ def test_contradicting_rules_and_bad_profiles_are_refused_over_http(client):
 
     with pytest.raises(HallError) as e:
         client.set_rules(recall_limit=0, no_show_after_calls=2)
-    assert "422" in e.value.message and "既不能重呼也不能过号" in e.value.message
+    assert e.value.status == 422 and "既不能重呼也不能过号" in e.value.message
     assert client._do("GET", "/rules")["recall_limit"] == 3  # nothing stored
     with pytest.raises(HallError) as e:
         client.set_rules(late_requeue="later")
-    assert "过号重排方式“later”未知" in e.value.message
+    assert "过号重排方式：不是允许的取值" in e.value.message and "'behind'" in e.value.message
     with pytest.raises(HallError) as e:
         client.set_window("09", profile={"queues": ["A"], "mode": "random"})
-    assert "叫号方式“random”未知" in e.value.message
+    assert "窗口工作方案.叫号方式：不是允许的取值" in e.value.message
     assert all(w["code"] != "09" for w in client.status()["windows"])  # not registered half-way
     assert client.set_rules(recall_limit=0, no_show_after_calls=1)["recall_limit"] == 0
