@@ -127,6 +127,10 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
     async def refused(_request: Request, exc: ValidationFailed):
         return JSONResponse({"detail": exc.message}, status_code=422)
 
+    @app.exception_handler(RecursionError)
+    async def too_deep(_request: Request, _exc: RecursionError):  # json.loads of [[[[… within 64 KiB
+        return JSONResponse({"detail": "提交的内容嵌套层数过多"}, status_code=422)
+
     @app.exception_handler(UnknownWindow)
     async def unknown_window(_request: Request, exc: UnknownWindow):
         return JSONResponse({"detail": f"没有窗口 {exc.args[0]}，请先在叫号服务中登记该窗口"}, status_code=404)
@@ -203,6 +207,8 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
         register its window (name, profile) when the service does not know it yet."""
         own_window(p, code, admin_too=True)
         profile = body.profile.model_dump() if body.profile is not None else None
+        if p.kind is Kind.WINDOW and (profile is not None or body.name) and await read(svc.window_exists, code):
+            raise HTTPException(403, "窗口凭据只能登记本窗口的工作人员；已登记窗口的名称和工作方案由管理凭据修改")
         return await write(svc.set_window, code, body.name, profile, body.clerk, p.kind is Kind.WINDOW)
 
     @api.post("/tickets", dependencies=[kiosk])

@@ -181,7 +181,8 @@ def explain(errors: list[dict]) -> str:
     """FastAPI's validation errors as one Chinese sentence (never echoing the input)."""
     parts = []
     for e in errors[:5]:
-        loc = ".".join(_FIELD_TEXT.get(str(x), str(x)) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+        # A location can hold the caller's own text (a dict key): never echo more than a little.
+        loc = ".".join(_FIELD_TEXT.get(str(x), str(x)[:16]) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
         if e.get("type") == "value_error":
             why = str(e.get("ctx", {}).get("error", "")) or "取值无效"
         else:

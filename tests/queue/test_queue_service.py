@@ -14,14 +14,17 @@ from sync.hallqueue.server import serve_in_background
 
 
 @pytest.fixture
-def client(hall):
-    return hall
+def client(any_service):
+    """The whole hall's callers, on SQLite and on PostgreSQL."""
+    c = LocalHall(any_service)
+    yield c
+    c.close()
 
 
-def test_openapi_and_basic_flow(client, service):
+def test_openapi_and_basic_flow(client, any_service):
     import requests
 
-    spec = requests.get(service.url + "/openapi.json", timeout=5).json()
+    spec = requests.get(any_service.url + "/openapi.json", timeout=5).json()
     assert "/windows/{code}/call-next" in spec["paths"] and "/events" in spec["paths"]
     a1 = client.issue("A")
     assert a1["ticket"]["no"] == "A001" and a1["people_ahead"] == 0 and a1["queue_name"] == "综合受理"
@@ -92,7 +95,7 @@ def test_appointment_check_in(client):
     assert client.check_in(code="YY0001")["event"]["outcome"] == "not_found"  # used once
 
 
-def test_concurrent_call_next_never_double_calls(client, service):
+def test_concurrent_call_next_never_double_calls(client, any_service):
     n_windows, n_tickets = 16, 240
     for i in range(n_windows):
         client.set_window(f"{i + 1:02d}", profile={"queues": ["A", "B"], "mode": "longest_wait"})
@@ -103,7 +106,7 @@ def test_concurrent_call_next_never_double_calls(client, service):
     barrier = threading.Barrier(n_windows)
 
     def window(code):
-        c = LocalHall(service, timeout=30)
+        c = LocalHall(any_service, timeout=30)
         barrier.wait()  # all windows start calling at the same moment
         while True:
             r = c.call_next(code)
@@ -125,7 +128,7 @@ def test_concurrent_call_next_never_double_calls(client, service):
     assert len(calls) == n_tickets and len({e["ticket"] for e in calls}) == n_tickets
 
 
-def test_reconnecting_display_receives_every_call_exactly_once(client, service):
+def test_reconnecting_display_receives_every_call_exactly_once(client, any_service):
     for i in range(60):
         client.issue("A")
     seen: list[str] = []
@@ -133,7 +136,7 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
     cursor = [client.status()["cursor"]]
 
     def follow(max_batches):
-        c = LocalHall(service)  # a fresh connection: as after a network drop
+        c = LocalHall(any_service)  # a fresh connection: as after a network drop
         for _ in range(max_batches):
             batch = c.events(cursor[0], timeout=2, limit=7)
             seen.extend(e["ticket"] for e in batch["events"] if e["type"] == "call" and e["outcome"] == "ok")
@@ -144,7 +147,7 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
         return False
 
     def caller():
-        c = LocalHall(service)
+        c = LocalHall(any_service)
         for _ in range(60):
             c.call_next("01")
             c.end("01")
@@ -159,12 +162,12 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
     assert len(seen) == 60 and len(set(seen)) == 60
 
 
-def test_long_poll_wakes_on_new_event(client, service):
+def test_long_poll_wakes_on_new_event(client, any_service):
     cur = client.status()["cursor"]
     result = {}
     t = threading.Thread(target=lambda: result.update(client.events(cur, timeout=20)))
     t.start()
-    LocalHall(service).issue("C")
+    LocalHall(any_service).issue("C")
     t.join(20)
     assert [e["ticket"] for e in result["events"]] == ["C001"]
 
@@ -186,7 +189,8 @@ def test_bench_command_reports_no_double_calls(cli, tmp_path):
     assert set(out["call_next_latency_ms"]) >= {"p50", "p99"}
 
 
-def test_reads_do_not_wait_for_the_write_lock(client, service, tmp_path):
+def test_reads_do_not_wait_for_the_write_lock(hall, service, tmp_path):
+    client = hall
     """Another connection holds SQLite's write lock (as a long call-next would): status, events,
     queues, rules and stats still answer at once, because reads never send BEGIN IMMEDIATE."""
     import sqlite3
