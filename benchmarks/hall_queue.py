@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 MODES = {"normal": {"processes": 1, "no_think": False}, "stress": {"processes": 2, "no_think": True}}
-KEYS = ("calls_per_s", "writes_per_s", "empty_calls", "double_calls", "display_missed")
+KEYS = ("calls_per_s", "writes_per_s", "empty_calls", "double_calls", "display_missed", "service_cpu_ms_per_request")
 
 
 def export(commit: str) -> str:
@@ -61,7 +61,7 @@ def one(root: str, db: str, pg_url: str, mode: str, windows: int, seconds: float
         drop()
     return {"call_next_p50": r["call_next_latency_ms"]["p50"], "call_next_p99": r["call_next_latency_ms"]["p99"],
             "display_p50": r["call_to_display_latency_ms"]["p50"], "display_p99": r["call_to_display_latency_ms"]["p99"],
-            **{k: r[k] for k in KEYS}}
+            **{k: r[k] for k in KEYS}, "load_avg": r["machine_load_avg_1min"][0]}
 
 
 def main() -> None:
@@ -86,7 +86,8 @@ def main() -> None:
                     r = one(root, db, a.pg_url, mode, a.windows, a.seconds)
                     runs.setdefault(db, {}).setdefault(mode, {}).setdefault(name, []).append(r)
                     print(json.dumps({"db": db, "mode": mode, "tree": name, **r}), file=sys.stderr, flush=True)
-    medians = {db: {mode: {name: {k: statistics.median(x[k] for x in rs) for k in rs[0]} for name, rs in by_tree.items()}
+    medians = {db: {mode: {name: {k: statistics.median(x[k] for x in rs if x[k] is not None) for k in rs[0]}
+                           for name, rs in by_tree.items()}
                     for mode, by_tree in by_mode.items()} for db, by_mode in runs.items()}
     print(json.dumps({"windows": a.windows, "seconds": a.seconds, "rounds": a.rounds, "medians": medians, "runs": runs},
                      ensure_ascii=False, indent=1))

@@ -73,8 +73,14 @@ def run_bench(windows: int = 50, seconds: float = 20, think_ms: int = 1000, db_u
     tokens = bench_tokens(db_url, codes)
     proc, url = start_service_process(db_url, tmp, service_root)
     try:
+        cpu0, load0 = cpu_seconds(proc.pid), _loadavg()
         out = _drive(url, tokens, codes, seconds, 0 if no_think else think_ms, max(1, processes))
+        cpu1 = cpu_seconds(proc.pid)
         out["db"] = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+        # CPU the service spent per request: the figure the machine's noise moves least.
+        requests_ = out.pop("_requests")
+        out["service_cpu_ms_per_request"] = round((cpu1 - cpu0) * 1000 / requests_, 3) if cpu0 is not None and requests_ else None
+        out["machine_load_avg_1min"] = [load0, _loadavg()]
         return out
     finally:
         proc.terminate()
@@ -84,21 +90,40 @@ def run_bench(windows: int = 50, seconds: float = 20, think_ms: int = 1000, db_u
             proc.kill()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` (Linux), else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _loadavg() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def follow_display(url: str, token: str, cursor: int, final_cursor, results) -> None:
     """A hall display: follow the event stream until `final_cursor`; report what it saw and how
     late (event time on the service to arrival here)."""
     c = QueueClient(url, timeout=30, token=token)
     seen: Counter = Counter()
     lat: list[float] = []
+    polls = 0
     while cursor < final_cursor.value:
         batch = c.events(cursor, timeout=1.0)
+        polls += 1
         got = time.time()
         for ev in batch["events"]:
             if ev["type"] == "call" and ev["outcome"] == "ok":
                 seen[f"{ev['issued_at']}/{ev['ticket']}"] += 1
                 lat.append((got - datetime.fromisoformat(ev["at"]).timestamp()) * 1000)
         cursor = batch["cursor"]
-    results.put((seen, lat))
+    results.put((seen, lat, polls))
 
 
 def load_process(url: str, tokens: dict[str, str], codes: list[str], seconds: float, think_ms: int,
@@ -196,7 +221,7 @@ def _drive(url: str, tokens: dict[str, str], codes: list[str], seconds: float, t
     for p in loads:
         p.join(30)
     final_cursor.value = admin.status()["cursor"]
-    display_seen, display_lat = display_results.get(timeout=60)
+    display_seen, display_lat, polls = display_results.get(timeout=60)
     disp.join(30)
     latencies = [x for part in parts for x in part["latencies"]]
     called = [x for part in parts for x in part["called"]]
@@ -221,4 +246,5 @@ def _drive(url: str, tokens: dict[str, str], codes: list[str], seconds: float, t
         "display_missed": len(set(called) - set(display_seen)),
         "display_duplicates": sum(n - 1 for n in display_seen.values() if n > 1),
         "targets": {"double_calls": 0, "call_next_p99_ms": 50, "call_to_display_p99_ms": 200},
+        "_requests": writes + polls,
     }
