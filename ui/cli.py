@@ -19,6 +19,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", default="", help="叫号服务地址（默认取设置 queue.service_url）")
     p.add_argument("--windowed", action="store_true", help="不全屏（调试用）")
     p.set_defaults(func=cmd_kiosk)
+    p = sub.add_parser("selftest", help="自检：数据库迁移、文书、设备模拟器、主窗口、中心服务器（输出 JSON）")
+    p.set_defaults(func=cmd_selftest)
+
+
+def cmd_selftest(args) -> int:
+    import json
+
+    from ui.selftest import run_selftest
+
+    result = run_selftest(args.data_dir)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0 if result["ok"] else 1
 
 
 def cmd_app(args) -> int:
@@ -42,6 +54,19 @@ def _queue_settings(args) -> tuple[str, str, int, str]:
             return url, settings.get(s, settings.HALL_NAME), settings.get(s, settings.VOICE_REPEAT), token
 
 
+def _hall_windows(args) -> list[tuple[str, str]]:
+    """The hall's windows from the local store: the display shows them before (or without)
+    the queue service."""
+    from sqlalchemy import select
+
+    from hallclient.context import open_context
+    from hallclient.models import Window
+
+    with open_context(args.data_dir, exclusive=False) as ctx:
+        with ctx.store.session() as s:
+            return [(w.code, w.name) for w in s.scalars(select(Window).where(Window.active.is_(True)))]
+
+
 def cmd_display(args) -> int:
     from ui.app import ensure_app
     from ui.queue.display import HallDisplay
@@ -51,7 +76,8 @@ def cmd_display(args) -> int:
         print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
         return 2
     app = ensure_app()
-    w = HallDisplay(url, hall, voice_repeat=repeat, enable_speech=not args.no_voice, token=token)
+    w = HallDisplay(url, hall, voice_repeat=repeat, enable_speech=not args.no_voice,
+                    known_windows=_hall_windows(args), token=token)
     w.show() if args.windowed else w.showFullScreen()
     return app.exec()
 

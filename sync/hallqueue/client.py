@@ -59,12 +59,13 @@ class QueueClient:
 
     def _do(self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None) -> Any:
         if not self.base_url:
-            raise QueueOffline("未配置叫号服务地址（设置 → 叫号 → 叫号服务地址），大厅排队系统离线")
+            raise QueueOffline("本机未设置叫号服务，大厅排队系统离线，请联系信息技术人员")
         try:
             r = self.http.request(method, self.base_url + path, json=json, params=params, timeout=timeout or self.timeout)
         except requests.RequestException as e:
+            # In words for people; the address and the cause go to the log.
             log.info("queue service %s unreachable: %s", self.base_url, e)
-            raise QueueOffline("连接不上叫号服务，大厅排队系统离线。请检查网络，或请信息化人员检查叫号服务。") from e
+            raise QueueOffline("连接不上叫号服务，大厅排队系统离线") from e
         if r.status_code >= 400:
             try:
                 detail = r.json().get("detail")
