@@ -63,8 +63,8 @@ class QueueClient:
         try:
             r = self.http.request(method, self.base_url + path, json=json, params=params, timeout=timeout or self.timeout)
         except requests.RequestException as e:
-            # In words for people; the address and the cause go to the log.
-            log.info("queue service %s unreachable: %s", self.base_url, e)
+            # In words for people; the address and the cause stay on the exception for the log
+            # (the callers log once per outage, not every retry).
             raise QueueOffline("连接不上叫号服务，大厅排队系统离线") from e
         if r.status_code >= 400:
             try:

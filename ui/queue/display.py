@@ -144,7 +144,7 @@ class HallDisplay(QWidget):
     def _offline(self, start_following: bool, exc: BaseException | None = None) -> None:
         refused = isinstance(exc, QueueRefused) and exc.status in (401, 403)
         if not self._offline_logged:  # once per outage, not every retry
-            log.warning("hall queue service %s unusable (%r); the display keeps retrying", self.url, exc)
+            log.warning("hall queue service %s unreachable or refusing (%r); the display keeps retrying", self.url, exc)
             self._offline_logged = True
         # Shown on the hall's wall: says what is wrong, for the IT staff walking by.
         self.offline.setText("大屏的叫号服务凭据无效，请信息化人员处理" if refused else "叫号服务连接中断，正在重连…")
