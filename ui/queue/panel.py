@@ -472,7 +472,7 @@ def queue_page(mw) -> QueuePanel:
     from hallclient import settings
     from hallclient.models import Window
 
-    with mw.store.session() as s:
+    with mw.store.read() as s:
         url, token = settings.get(s, settings.QUEUE_SERVICE_URL), settings.get(s, settings.QUEUE_TOKEN)
         demo = mw.ctx.services.get("demo_queue")
         if demo is not None:  # the demo's own service, and a token for this window on it
