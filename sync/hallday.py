@@ -30,17 +30,20 @@ def is_supervisor_pc(store: Store) -> bool:
         return bool(settings.get(s, config.PULL_HALL_DAY))
 
 
-def pull_queue_log(store: Store, base_url: str | None = None, client=None) -> int:
+def pull_queue_log(store: Store, base_url: str | None = None, client=None, token: str | None = None) -> int:
     """Copy the queue service's events after the last one kept; returns how many were new.
-    An unreachable service is logged and skipped: the page says how old the queue data is."""
+    The PC's queue token (setting 叫号服务凭据; a display or admin token can read the event
+    stream) is sent. An unreachable or refusing service is logged and skipped: the page says
+    how old the queue data is."""
     from sync.hallqueue.client import QueueClient
 
     with store.session() as s:
         url = base_url if base_url is not None else settings.get(s, settings.QUEUE_SERVICE_URL)
+        token = token if token is not None else settings.get(s, settings.QUEUE_TOKEN)
         after = queue_cursor(s)
     if not url and client is None:
         return 0
-    qc = client or QueueClient(url, timeout=10)
+    qc = client or QueueClient(url, timeout=10, token=token)
     total = 0
     try:
         while True:

@@ -20,7 +20,6 @@ from hallclient.supervision.tables import HallCase, HallQueueEvent
 from hallclient.validation import id_check_char
 from sync.engine import SyncEngine
 from sync.hallday import pull_queue_log
-from sync.hallqueue.client import QueueClient
 from sync.hallqueue.server import serve_in_background
 from sync.transport import SyncHTTP
 
@@ -105,21 +104,26 @@ def test_a_windows_day_reaches_the_supervisors_pc(ctx, sqlite_server, sx, tmp_pa
 
 
 def test_the_queue_log_is_copied_once(store, tmp_path):
+    from sync.hallqueue.server import LocalHall
+
     srv = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     url = srv.url
+    hall = LocalHall(srv)  # each call with the token its real caller has
     try:
-        qc = QueueClient(url)
-        qc.set_window("01", "1号窗口", clerk="clerk")
+        hall.set_window("01", "1号窗口", clerk="clerk")
         for _ in range(3):
-            qc.issue("A")
-        qc.call_next("01")
-        qc.end("01")
+            hall.issue("A")
+        hall.call_next("01")
+        hall.end("01")
+        assert pull_queue_log(store, url, token="not-a-token") == 0  # refused: logged, skipped
+        with store.session() as s:
+            settings.set_value(s, settings.QUEUE_TOKEN, srv.token("display"))
         assert pull_queue_log(store, url) >= 5
         assert pull_queue_log(store, url) == 0  # nothing new, nothing doubled
         with store.session() as s:
             types = [t for t, in s.execute(select(HallQueueEvent.type).order_by(HallQueueEvent.seq))]
         assert types.count("issue") == 3 and "call" in types and "end" in types
-        qc.close()
+        hall.close()
     finally:
         srv.close()
     assert pull_queue_log(store, url) == 0  # service gone: skipped, no error
