@@ -37,6 +37,7 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
     for d in data.get("departments", []):
         row = depts.get(d["code"]) or Department(code=d["code"])
         row.name = d["name"]
+        row.uscc, row.authority = d.get("uscc", row.uscc or ""), d.get("authority", row.authority or "")
         session.add(row)
         depts[d["code"]] = row
     session.flush()
@@ -70,6 +71,10 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
         item.materials = fresh
         session.add(item)
     session.flush()
+    if data.get("certificate_templates"):
+        from hallclient.certificates.templates import load_templates
+
+        load_templates(session, data["certificate_templates"])
     return len(data.get("items", []))
 
 

@@ -31,7 +31,7 @@ def apply_rows(s: Session, stream: str, rows: list[dict[str, Any]]) -> int:
 
 
 def _catalogue(s: Session, rows: list[dict[str, Any]]) -> None:
-    merged: dict[str, list] = {"case_types": [], "departments": [], "items": []}
+    merged: dict[str, list] = {"case_types": [], "departments": [], "items": [], "certificate_templates": []}
     retired = []
     for r in rows:
         if r["data"] is None:
@@ -90,13 +90,20 @@ def _approvals(s: Session, rows: list[dict[str, Any]]) -> None:
         case.state = d["state"]
         case.outcome_reason = d.get("reason")
         case.decided_at = _time(d.get("decided_at")) or utcnow()
-        record_event(
-            s,
-            case,
-            "decision",
-            {"decision": d["decision"], "reason": d.get("reason"), "source": "server"},
-            outbox=False,
-        )
+        decision = {"decision": d["decision"], "reason": d.get("reason"), "source": "server"}
+        if isinstance(d.get("fields"), dict):
+            decision["fields"] = d["fields"]  # certificate fields the approval fixes
+        record_event(s, case, "decision", decision, outbox=False)
+        if case.state == "approved":
+            _issue_certificate(s, case)
+
+
+def _issue_certificate(s: Session, case: Case) -> None:
+    """An approval of an item with a certificate creates its certificate record now; a
+    template not configured yet is left for the certificate page to report."""
+    from hallclient.certificates.issue import issue_if_configured
+
+    issue_if_configured(s, case.id)
 
 
 def _time(v: Any) -> datetime | None:

@@ -29,6 +29,8 @@ STATE_LABELS = {
     "refused": "不予受理",
     "withdrawn": "已撤回",
     "completed": "已办结",
+    "approved": "已批准",
+    "denied": "不予批准",
 }
 AUTHORIZATION_LETTER = "授权委托书"
 # Neither the issue nor DOMAIN.md fixes how long the applicant has to bring the materials;
@@ -242,6 +244,9 @@ def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: dat
     case.state = "completed"
     case.decided_at = now
     record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id)
+    from hallclient.certificates.issue import issue_if_configured
+
+    issue_if_configured(session, case.id, desk.user_id)  # the 即办件's certificate, if it has one
 
 
 def default_supplement_deadline(session: Session, today: date, calendar: WorkCalendar | None = None) -> date | None:

@@ -75,6 +75,8 @@ def load_catalogue(db: ServerDB, data: dict[str, Any]) -> int:
         if it["department"] in depts:
             row["departments"] = [depts[it["department"]]]
         rows.append(("", f"item:{it['code']}", row))
+    for t in data.get("certificate_templates", []):  # validated by the loader above
+        rows.append(("", f"tpl:{t['key']}", {"certificate_templates": [t]}))
     with db.session() as s:
         publish(s, "catalogue", rows)
     return len(data["items"])
@@ -124,8 +126,12 @@ def load_appointments(db: ServerDB, hall_code: str, items: Any) -> int:
     return len(items)
 
 
-def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[str, Any]:
-    """The back office's decision on a case; published on the case's hall's approvals stream."""
+def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "", fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The back office's decision on a case; published on the case's hall's approvals stream.
+    `fields`: certificate fields the approval fixes (经营范围, 注册资本 …), sent with it."""
+    if fields is not None and (not isinstance(fields, dict) or len(fields) > 40
+                               or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 2000 for k, v in fields.items())):
+        raise AdminError("证照字段应为 名称=内容，最多 40 项，每项不超过 2000 字")
     decision = "approve" if approve else "deny"
     if not approve and not reason.strip():
         reason = "不予批准"
@@ -148,6 +154,8 @@ def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[
             "reason": c.reason,
             "decided_at": now.isoformat(),
         }
+        if fields and approve:
+            result["fields"] = fields
         publish(s, "approvals", [(c.hall_code, c.case_id, result)], now)
         publish(s, "cases_today", [(c.hall_code, c.case_id, case_row(c))], now)
     return result

@@ -177,4 +177,7 @@ def create_app(db_url: str | ServerDB) -> FastAPI:
         return _json(request, {"high_water": hw, "server_time": utcnow().isoformat()})
 
     app.include_router(v1)
+    from sync.server import licences
+
+    app.include_router(licences.router(db, device))
     return app

@@ -91,6 +91,10 @@ def validate_item(item: dict[str, Any]) -> str | None:
             return "字段 at 缺失或不是带时区的 ISO 8601 时间"
         if not isinstance(payload.get("payload", {}), dict):
             return "字段 payload 必须是 JSON 对象"
+    if kind == "certificate.issued":
+        from sync.server import licences
+
+        return licences.validate(payload)
     return None
 
 
@@ -119,6 +123,7 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
         results: list[dict[str, Any]] = []
         new_rows: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
+        issued: list[dict[str, Any]] = []
         for it in items:
             u = it["uuid"]
             prev = existing.get(u)
@@ -146,6 +151,8 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
             results.append({"uuid": u, "status": protocol.ACCEPTED, "received_at": now.isoformat()})
             if it["kind"] == "case.event":
                 events.append(it["payload"])
+            elif it["kind"] == "certificate.issued":
+                issued.append(it["payload"])
         if new_rows:
             s.execute(insert(Record), new_rows)
             ids = dict(s.execute(select(Record.uuid, Record.id).where(Record.uuid.in_([r["uuid"] for r in new_rows]))).all())
@@ -154,6 +161,10 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
                     r["id"] = ids[r["uuid"]]
         if events:
             _fold_case_events(s, device, events, now)
+        if issued:
+            from sync.server import licences  # the 电子证照库
+
+            licences.fold(s, device.hall_code, issued)
         dev = s.get(Device, device.id)
         dev.last_seen_at = now
         return results
