@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from ui.certificates import make_certificates_page
 from ui.counter import connect_counter
 from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
@@ -59,7 +60,7 @@ PAGES: list[PageSpec] = [
     PageSpec("intake", "受理", "Ctrl+3", make_intake_page),
     PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
     PageSpec("fees", "收费", "Ctrl+5", None),
-    PageSpec("certificates", "证照打印", "Ctrl+6", None),
+    PageSpec("certificates", "证照打印", "Ctrl+6", make_certificates_page),
     PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
 ]
 

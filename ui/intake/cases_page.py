@@ -3,7 +3,7 @@ the event timeline, the print log and the documents (reprint from there, marked 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -104,6 +104,8 @@ class CaseDetail(QWidget):
 
 
 class CasesPage(QWidget):
+    certificate_requested = Signal(str)  # case id: open it on the certificate page
+
     def __init__(self, store, session, parent=None):
         super().__init__(parent)
         self.store = store
@@ -114,6 +116,8 @@ class CasesPage(QWidget):
         self.today_button = QPushButton("本窗口今日办件（F5）", objectName="cases_today")
         self.today_button.setShortcut("F5")
         self.count = QLabel(objectName="cases_count")
+        self.certificate_button = QPushButton("证照与出件(&Z)", objectName="cases_certificate")
+        self.certificate_button.clicked.connect(self._open_certificate)
         self.table = QTableWidget(0, len(COLUMNS), objectName="cases_table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -128,6 +132,7 @@ class CasesPage(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.today_button)
         top.addWidget(self.count)
+        top.addWidget(self.certificate_button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -172,3 +177,8 @@ class CasesPage(QWidget):
     def _select(self, row: int) -> None:
         if 0 <= row < len(self.rows):
             self.detail.show_case(self.rows[row].id)
+
+    def _open_certificate(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.rows):
+            self.certificate_requested.emit(self.rows[row].id)
