@@ -322,7 +322,7 @@ def sample_values(t: Template) -> dict[str, str]:
     org = t.key == "business_licence_copy"
     return {
         "holder_name": "示例市前海䶮𠀀科技有限公司" if org else "示例市福田区李䶮小吃店",
-        "holder_code": "91440300MA5F000019" if org else "440304199001011234",
+        "holder_code": "91440300MA5F00001A" if org else "440304199001011233",
         "legal_rep": "李䶮",
         "address": "广东省示例市福田区示例路 88 号 3 栋 1202",
         "business_type": "有限责任公司（自然人投资或控股）",

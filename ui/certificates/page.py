@@ -13,8 +13,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QPushButton, QSplitter, QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from hallclient.certificates.handover import COURIERS
@@ -28,7 +28,7 @@ from ui.certificates.dialogs import CalibrationDialog, StockDialog, ask_reason
 from ui.certificates.printer_out import PDF_FILE, printer_names, send
 from ui.ops import Op, error_text
 
-LIST_COLUMNS = ("办件编号", "事项", "申请人", "证照")
+LIST_COLUMNS = ("证照", "申请人", "事项", "办件编号")
 OK, ERR = "color: #1b5e20", "color: #b00020"
 
 
@@ -54,7 +54,13 @@ class CertificatesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        hh = self.table.horizontalHeader()
+        for col in (0, 1):
+            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(True)
+        self.table.setColumnWidth(2, 130)
+        self.table.setWordWrap(False)
         self.count = QLabel(objectName="cert_count")
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -108,7 +114,7 @@ class CertificatesPage(QWidget):
         self.recipient_name = QLineEdit(objectName="cert_recipient_name")
         self.letter = QLineEdit(objectName="cert_letter", placeholderText="代办人现场提交授权委托书时填写（委托人、日期）")
         self.handover_button = QPushButton("出件(&H)", objectName="cert_handover")
-        hand = QGroupBox("窗口领取")
+        hand = QWidget()
         hf = QFormLayout(hand)
         hf.addRow("领取人证件", self.recipient_id)
         hf.addRow("领取人姓名", self.recipient_name)
@@ -119,7 +125,7 @@ class CertificatesPage(QWidget):
         self.tracking = QLineEdit(objectName="cert_tracking")
         self.address = QLineEdit(objectName="cert_address")
         self.mail_button = QPushButton("寄递(&M)", objectName="cert_mail")
-        post = QGroupBox("邮寄送达")
+        post = QWidget()
         pf = QFormLayout(post)
         pf.addRow("寄递公司", self.courier)
         pf.addRow("运单号", self.tracking)
@@ -135,8 +141,10 @@ class CertificatesPage(QWidget):
         rl.addWidget(self.fields, 1)
         rl.addWidget(self.save_fields_button)
         rl.addLayout(actions)
-        rl.addWidget(hand)
-        rl.addWidget(post)
+        self.delivery_tabs = QTabWidget(objectName="cert_delivery_tabs")
+        self.delivery_tabs.addTab(hand, "窗口领取")
+        self.delivery_tabs.addTab(post, "邮寄送达")
+        rl.addWidget(self.delivery_tabs)
         rl.addWidget(self.receipt_button)
         rl.addWidget(self.message)
 
@@ -173,7 +181,7 @@ class CertificatesPage(QWidget):
         w = max(self.split.width(), 1200)
         if not getattr(self, "_sized", False):
             self._sized = True
-            self.split.setSizes([int(w * 0.24), int(w * 0.46), int(w * 0.30)])
+            self.split.setSizes([int(w * 0.27), int(w * 0.44), int(w * 0.29)])
 
     # -- list ------------------------------------------------------------------------------------
     def refresh_list(self) -> None:
@@ -185,7 +193,7 @@ class CertificatesPage(QWidget):
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.rows))
         for r, x in enumerate(self.rows):
-            for c, text in enumerate((x.case_no or "—", x.item_name, x.applicant_name, x.certificate_status)):
+            for c, text in enumerate((x.certificate_status, x.applicant_name, x.item_name, x.case_no or "—")):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self.table.blockSignals(False)
         self.count.setText(f"待制证/待出件：{len(self.rows)} 件" if not self.search.text().strip() else f"查询结果：{len(self.rows)} 件")
@@ -225,7 +233,8 @@ class CertificatesPage(QWidget):
                  f"办件 {view.case_no}　{view.item_name}",
                  f"持证人：{c.holder_name}（{mask_id(c.holder_code)}）" + (f"　代办人：{view.agent_name}" if view.agent_name else ""),
                  f"证照编号：{c.certificate_no}",
-                 f"<span style='font-size:small'>证照标识：{c.licence_id}</span>"]
+                 # zero-width spaces after the dots let the long identifier wrap
+                 f"<span style='font-size:small'>证照标识：{c.licence_id.replace('.', '.&#8203;')}</span>"]
         if view.sheets:
             lines.append("空白证书：" + "，".join(f"{s.serial}{'（补打）' if s.reprint else ''}{'（作废）' if s.status == 'spoiled' else ''}"
                                               for s in view.sheets))
