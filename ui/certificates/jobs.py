@@ -128,3 +128,21 @@ def spoil_blank(store, actor: Actor, key: str, reason: str):
     with store.session() as s:
         serial = stock.spoil_blank(s, actor, key, reason)
         return serial, stock.stock_report(s)
+
+
+def lookup_licences(store, holder_code: str):
+    from sync.licences import lookup_licences as lookup
+
+    return lookup(store, holder_code)
+
+
+def mark_exempt(store, case_id: str, holder_code: str, licences: tuple):
+    """Mark the draft case's materials 免于提交 from the licences; (marking, the intake's
+    CaseView) — the intake page shows the view as after any checklist change."""
+    from hallclient.certificates.elicence import mark_exempt as mark
+    from hallclient.intake.cases import local_today
+    from ui.intake.jobs import case_view
+
+    with store.session() as s:
+        marking = mark(s, case_id, holder_code, licences, local_today())
+    return marking, case_view(store, case_id)
