@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+import hallclient.certificates.models  # noqa: F401 - templates load with the catalogue (and its scratch checks)
 from hallclient.models import CaseMaterial, CaseType, Department, Material, ServiceItem, utcnow
 
 

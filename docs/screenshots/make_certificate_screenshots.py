@@ -21,7 +21,7 @@ def main(out: Path) -> None:
     from sqlalchemy import select
 
     from cert_helpers import actor, decided_case
-    from hallclient.certificates.stock import print_certificate, register_range
+    from hallclient.certificates.stock import print_certificate
     from hallclient.context import open_context
     from hallclient.intake import ApplicantInput
     from hallclient.models import Hall, User, Window
@@ -34,7 +34,6 @@ def main(out: Path) -> None:
     app = QApplication.instance()
     with tempfile.TemporaryDirectory() as d, open_context(Path(d), seed=True) as ctx:
         with ctx.store.session() as s:
-            register_range(s, actor(s, "supervisor"), "business_licence_copy", 1, 500, prefix="YZ")
             org = ApplicantInput("organisation", "示例市前海䶮𠀀科技有限公司", "91440300MA5F00001A", address="广东省示例市福田区示例路 88 号 3 栋 1202",
                                  legal_rep_name="李䶮", legal_rep_id_number="440304199001011233")
             cid, cert = decided_case(s, "SCJG-001", applicant=org)

@@ -223,3 +223,12 @@ def stock_report(session: Session) -> list[StockLine]:
                              counts.get("spoiled", 0), remaining, serial_text(*nxt) if nxt else None,
                              tuple(f"{serial_text(r, r.first)}–{serial_text(r, r.last)}" for r in ranges)))
     return out
+
+
+def seed_demo_stock(session: Session) -> None:
+    """The demo hall's blank stock: 500 sheets of each demo certificate (demo and tests)."""
+    from hallclient.certificates.templates import all_templates
+
+    for n, t in enumerate(all_templates(session), start=1):
+        session.add(StockRange(template_key=t.key, prefix=f"DEMO{n}", first=1, last=500, note="演示用空白证书"))
+    session.flush()

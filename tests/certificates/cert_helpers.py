@@ -60,3 +60,12 @@ def decided_case(session, code: str = "SCJG-001", *, applicant: ApplicantInput |
         approve_from_server(session, cid, fields)
     cert = certificate_of_case(session, cid)
     return cid, cert.id if cert else None
+
+
+def without_demo_stock(session) -> None:
+    """Remove the demo seed's blank stock (nothing printed yet), so a test registers its own."""
+    from sqlalchemy import delete
+
+    from hallclient.certificates.models import StockRange
+
+    session.execute(delete(StockRange))

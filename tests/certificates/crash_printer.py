@@ -5,12 +5,13 @@ import sys
 
 sys.path[:0] = [sys.argv[2], sys.argv[2] + "/tests/certificates"]
 
-from cert_helpers import actor, decided_case  # noqa: E402
+from cert_helpers import actor, decided_case, without_demo_stock  # noqa: E402
 from hallclient.certificates.stock import print_certificate, register_range, spoil  # noqa: E402
 from hallclient.context import open_context  # noqa: E402
 
 with open_context(sys.argv[1], seed=True) as ctx:
     with ctx.store.session() as s:
+        without_demo_stock(s)
         register_range(s, actor(s, "supervisor"), "business_licence_copy", 1, 500, prefix="YZ")
         _cid, cert = decided_case(s, "SCJG-001")
     n = 0

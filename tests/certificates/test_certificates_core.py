@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from cert_helpers import NOW, actor, decided_case, make_id, make_uscc
+from cert_helpers import NOW, actor, decided_case, make_id, make_uscc, without_demo_stock
 from hallclient.certificates.calibration import get_offset, set_offset
 from hallclient.certificates.handover import delivery_slip, hand_over, mail
 from hallclient.certificates.identifier import identifier_valid
@@ -53,6 +53,7 @@ def test_server_approval_carries_fields_and_issues_for_an_organisation(store):
 def test_stock_accounting_through_prints_spoils_and_reprints(store):
     with store.session() as s:
         sup, clerk = actor(s, "supervisor"), actor(s, "clerk")
+        without_demo_stock(s)
         _cid, cert_id = decided_case(s, "SCJG-001")
         with pytest.raises(ValidationFailed, match="空白证书已用完"):
             print_certificate(s, clerk, cert_id)
@@ -123,6 +124,7 @@ def test_hand_over_refuses_a_stranger_and_accepts_an_agent_with_a_letter(store):
     agent = ApplicantInput("person", "张𠀀", make_id("44030519850615002"))
     with store.session() as s:
         sup, clerk = actor(s, "supervisor"), actor(s, "clerk")
+        without_demo_stock(s)
         register_range(s, sup, "business_licence_copy", 1, 50)
         cid, cert_id = decided_case(s, "SCJG-001", agent=agent)
         with pytest.raises(ValidationFailed, match="尚未打印"):
@@ -146,6 +148,7 @@ def test_hand_over_refuses_a_stranger_and_accepts_an_agent_with_a_letter(store):
 def test_a_stranger_with_a_letter_recorded_now_and_mail(store):
     with store.session() as s:
         sup, clerk = actor(s, "supervisor"), actor(s, "clerk")
+        without_demo_stock(s)
         register_range(s, sup, "permit_decision", 1, 50)
         cid, cert_id = decided_case(s, "WJW-003")
         assert load_case(s, cid).state == "approved"

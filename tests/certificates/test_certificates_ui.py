@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from cert_helpers import actor, decided_case
+from cert_helpers import actor, decided_case, without_demo_stock
 from devices.simulators.idreader import IdReaderSimulator, sample_cards
 from devices.worker import DeviceSpec
 from hallclient.certificates.models import Certificate
@@ -38,6 +38,7 @@ def mw(ctx, qtbot):
         hall = s.scalars(select(Hall)).one()
         session = Session(user.id, user.username, user.display_name, user.role, win.id, win.code, win.name, hall.code,
                           hall.name)
+        without_demo_stock(s)
         register_range(s, actor(s, "supervisor"), "business_licence_copy", 1, 20, prefix="YZ")
     w = MainWindow(ctx, session)
     qtbot.addWidget(w)
