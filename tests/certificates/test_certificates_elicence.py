@@ -127,3 +127,41 @@ def test_server_filters_expired_licences_and_offline_says_so(store, central, tmp
 def test_unregistered_window_says_so(store):
     res = lookup_licences(store, make_id("44030419900101123"))
     assert not res.online and "尚未注册" in res.message
+
+
+def test_a_slow_library_is_reported_within_the_short_timeout(store, central):
+    from sync.faultproxy import FaultProxy
+
+    proxy = FaultProxy(central.host, central.port).start()
+    try:
+        register(store, proxy.url, register_device(central.db, "3号窗口", "440300001")["token"])
+        proxy.plan(["delay:5"])
+        res = lookup_licences(store, make_id("44030419900101123"))
+        assert not res.online and "超时" in res.message and res.seconds < 3.5
+        assert lookup_licences(store, make_id("44030419900101123")).online  # the next answer comes in time
+    finally:
+        proxy.close()
+
+
+def test_templates_travel_with_the_catalogue_and_a_bad_one_is_refused(store, central):
+    import copy
+
+    from hallclient.catalogue import demo_catalogue
+    from hallclient.certificates.templates import get_template
+    from sync.server.admin import AdminError, load_catalogue
+
+    register(store, central.url, register_device(central.db, "3号窗口", "440300001")["token"])
+    cat = demo_catalogue()
+    v2 = copy.deepcopy(cat)
+    tpl = next(t for t in v2["certificate_templates"] if t["key"] == "permit_decision")
+    tpl["version"] = 2
+    next(f for f in tpl["fields"] if f["name"] == "case_no")["x_mm"] = 55
+    load_catalogue(central.db, v2)
+    _sync(store)
+    with store.session() as s:
+        t = get_template(s, "permit_decision")
+        assert t.version == 2 and t.field("case_no").box.x == 55
+    bad = copy.deepcopy(v2)
+    next(t for t in bad["certificate_templates"] if t["key"] == "permit_decision")["fields"][0]["name"] = "wenhao"
+    with pytest.raises(AdminError, match="未知字段名“wenhao”"):
+        load_catalogue(central.db, bad)

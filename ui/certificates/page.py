@@ -3,13 +3,15 @@ print on the next blank sheet (calibrated), spoil, reprint with a supervisor, ha
 applicant / legal representative / authorised agent (card on the reader) or mail, 送达回证.
 
 Keyboard: Enter in the search box searches; arrows pick a case; Alt+P 打印, Alt+V 作废,
-Alt+C 校准, Alt+S 空白证书, Alt+H 出件, Alt+M 寄递, Alt+D 送达回证, Alt+F 保存字段.
+Alt+C 校准, Alt+S 空白证书, Alt+H 出件, Alt+M 寄递, Alt+D 送达回证, Alt+F 保存字段; Esc clears
+the recipient and goes back to the list.
 All database and PDF work runs in background operations.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -173,11 +175,15 @@ class CertificatesPage(QWidget):
         self.handover_button.clicked.connect(self.hand_over)
         self.mail_button.clicked.connect(self.mail)
         self.receipt_button.clicked.connect(self.print_receipt)
+        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        esc.activated.connect(self.clear_recipient)
         self._show(None)
         self.refresh_list()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if self.view is None:
+            self.search.setFocus()
         w = max(self.split.width(), 1200)
         if not getattr(self, "_sized", False):
             self._sized = True
@@ -384,6 +390,12 @@ class CertificatesPage(QWidget):
             message_label.setText(f"已打印{title}")
         except RuntimeError as e:
             message_label.setText(str(e))
+
+    def clear_recipient(self) -> None:
+        """Esc: forget the recipient typed or read, back to the case list."""
+        for w in (self.recipient_id, self.recipient_name, self.letter, self.tracking):
+            w.clear()
+        self.table.setFocus()
 
     def take_card(self, doc) -> bool:
         """An ID card on the reader while a printed certificate waits for hand-over: it is the

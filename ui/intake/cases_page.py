@@ -29,6 +29,9 @@ COLUMNS = ("办件编号", "状态", "事项", "申请人", "证件号码", "登
 EVENT_LABELS = {
     "created": "登记", "agent_set": "代办人", "accepted": "受理", "completed": "办结", "supplement_requested": "一次性告知补正",
     "resumed": "补正后继续办理", "refused": "不予受理", "withdrawn": "撤回", "unresolved_recorded": "办不成事登记",
+    "decision": "审批决定", "certificate_issued": "制证", "certificate_fields": "补充证照内容",
+    "certificate_printed": "打印证照", "certificate_reprinted": "补打证照", "certificate_spoiled": "证书作废",
+    "handed_over": "出件",
 }
 
 
