@@ -125,3 +125,40 @@ def test_hand_over_with_a_card_on_the_reader(qtbot, mw, store, tmp_path):
     qtbot.waitUntil(lambda: "已打印送达回证" in page.message.text(), timeout=10000)
     text = PdfReader(io.BytesIO(page.last_pdf)).pages[0].extract_text()
     assert "送 达 回 证" in text and "张伟" in text and "申请人本人" in text
+
+
+def test_reprint_asks_a_reason_and_the_supervisor(qtbot, mw, store, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
+
+    cid, cert_id = _case(store)
+    with store.session() as s:
+        print_certificate(s, actor(s, "clerk"), cert_id, printer="PDF 文件")
+    page = mw.show_page("certificates")
+    page.open_case(cid)
+    qtbot.waitUntil(lambda: page.view is not None and page.print_button.text() == "补打(&P)", timeout=10000)
+    page.printer.setCurrentText("PDF 文件")
+    page.print_target = str(tmp_path / "reprint.pdf")
+    answered = []
+
+    def answer():  # plays the clerk, then the supervisor, in the two modal dialogs
+        d = QApplication.activeModalWidget()
+        if isinstance(d, QDialog) and d.objectName() == "reason_dialog" and "reason" not in answered:
+            d.findChild(QLineEdit, "reason_edit").setText("证书污损")
+            answered.append("reason")
+            d.accept()
+        elif isinstance(d, QDialog) and d.objectName() == "authorise_dialog" and "auth" not in answered:
+            d.user.setText("supervisor")
+            d.password.setText("super123")
+            answered.append("auth")
+            d._submit()
+        if len(answered) < 2:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    with qtbot.waitSignal(page.printed, timeout=20000) as b:
+        page.print_button.click()
+    assert answered == ["reason", "auth"] and b.args == ["YZ0000002"]
+    with store.session() as s:
+        ev = load_case(s, cid).events[-1]
+        assert ev.type == "certificate_reprinted" and ev.payload["reason"] == "证书污损" and ev.payload["authoriser"] == "supervisor"
