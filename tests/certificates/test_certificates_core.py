@@ -171,3 +171,18 @@ def test_calibration_offset_limits(store):
         set_offset(s, "HP", -2.25, 1.5)
         assert get_offset(s, "HP") == type(get_offset(s, "HP"))(-2.25, 1.5)
         assert get_offset(s, "Other").dx_mm == 0  # per printer
+
+
+def test_an_organisations_legal_representative_may_receive_it(store):
+    rep = make_id("44030519800101123")
+    org = ApplicantInput("organisation", "示例市䶮味餐饮有限公司", make_uscc(), legal_rep_name="王五", legal_rep_id_number=rep)
+    with store.session() as s:
+        clerk = actor(s, "clerk")
+        cid, cert_id = decided_case(s, "SCJG-003", applicant=org)
+        print_certificate(s, clerk, cert_id)  # the demo seed's blank stock
+        with pytest.raises(ValidationFailed, match="不是申请人的法定代表人"):
+            hand_over(s, clerk, cert_id, make_id("11010119800101123"), "路人甲")
+        with pytest.raises(ValidationFailed, match="证件号码有误"):
+            hand_over(s, clerk, cert_id, rep[:-1] + ("0" if rep[-1] != "0" else "1"), "王五")
+        hand_over(s, clerk, cert_id, rep, "王五")
+        assert delivery_slip(s, cert_id).relation == "法定代表人" and load_case(s, cid).state == "completed"
