@@ -19,7 +19,7 @@ from hallclient.caselog import enqueue, record_event
 from hallclient.errors import CalendarMissing, ValidationFailed
 from hallclient.intake.checklist import checklist_verdict, rows_of
 from hallclient.intake.numbering import allocate_case_number
-from hallclient.models import Applicant, Case, CaseMaterial, ServiceItem, UnresolvedRequest, new_uuid, utcnow
+from hallclient.models import Applicant, Case, CaseMaterial, Hall, ServiceItem, UnresolvedRequest, Window, new_uuid, utcnow
 from hallclient.workcalendar import WorkCalendar
 
 STATE_LABELS = {
@@ -204,14 +204,17 @@ def accept(
         raise ValidationFailed("材料不齐全，不能受理：\n" + "\n".join(verdict.blockers))
     item = case.item
     today = local_today(now)
+    from hallclient import provisional as prov
+
     cal = calendar or WorkCalendar.from_session(session)
-    promised = cal.add_working_days(today, item.promised_limit_days)  # CalendarMissing: shown to the clerk
+    # A year without its holiday schedule does not block the case: its dates are counted over
+    # weekends only, marked 暂定, and settled when the schedule arrives (hallclient.provisional).
+    promised, promised_prov = prov.add_working_days_or_provisional(cal, today, item.promised_limit_days)
+    legal, legal_prov = prov.add_working_days_or_provisional(cal, today, item.legal_limit_days)
     warnings: list[str] = []
-    try:
-        legal = cal.add_working_days(today, item.legal_limit_days)
-    except CalendarMissing as e:
-        legal = None
-        warnings.append("法定办结期限暂未计算：" + e.message)
+    if promised_prov:
+        warnings.append(f"承诺办结日期 {promised:%Y-%m-%d} 为暂定：{promised.year} 年节假日安排尚未公布，"
+                        "暂按周末推算，公布后自动重新计算，请告知申请人以查询结果为准。")
     case.case_no = allocate_case_number(session, desk.hall_code, desk.window_code, today)
     case.query_password = f"{secrets.randbelow(10**6):06d}"
     case.state = "accepted"
@@ -219,6 +222,10 @@ def accept(
     case.clock_start = today
     case.promised_date = promised
     case.legal_due_date = legal
+    if promised_prov:
+        prov.note(session, case.id, "promised", promised)
+    if legal_prov:
+        prov.note(session, case.id, "legal", legal)
     case.window_id = desk.window_id or case.window_id
     case.clerk_id = desk.user_id or case.clerk_id
     record_event(
@@ -362,3 +369,42 @@ def waiting_cases(session: Session, applicant_id: int) -> list[tuple[str, str, s
         .where(Case.applicant_id == applicant_id, Case.state == "supplement").order_by(Case.updated_at.desc())
     ).all()
     return [(cid, name, at.astimezone().strftime("%Y-%m-%d")) for cid, name, at in rows]
+
+
+# A back-office decision (approve / deny) may follow only an accepted case: refused, withdrawn,
+# completed-on-the-spot or already decided cases get none. The central server keeps the same
+# rule (sync.protocol.DECIDABLE_STATES).
+DECIDABLE_STATES = ("accepted",)
+DECISION_STATES = {"approve": "approved", "deny": "denied"}
+
+
+def apply_decision(session: Session, case_id: str, decision: str, *, hall_code: str | None, reason: str | None,
+                   decided_at: datetime | None, fields: dict | None = None) -> str:
+    """Apply the back office's decision on a case of this store (from the central server):
+    state, reason, time and a `decision` event, without an outbox row (it is the server's own
+    record). Returns "applied", or why it was not: "unknown" case, "repeat" (already in the
+    decided state), "other_hall" (the case is another hall's), "illegal" (not a legal
+    transition of the case), "bad" (an unknown decision)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return "unknown"
+    state = DECISION_STATES.get(decision)
+    if state is None:
+        return "bad"
+    if case.state == state:
+        return "repeat"  # already applied (a page pulled twice after a crash)
+    if hall_code and case.window_id is not None:
+        own = session.scalar(select(Hall.code).join(Window, Window.hall_id == Hall.id).where(Window.id == case.window_id))
+        if own is not None and own != hall_code:
+            return "other_hall"
+    if case.state not in DECIDABLE_STATES:
+        return "illegal"
+    case.state = state
+    case.outcome_reason = reason
+    case.decided_at = decided_at or utcnow()
+    payload = {"decision": decision, "reason": reason, "source": "server"}
+    if isinstance(fields, dict):
+        payload["fields"] = fields  # certificate fields the approval fixes (hallclient.certificates.issue)
+    record_event(session, case, "decision", payload, outbox=False)
+    return "applied"
+

@@ -20,6 +20,7 @@ from hallclient.models import utcnow
 from sync.server.licence_models import ELicenceRow
 from sync.server.service import DeviceInfo, RequestRejected
 from sync.server.store import ServerDB
+from sync.server.web import current_device, json_response, server_db
 
 KIND = "certificate.issued"
 _TEXT = {"licence_id": 120, "licence_type": 60, "certificate_no": 40, "holder_name": 200, "holder_code": 40,
@@ -114,18 +115,14 @@ def add_licences(db: ServerDB, rows: list[dict[str, Any]]) -> int:
     return len(rows)
 
 
-def router(db: ServerDB, device) -> APIRouter:
-    """`GET /v1/licences?holder_code=…` (device token required)."""
-    from sync.server.app import _json
+router = APIRouter(tags=["licences"])
 
-    r = APIRouter()
 
-    @r.get("/v1/licences", summary="A holder's valid electronic licences (电子证照) by ID number or USCC")
-    async def licences(request: Request, holder_code: str = "", dev: DeviceInfo = Depends(device)) -> Response:
-        code = holder_code.strip().upper()
-        if not 15 <= len(code) <= 18 or not code.isascii() or not code.isalnum():
-            raise RequestRejected(422, "holder_code 应为 15–18 位证件号码或统一社会信用代码")
-        found = await run_in_threadpool(lookup, db, code)
-        return _json(request, {"holder_code": code, "licences": found, "server_time": utcnow().isoformat()})
-
-    return r
+@router.get("/v1/licences", summary="A holder's valid electronic licences (电子证照) by ID number or USCC")
+async def licences(request: Request, holder_code: str = "", dev: DeviceInfo = Depends(current_device),
+                   db: ServerDB = Depends(server_db)) -> Response:
+    code = holder_code.strip().upper()
+    if not 15 <= len(code) <= 18 or not code.isascii() or not code.isalnum():
+        raise RequestRejected(422, "holder_code 应为 15–18 位证件号码或统一社会信用代码")
+    found = await run_in_threadpool(lookup, db, code)
+    return json_response(request, {"holder_code": code, "licences": found, "server_time": utcnow().isoformat()})
