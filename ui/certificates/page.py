@@ -11,7 +11,6 @@ All database and PDF work runs in background operations.
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -175,8 +174,6 @@ class CertificatesPage(QWidget):
         self.handover_button.clicked.connect(self.hand_over)
         self.mail_button.clicked.connect(self.mail)
         self.receipt_button.clicked.connect(self.print_receipt)
-        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        esc.activated.connect(self.clear_recipient)
         self._show(None)
         self.refresh_list()
 
@@ -390,6 +387,13 @@ class CertificatesPage(QWidget):
             message_label.setText(f"已打印{title}")
         except RuntimeError as e:
             message_label.setText(str(e))
+
+    def keyPressEvent(self, event) -> None:
+        # Esc is this page's own key (not a window-wide shortcut: the checklist uses Esc too).
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear_recipient()
+            return
+        super().keyPressEvent(event)
 
     def clear_recipient(self) -> None:
         """Esc: forget the recipient typed or read, back to the case list."""
