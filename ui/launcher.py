@@ -45,7 +45,7 @@ def run_client(data_dir: str, demo: bool = False) -> int:
         QMessageBox.critical(None, "无法启动", e.message)
         return 3
     try:
-        with ctx.store.session() as s:
+        with ctx.store.write() as s:  # start-up, before any window: nothing to freeze
             if not demo:
                 seed.provision_hall_if_empty(s)
             users = seed.has_users(s)
@@ -87,7 +87,7 @@ def _daily_backup(window, ctx) -> None:
     from hallclient.backup import daily_backup
     from ui.ops import Op
 
-    with ctx.store.session() as s:
+    with ctx.store.read() as s:
         keep = settings.get(s, settings.BACKUP_KEEP_DAYS)
     # A failed backup must not stop the counter: it is logged, and IT sees it in the log.
     Op(window, daily_backup, ctx.data_dir, keep).failure(lambda e: log.error("daily backup failed: %s", e)).run()
@@ -98,8 +98,7 @@ def start_demo_queue(ctx) -> None:
 
     A real hall runs `hallclient queue serve` on one machine and every window points its
     setting 叫号服务地址 at it; the demo keeps all of that inside this process."""
-    from sync.hallqueue.client import QueueClient
-    from sync.hallqueue.server import serve_in_background
+    from sync.hallqueue.server import LocalHall, serve_in_background
 
     try:
         srv = serve_in_background(f"sqlite:///{ctx.data_dir.root / 'demo-queue.sqlite3'}")
@@ -107,7 +106,11 @@ def start_demo_queue(ctx) -> None:
         log.warning("demo queue service unavailable: %s", e)
         return
     ctx.services["demo_queue"] = srv
-    client = QueueClient(srv.url, timeout=5)
-    if not any(q.get("waiting") for q in client.status().get("queues", [])):
+    # The demo wires its own callers: tokens of earlier demo starts are revoked, fresh ones
+    # issued (queue_page asks for its window's), so the demo never needs `queue token issue`.
+    srv.service.tokens.revoke_label("demo")
+    hall = LocalHall(srv, label="demo")
+    if not any(q.get("waiting") for q in hall.status().get("queues", [])):
         for prefix in "AABAB":
-            client.issue(prefix)
+            hall.issue(prefix)
+    hall.close()

@@ -1,7 +1,7 @@
 """certificates, blank stock, calibration, deliveries; issuing authority codes of departments
 
 Revision ID: 0007
-Revises: 0009
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import hallclient.personal
 
 
 revision = "0007"
-down_revision = "0009"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
