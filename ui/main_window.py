@@ -26,6 +26,7 @@ from hallclient import __version__
 from hallclient.accounts import Role
 from hallclient.drafts import DraftStore
 from ui import keymap
+from ui.certificates import make_certificates_page
 from ui.counter import connect_counter
 from ui.crash import CrashGuard
 from ui.devices import install_devices
@@ -75,7 +76,7 @@ PAGES: list[PageSpec] = [
     PageSpec("cases", "办件查询", "Ctrl+3", make_cases_page),
     PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
     PageSpec("fees", "收费", "Ctrl+5", None),
-    PageSpec("certificates", "证照打印", "Ctrl+6", None),
+    PageSpec("certificates", "证照打印", "Ctrl+6", make_certificates_page),
     PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin")),
 ]
 

@@ -29,6 +29,8 @@ STATE_LABELS = {
     "refused": "不予受理",
     "withdrawn": "已撤回",
     "completed": "已办结",
+    "approved": "已批准",
+    "denied": "不予批准",
 }
 AUTHORIZATION_LETTER = "授权委托书"
 # Neither the issue nor DOMAIN.md fixes how long the applicant has to bring the materials;
@@ -253,6 +255,9 @@ def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: dat
     case.state = "completed"
     case.decided_at = now
     record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id, now=now)
+    from hallclient.certificates.issue import issue_if_configured
+
+    issue_if_configured(session, case.id, desk.user_id)  # the 即办件's certificate, if it has one
 
 
 def default_supplement_deadline(session: Session, today: date, calendar: WorkCalendar | None = None) -> date | None:
@@ -379,7 +384,7 @@ DECISION_STATES = {"approve": "approved", "deny": "denied"}
 
 
 def apply_decision(session: Session, case_id: str, decision: str, *, hall_code: str | None, reason: str | None,
-                   decided_at: datetime | None) -> str:
+                   decided_at: datetime | None, fields: dict | None = None) -> str:
     """Apply the back office's decision on a case of this store (from the central server):
     state, reason, time and a `decision` event, without an outbox row (it is the server's own
     record). Returns "applied", or why it was not: "unknown" case, "repeat" (already in the
@@ -402,6 +407,9 @@ def apply_decision(session: Session, case_id: str, decision: str, *, hall_code: 
     case.state = state
     case.outcome_reason = reason
     case.decided_at = decided_at or utcnow()
-    record_event(session, case, "decision", {"decision": decision, "reason": reason, "source": "server"}, outbox=False)
+    payload = {"decision": decision, "reason": reason, "source": "server"}
+    if isinstance(fields, dict):
+        payload["fields"] = fields  # certificate fields the approval fixes (hallclient.certificates.issue)
+    record_event(session, case, "decision", payload, outbox=False)
     return "applied"
 

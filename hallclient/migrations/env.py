@@ -3,6 +3,7 @@ from alembic import context
 from hallclient.models import Base
 import hallclient.syncstate  # noqa: F401 - sync's local tables
 import hallclient.supervision.tables  # noqa: F401 - the supervisor's view of the hall
+import hallclient.certificates.models  # noqa: F401 - certificates, stock, calibration
 
 config = context.config
 engine = config.attributes["engine"]

@@ -103,6 +103,10 @@ def validate_item(item: dict[str, Any]) -> str | None:
             return "字段 at 缺失、不是带时区的 ISO 8601 时间，或不在 1970–2199 年之间"
         if not isinstance(payload.get("payload", {}), dict):
             return "字段 payload 必须是 JSON 对象"
+    if kind == "certificate.issued":
+        from sync.server import licences
+
+        return licences.validate(payload)
     return None
 
 
@@ -163,6 +167,7 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
         cases = _lock_cases(s, {cid for _, it in fresh if (cid := _case_id(it["payload"]))})
         new_rows: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
+        issued: list[dict[str, Any]] = []
         for n, it in fresh:
             payload = it["payload"]
             cid = _case_id(payload)
@@ -187,6 +192,8 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
             results[n] = {"uuid": it["uuid"], "status": protocol.ACCEPTED, "received_at": now.isoformat()}
             if it["kind"] == "case.event":
                 events.append(payload)
+            elif it["kind"] == "certificate.issued":
+                issued.append(payload)
         if new_rows:
             s.execute(insert(Record), new_rows)
             ids = dict(s.execute(select(Record.uuid, Record.id).where(Record.uuid.in_([r["uuid"] for r in new_rows]))).all())
@@ -198,6 +205,10 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
             _fold_case_events(s, device, events, cases, now)
         if new_rows:
             hallday.publish_records(s, device.hall_code, new_rows, now)
+        if issued:
+            from sync.server import licences  # the 电子证照库
+
+            licences.fold(s, device.hall_code, issued)
         dev = s.get(Device, device.id)
         dev.last_seen_at = now
         return [r for r in results if r is not None]
