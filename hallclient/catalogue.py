@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from hallclient.fees.rules import normalise_rules
 from hallclient.models import CaseMaterial, CaseType, Department, Material, ServiceItem, utcnow
 
 
@@ -77,7 +78,7 @@ def _item_values(it: dict[str, Any], department_id: int) -> dict[str, Any]:
     return {
         "name": it["name"], "department_id": department_id, "case_type": it["case_type"],
         "legal_limit_days": int(it["legal"]), "promised_limit_days": int(it["promised"]),
-        "queue_category": it.get("queue", "A"), "fee_rules": it.get("fees", []),
+        "queue_category": it.get("queue", "A"), "fee_rules": normalise_rules(it.get("fees")),
         "certificate_template": it.get("certificate"), "legal_basis": it.get("legal_basis", ""),
         "pinyin_initials": pinyin_initials(it["name"]), "active": it.get("active", True), "updated_at": utcnow(),
     }

@@ -77,6 +77,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--deny", action="store_true")
     x.add_argument("--reason", default="")
     x.set_defaults(func=cmd_admin, action="decide")
+    x = a.add_parser("confirm-payment", help="确认缴款通知书已缴款（代替统一公共支付平台），并开具财政电子票据")
+    x.add_argument("payment_code", help="20 位缴款码")
+    x.add_argument("--amount", required=True, help="实缴金额（元），须与缴款通知书一致，如 80 或 80.00")
+    x.add_argument("--channel", default="wechat", choices=("wechat", "alipay", "unionpay", "pos", "bank"))
+    x.add_argument("--transaction", default=None, help="支付平台的交易流水号")
+    x.set_defaults(func=cmd_admin, action="confirm-payment")
     x = a.add_parser("stats", help="以 JSON 输出设备、办件、事件等数量")
     x.set_defaults(func=cmd_admin, action="stats")
 
@@ -206,6 +212,11 @@ def cmd_admin(args) -> int:
             _print({"appointments": admin.load_appointments(db, args.hall, _read_json(args.file))})
         elif args.action == "decide":
             _print(admin.decide(db, args.case_no, approve=args.approve, reason=args.reason))
+        elif args.action == "confirm-payment":
+            from hallclient.fees.money import parse_yuan
+            from sync.server.fees import confirm_payment
+
+            _print(confirm_payment(db, args.payment_code, parse_yuan(args.amount, what="实缴金额"), args.channel, args.transaction))
         elif args.action == "stats":
             _print(admin.stats(db))
     finally:

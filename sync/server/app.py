@@ -176,5 +176,8 @@ def create_app(db_url: str | ServerDB) -> FastAPI:
         hw = await run_in_threadpool(service.high_water, db, dev)
         return _json(request, {"high_water": hw, "server_time": utcnow().isoformat()})
 
+    from sync.server.fees_api import add_fee_routes
+
+    add_fee_routes(v1, db, device)
     app.include_router(v1)
     return app

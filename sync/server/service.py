@@ -91,6 +91,9 @@ def validate_item(item: dict[str, Any]) -> str | None:
             return "字段 at 缺失或不是带时区的 ISO 8601 时间"
         if not isinstance(payload.get("payload", {}), dict):
             return "字段 payload 必须是 JSON 对象"
+        from sync.server.fees import validate_event
+
+        return validate_event(payload["type"], payload.get("payload") or {})
     return None
 
 
@@ -154,6 +157,9 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
                     r["id"] = ids[r["uuid"]]
         if events:
             _fold_case_events(s, device, events, now)
+            from sync.server.fees import fold as fold_fees
+
+            fold_fees(s, device.hall_code, events, now)
         dev = s.get(Device, device.id)
         dev.last_seen_at = now
         return results

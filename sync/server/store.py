@@ -61,6 +61,8 @@ class ServerDB:
     def __init__(self, url: str):
         self.url = normalise_url(url)
         self.engine = make_server_engine(self.url)
+        import sync.server.fees  # noqa: F401 - its tables (imported here: it imports this module)
+
         ServerBase.metadata.create_all(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessionmaker = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
