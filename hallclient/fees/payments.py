@@ -27,6 +27,7 @@ from hallclient.models import Case, new_uuid, utcnow
 from hallclient.permissions import Action, Actor, Authorisation, require
 
 CHANNELS = {"cash": "现金", "card": "银行卡", "scan": "扫码支付", "notice": "缴款通知书（非税缴款）"}
+PLATFORM_CHANNELS = {"wechat": "微信支付", "alipay": "支付宝", "unionpay": "云闪付", "pos": "POS 机刷卡", "bank": "银行柜台"}
 BILL_STATES = {"awaiting": "待缴费", "paid": "已缴费", "reversed": "已退款/冲红"}
 CHARGEABLE_STATES = ("accepted", "completed", "approved")
 _REFERENCE = re.compile(r"^[0-9A-Za-z\-_]{6,40}$")

@@ -26,7 +26,7 @@ from sync.server.store import ServerDB, publish
 
 FEE_EVENTS = ("fee_notice_issued", "fee_paid", "fee_reversed")
 MAX_FEN = 10_000_000 * 100
-PLATFORM_CHANNELS = {"wechat": "微信", "alipay": "支付宝", "unionpay": "云闪付", "pos": "POS 机", "bank": "银行柜台"}
+from hallclient.fees.payments import PLATFORM_CHANNELS  # noqa: E402
 _TXN = re.compile(r"^[0-9A-Za-z\-_]{6,64}$")
 E_RECEIPT_NAME = "非税收入一般缴款书（电子）"
 CATEGORY, KIND = "01", "01"  # 非税收入类, 一般缴款书
