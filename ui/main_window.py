@@ -25,6 +25,7 @@ from hallclient import __version__
 from hallclient.accounts import Role
 from ui.counter import connect_counter
 from ui.devices import install_devices
+from ui.fees import make_fees_page
 from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
 from ui.queue.panel import queue_page
@@ -58,7 +59,7 @@ PAGES: list[PageSpec] = [
     PageSpec("queue", "叫号", "Ctrl+2", queue_page),
     PageSpec("intake", "受理", "Ctrl+3", make_intake_page),
     PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
-    PageSpec("fees", "收费", "Ctrl+5", None),
+    PageSpec("fees", "收费", "Ctrl+5", make_fees_page),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
     PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
 ]
@@ -148,6 +149,13 @@ class MainWindow(QMainWindow):
         page = self.show_page("intake")
         if page is not None:
             page.new_applicant(ticket_no)
+        return page
+
+    def open_fees(self, case_id: str):
+        """The 收费 page for a case (from 受理 after acceptance, or from 办件查询)."""
+        page = self.show_page("fees")
+        if page is not None:
+            page.open_case(case_id)
         return page
 
     def open_settings(self) -> None:

@@ -7,10 +7,13 @@ The page factories import their modules on first use, so the main window starts 
 def make_intake_page(mw):
     from ui.intake.page import IntakePage
 
-    return IntakePage(mw.store, mw.session)
+    page = IntakePage(mw.store, mw.session)
+    if hasattr(mw, "open_fees"):
+        page.fees_requested.connect(mw.open_fees)
+    return page
 
 
 def make_cases_page(mw):
     from ui.intake.cases_page import CasesPage
 
-    return CasesPage(mw.store, mw.session)
+    return CasesPage(mw.store, mw.session, on_fees=getattr(mw, "open_fees", None))

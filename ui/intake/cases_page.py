@@ -104,11 +104,15 @@ class CaseDetail(QWidget):
 
 
 class CasesPage(QWidget):
-    def __init__(self, store, session, parent=None):
+    def __init__(self, store, session, parent=None, on_fees=None):
         super().__init__(parent)
         self.store = store
         self.session = session
         self.rows: list = []
+        self.fees_button = QPushButton("收费（&F）", objectName="cases_fees")
+        self.fees_button.setEnabled(on_fees is not None)
+        if on_fees is not None:
+            self.fees_button.clicked.connect(lambda: self.detail.case_id and on_fees(self.detail.case_id))
         self.search = QLineEdit(objectName="cases_search")
         self.search.setPlaceholderText("办件编号 / 证件号码 / 姓名 / 事项名称，回车查询")
         self.today_button = QPushButton("本窗口今日办件（F5）", objectName="cases_today")
@@ -127,6 +131,7 @@ class CasesPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.today_button)
+        top.addWidget(self.fees_button)
         top.addWidget(self.count)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)

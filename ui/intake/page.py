@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ui.intake import jobs
 from ui.intake.applicant_panel import ApplicantPanel
@@ -27,6 +27,7 @@ STATE_COLORS = {"accepted": "#1b5e20", "completed": "#1b5e20", "supplement": "#e
 class IntakePage(QWidget):
     case_changed = Signal(object)  # CaseView | None
     document_ready = Signal(str)  # kind shown in the preview
+    fees_requested = Signal(str)  # case id: the clerk goes on to 收费
 
     def __init__(self, store, session, parent=None):
         super().__init__(parent)
@@ -51,6 +52,9 @@ class IntakePage(QWidget):
         self.message = QLabel(objectName="intake_message")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020")
+        self.fees_button = QPushButton("收费（&F）", objectName="intake_fees")
+        self.fees_button.setVisible(False)
+        self.fees_button.clicked.connect(lambda: self.view and self.fees_requested.emit(self.view.snapshot.id))
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.applicant)
@@ -59,6 +63,7 @@ class IntakePage(QWidget):
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
         ml.addWidget(self.header)
+        ml.addWidget(self.fees_button)
         ml.addWidget(self.checklist, 1)
         ml.addWidget(self.message)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -242,6 +247,7 @@ class IntakePage(QWidget):
     def _show(self, view: jobs.CaseView | None) -> None:
         self.view = view
         self.checklist.show_view(view)
+        self.fees_button.setVisible(view is not None and view.snapshot.state in ("accepted", "completed"))
         if view is None:
             self.header.setText("<b>请读取身份证或输入证件号码，然后选择办理事项</b>"
                                 + (f"　当前号：{self.ticket_no}" if self.ticket_no else ""))
