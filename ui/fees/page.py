@@ -45,7 +45,8 @@ class FeesPage(QWidget):
         self._build()
         if mw is not None and getattr(mw, "sync_controller", None) is not None:
             # A confirmation or an e-receipt arrives with a sync cycle: show it when one ends.
-            mw.sync_controller.bridge.status.connect(lambda st: None if st.running else self.reload())
+            # A bound slot of this widget (not a lambda): Qt drops the connection when the page goes.
+            mw.sync_controller.bridge.status.connect(self._sync_status)
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -171,6 +172,10 @@ class FeesPage(QWidget):
         self._method_changed()
         self._set_enabled()
 
+    def _sync_status(self, st) -> None:
+        if not st.running:
+            self.reload()
+
     # -- opening a case -------------------------------------------------------------------------
     def open_case(self, case_id: str) -> None:
         """Show the case's fees (from 受理 after acceptance, or 办件查询)."""
@@ -181,9 +186,10 @@ class FeesPage(QWidget):
         self.reference.clear()
         self.message.clear()
         self.view.clear()
+        self._shown_key = None
         self.method_buttons["notice"].setChecked(True)
+        self._focus_pending = True  # the charge button is enabled once the fees are loaded
         self.reload()
-        self.charge_button.setFocus()
 
     def _lookup(self) -> None:
         Op(self, jobs.lookup, self.store, self.lookup.text()).success(self.open_case).failure(self._error).run()
@@ -210,6 +216,9 @@ class FeesPage(QWidget):
         self.basis_label.setText("\n".join(seen) or ("本事项不收费" if not fees.rules else ""))
         if bill is not None:
             self._fill_bill(bill)  # what was charged, not what the catalogue would charge today
+            if getattr(self, "_focus_pending", False):
+                self._focus_pending = False
+                self.records.setFocus()
         else:
             self._fill_lines()
         self._fill_records()
@@ -280,6 +289,9 @@ class FeesPage(QWidget):
         self.exempt_label.setText("；".join(f"减免：{e.reason}（{e.basis}）" for e in self.exemptions))
         self._update_change()
         self._set_enabled()
+        if getattr(self, "_focus_pending", False):
+            self._focus_pending = False
+            (self.charge_button if self.charge_button.isEnabled() else self.lookup).setFocus()
 
     # -- charging -------------------------------------------------------------------------------
     def _method(self) -> str:
@@ -369,6 +381,7 @@ class FeesPage(QWidget):
             self.records.setCurrentRow(keys.index(want))
         else:
             self.view.clear()
+            self._shown_key = None
 
     def _add_record(self, text: str, key: str) -> None:
         it = QListWidgetItem(text)
@@ -384,11 +397,14 @@ class FeesPage(QWidget):
         self._set_enabled()
         if not key or key.startswith("pay:") or self.fees is None:
             return
+        if key == getattr(self, "_shown_key", None) and not key.startswith("paper:") and self.view.doc.pageCount():
+            return  # notices and e-receipts never change: a reload after a sync keeps the one shown
         Op(self, jobs.render, self.store, self.fees, key).success(self._rendered).failure(self._error).run()
 
     def _rendered(self, rd) -> None:
         if rd.key == self.selected_key():
             self.view.show_pdf(rd.pdf, rd.title)
+            self._shown_key = rd.key
             if getattr(self, "_print_when_rendered", None) == rd.key:
                 self._print_when_rendered = None
                 self._print_paper(rd)
@@ -396,6 +412,8 @@ class FeesPage(QWidget):
     def print_selected(self) -> None:
         if self.view.print_current():
             self._say(f"已打印{self.view.title}")
+        elif self.view.doc.pageCount() == 0:
+            self._say("没有可打印的文书：请先在右侧列表中选择缴款通知书或票据", error=True)
 
     def _payment_of_selection(self):
         if self.fees is None:

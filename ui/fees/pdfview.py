@@ -8,17 +8,25 @@ from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 
-class FeePdfView(QPdfView):
+class FeePdfView(QWidget):
+    """The document and its view are siblings, the document first: Qt deletes children in
+    creation order, and a document deleted after the view that listens to it (as its child)
+    signals a half-destroyed view (a crash seen when a page is torn down)."""
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("fees_pdf_view")
         self.doc = QPdfDocument(self)
-        self.setDocument(self.doc)
-        self.setPageMode(QPdfView.PageMode.MultiPage)
-        self.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.pdf_view = QPdfView(self)
+        self.pdf_view.setDocument(self.doc)
+        self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pdf_view)
         self._buffer: QBuffer | None = None
         self.title = ""
         self.print_target: str | None = None  # a file path: print there without a dialog (tests)
