@@ -142,8 +142,6 @@ def test_admin_confirm_command(cli, tmp_path, data_dir):
     ServerDB(db_url).close()
     r = cli("server", "admin", "--db", db_url, "confirm-payment", "44030000103000000015", "--amount", "80")
     assert r.returncode != 0 and "没有缴款码" in (r.stdout + r.stderr)
-    r = cli("server", "admin", "--db", db_url, "confirm-payment", "123", "--amount", "abc")
-    assert r.returncode != 0 and "不是有效的金额" in (r.stdout + r.stderr)
     assert "Traceback" not in r.stderr
     r = cli("server", "admin", "--db", db_url, "stats")
     assert '"fees"' in r.stdout
