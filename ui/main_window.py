@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from hallclient.drafts import DraftStore
 from ui.counter import connect_counter
+from ui.crash import CrashGuard
 from ui.devices import install_devices
 from ui.fees import make_fees_page
 from ui.intake import make_cases_page, make_intake_page
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.pages: dict[str, QWidget] = {}
+        # Before the pages: a page that holds work in progress registers with the guard.
+        self.crash_guard = CrashGuard(self, DraftStore(ctx.data_dir.root), session.user_id)
         self.page_actions: dict[str, QAction] = {}
         self._build_pages()
         self._build_menus()
@@ -141,8 +145,23 @@ class MainWindow(QMainWindow):
             page.setObjectName(f"page_widget_{key}")
             self.pages[key] = page
             self.stack.addWidget(page)
+            if hasattr(page, "draft_state"):
+                self.crash_guard.add(page)
         self.stack.setCurrentWidget(page)
         return page
+
+    def offer_drafts(self, ask=None) -> None:
+        """Work in progress saved before a crash is offered back (the launcher calls this once
+        the window is shown)."""
+        if self.crash_guard.drafts.load("intake", self.session.user_id):
+            page = self.show_page("intake")
+            if page is not None and not self.crash_guard.offer_restore(page, ask):
+                self.show_page("home")
+
+    def closeEvent(self, event) -> None:
+        self.crash_guard.save_all()
+        self.crash_guard.uninstall()
+        super().closeEvent(event)
 
     def open_intake_for_ticket(self, ticket_no: str):
         """The queue panel called `ticket_no`: a clean intake form for that applicant."""
