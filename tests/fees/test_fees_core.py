@@ -215,3 +215,28 @@ def test_daily_close_totals_and_closed_day_is_read_only(store):
         # the next day is open
         tomorrow_close = close_ops.compute_close(s, clerk.user_id, day + timedelta(days=1))
         assert tomorrow_close.payments == 0
+
+
+def test_confirmation_after_the_close_is_booked_on_the_next_open_day(store):
+    with store.session() as s:
+        clerk = actor(s)
+        cid, desk = accepted_case(s, "BDC-002")
+        notice = payments.issue_notice(s, clerk, desk, cid)
+        other, _ = accepted_case(s, "BDC-002")
+        n2 = payments.issue_notice(s, clerk, desk, other)
+        day = local_today()
+        closed = close_ops.close_day(s, clerk, day)
+        assert closed.notices_unpaid == 2 and closed.payments == 0
+        with pytest.raises(DayClosed):
+            payments.issue_notice(s, clerk, desk, accepted_case(s, "BDC-002")[0])
+        row = {"bill_id": notice.bill_id, "case_id": cid, "receipts": [],
+               "confirmation": {"payment_id": "6f1c0d7e-0000-4000-8000-000000000001", "amount_fen": 8000,
+                                "channel": "wechat", "transaction_id": "WX1", "paid_at": "2026-12-04T10:00:00+00:00"}}
+        payments.apply_fee_row(s, row)
+        payments.apply_fee_row(s, row)  # the same page pulled twice
+        pay = s.scalars(select(FeePayment)).one()
+        assert pay.business_day == day + timedelta(days=1) and pay.channel == "notice"
+        assert close_ops.compute_close(s, clerk.user_id, day).payments == 0  # the closed day unchanged
+        assert case_fees(s, cid).fee_status == "已缴费"
+        with pytest.raises(ValidationFailed, match="不符"):
+            payments.apply_fee_row(s, {**row, "bill_id": n2.bill_id, "confirmation": {**row["confirmation"], "amount_fen": 1}})
