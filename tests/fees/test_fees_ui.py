@@ -125,3 +125,77 @@ def test_bad_cash_amount_told_in_chinese_nothing_recorded(mw, qtbot, ctx):
     assert page.change_label.text() == "￥20.00"
     qtbot.keyClick(page.tendered, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "找零 ￥20.00" in page.message.text())
+
+
+def _answer_modals(qtbot, answers):
+    """Answer the next modal dialogs in order: each answer is a function given the dialog."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    pending = list(answers)
+
+    def poll():
+        dlg = QApplication.activeModalWidget()
+        if dlg is not None and pending and getattr(dlg, "_answered", False) is False:
+            dlg._answered = True
+            pending.pop(0)(dlg)
+        if pending:
+            QTimer.singleShot(50, poll)
+
+    QTimer.singleShot(50, poll)
+    return pending
+
+
+def test_refund_with_supervisor_then_daily_close_locks_the_day(mw, qtbot, ctx):
+    from PySide6.QtWidgets import QLineEdit
+
+    from hallclient.fees.records import FeeDayClose, FeeReversal
+
+    with ctx.store.session() as s:
+        case_id, _ = accepted_case(s, "BDC-002")
+        other, _ = accepted_case(s, "GAJ-002")
+    page = mw.open_fees(case_id)
+    qtbot.waitUntil(lambda: page.fees is not None and page.charge_button.isEnabled())
+    qtbot.keyClick(mw, Qt.Key.Key_C, ALT)
+    qtbot.waitUntil(lambda: page.tendered.hasFocus())
+    qtbot.keyClicks(page.tendered, "100")
+    qtbot.keyClick(page.tendered, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.reverse_button.isEnabled())
+
+    def reason(dlg):
+        dlg.findChild(QLineEdit).setText("申请人撤回申请")
+        dlg.accept()
+
+    def wrong_then_right(dlg):
+        dlg.user.setText("clerk")  # the requester cannot authorise themselves
+        dlg.password.setText("clerk123")
+        dlg._submit()
+        qtbot.waitUntil(lambda: "不能为自己授权" in dlg.message.text())
+        dlg.user.setText("supervisor")
+        dlg.password.setText("super123")
+        dlg._submit()
+
+    left = _answer_modals(qtbot, [reason, wrong_then_right])
+    qtbot.keyClick(mw, Qt.Key.Key_T, ALT)
+    qtbot.waitUntil(lambda: not left and "已退款" in page.message.text(), timeout=15000)
+    with ctx.store.session() as s:
+        rev = s.scalars(select(FeeReversal)).one()
+        assert rev.reason == "申请人撤回申请" and rev.authoriser_id != rev.clerk_id
+
+    from ui.fees.dialogs import CloseDialog
+
+    qtbot.keyClick(mw, Qt.Key.Key_E, ALT)  # 日结
+    qtbot.waitUntil(lambda: len(page.findChildren(CloseDialog)) == 1)
+    dlg = page.findChildren(CloseDialog)[0]
+    qtbot.waitUntil(lambda: dlg.close_figures is not None and dlg.confirm.isEnabled())
+    assert "应上缴现金 ￥0.00" in dlg.summary.text()  # ￥80 taken, ￥80 refunded
+    qtbot.mouseClick(dlg.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "日结完成" in dlg.message.text())
+    assert not dlg.confirm.isEnabled()
+    dlg.close()
+    with ctx.store.session() as s:
+        assert len(s.scalars(select(FeeDayClose)).all()) == 1
+    page.open_case(other)
+    qtbot.waitUntil(lambda: page.fees is not None and page.fees.case_id == other and page.charge_button.isEnabled())
+    qtbot.keyClick(page.charge_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "已日结" in page.message.text())
