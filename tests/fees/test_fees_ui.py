@@ -184,6 +184,10 @@ def test_refund_with_supervisor_then_daily_close_locks_the_day(mw, qtbot, ctx):
 
     from ui.fees.dialogs import CloseDialog
 
+    from PySide6.QtWidgets import QApplication
+
+    mw.activateWindow()  # back from the modal dialogs
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is mw)
     qtbot.keyClick(mw, Qt.Key.Key_E, ALT)  # 日结
     qtbot.waitUntil(lambda: len(page.findChildren(CloseDialog)) == 1)
     dlg = page.findChildren(CloseDialog)[0]
