@@ -20,7 +20,7 @@ from hallclient.errors import ValidationFailed
 from hallclient.fees.codes import allocate_payment_code
 from hallclient.fees.days import closed_guard, ensure_open, first_open_day
 from hallclient.fees.money import check_fen, format_yuan
-from hallclient.fees.records import EReceipt, FeeBill, FeePayment, FeeReversal, PaperReceipt
+from hallclient.fees.records import EReceipt, FeeBill, FeePayment, FeeReversal
 from hallclient.fees.rules import Assessment, Exemption, assess, normalise_rules
 from hallclient.intake.cases import Desk, load_case, local_today
 from hallclient.models import Case, new_uuid, utcnow
@@ -247,6 +247,3 @@ def apply_fee_row(session: Session, data: dict[str, Any]) -> None:
             "amount_fen": int(r["amount_fen"]), "source": "server",
         }, outbox=False)
 
-
-def paper_receipts_of_payment(session: Session, payment_id: str) -> list[PaperReceipt]:
-    return list(session.scalars(select(PaperReceipt).where(PaperReceipt.payment_id == payment_id).order_by(PaperReceipt.number)))

@@ -16,17 +16,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hallclient.errors import HallError
+from hallclient.fees.payments import PLATFORM_CHANNELS
 from hallclient.models import utcnow
 from sync.server.models import Counter, ServerBase
 from sync.server.store import ServerDB, publish
 
 FEE_EVENTS = ("fee_notice_issued", "fee_paid", "fee_reversed")
 MAX_FEN = 10_000_000 * 100
-from hallclient.fees.payments import PLATFORM_CHANNELS  # noqa: E402
 _TXN = re.compile(r"^[0-9A-Za-z\-_]{6,64}$")
 E_RECEIPT_NAME = "非税收入一般缴款书（电子）"
 CATEGORY, KIND = "01", "01"  # 非税收入类, 一般缴款书

@@ -428,7 +428,7 @@ class FeesPage(QWidget):
         self.exempt_button.setEnabled(chargeable)
         self.clear_exempt.setEnabled(chargeable and bool(self.exemptions))
         key = self.selected_key()
-        self.print_button.setEnabled(bool(key) and not key.startswith("pay:") and self.view.doc.pageCount() > 0 or bool(key and not key.startswith("pay:")))
+        self.print_button.setEnabled(bool(key) and not key.startswith("pay:"))
         pay = self._payment_of_selection()
         self.paper_button.setEnabled(bool(pay and not pay.reversed and fees.stock and not fees.unconfirmed))
         self.confirm_paper_button.setEnabled(bool(fees and fees.unconfirmed))
