@@ -11,6 +11,7 @@ with every change, so a window that pulls it twice applies it once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import uuid
 from datetime import datetime
@@ -24,6 +25,8 @@ from hallclient.fees.payments import PLATFORM_CHANNELS
 from hallclient.models import utcnow
 from sync.server.models import Counter, ServerBase
 from sync.server.store import ServerDB, publish
+
+log = logging.getLogger(__name__)
 
 FEE_EVENTS = ("fee_notice_issued", "fee_paid", "fee_reversed")
 MAX_FEN = 10_000_000 * 100
@@ -132,10 +135,17 @@ def fold(s: Session, hall_code: str, events: list[dict[str, Any]], now: datetime
             continue
         if t in ("fee_notice_issued", "fee_paid"):
             bill = s.get(SrvFeeBill, p["bill_id"])
+            code = p.get("payment_code")
+            if bill is None and code and s.scalar(select(SrvFeeBill.bill_id).where(SrvFeeBill.payment_code == code)):
+                # A code issued twice (a window restored from an old backup): the bill is kept
+                # without it (a unique violation would fail the whole push again and again);
+                # that notice cannot be confirmed and the hall must issue a new one.
+                log.warning("payment code %s of bill %s already belongs to another bill", code, p["bill_id"])
+                code = None
             if bill is None:
                 bill = SrvFeeBill(bill_id=p["bill_id"], case_id=e["case_id"], case_no=e.get("case_no"), hall_code=hall_code,
                                   method=p.get("method") or ("notice" if t == "fee_notice_issued" else p["channel"]),
-                                  payment_code=p.get("payment_code"), payer_name=str(p.get("payer_name") or "")[:200],
+                                  payment_code=code, payer_name=str(p.get("payer_name") or "")[:200],
                                   item_code=str(p.get("item_code") or "")[:40] or None, total_fen=p["total_fen"],
                                   lines=p.get("lines") or [], clerk=str(p.get("clerk") or "")[:40], created_at=now)
                 s.add(bill)
