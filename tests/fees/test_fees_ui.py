@@ -203,3 +203,19 @@ def test_refund_with_supervisor_then_daily_close_locks_the_day(mw, qtbot, ctx):
     qtbot.waitUntil(lambda: page.fees is not None and page.fees.case_id == other and page.charge_button.isEnabled())
     qtbot.keyClick(page.charge_button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "已日结" in page.message.text())
+
+
+def test_intake_offers_fees_after_acceptance(mw, qtbot, ctx):
+    from ui.intake import jobs as intake_jobs
+
+    with ctx.store.session() as s:
+        case_id, _ = accepted_case(s, "BDC-002")
+    intake = mw.show_page("intake")
+    assert not intake.fees_button.isVisible()
+    intake._show(intake_jobs.case_view(ctx.store, case_id))  # as after F9 受理
+    qtbot.waitUntil(lambda: intake.fees_button.isVisible())
+    qtbot.keyClick(mw, Qt.Key.Key_F, ALT)
+    qtbot.waitUntil(lambda: mw.stack.currentWidget() is mw.pages.get("fees"))
+    page = mw.pages["fees"]
+    qtbot.waitUntil(lambda: page.fees is not None and page.fees.case_id == case_id)
+    qtbot.waitUntil(lambda: page.total_label.text().startswith("合计 ￥80.00"))
