@@ -62,11 +62,17 @@ def close_sample() -> DayClose:
     ch = {"cash": (6, 52000, 1, 8000), "card": (3, 30000, 0, 0), "scan": (9, 73000, 0, 0), "notice": (21, 214000, 1, 10000)}
     channels = tuple(ChannelTotal(k, CHANNELS[k], *ch[k]) for k in CHANNELS)
     total, rev = sum(c.total_fen for c in channels), sum(c.reversed_fen for c in channels)
+    lines, n = [], 0
+    for c in channels:  # one detail line per payment, adding up to each channel's total
+        for i in range(c.count):
+            n += 1
+            share = c.total_fen // c.count + (c.total_fen % c.count if i == 0 else 0)
+            lines.append((f"{9 + n * 7 // 60:02d}:{n * 7 % 60:02d}", f"44030000120251113030{n:05d}", c.label, share))
+    lines.sort()
     return DayClose(3, "周晓梅", "3号窗口", _DAY, channels, sum(c.count for c in channels), total, rev, total - rev,
                     channels[0].net_fen, 24, 244000, 3, "44010225 00001230", "44010225 00001241", 11,
                     (("44010225 00001236", "打印机卡纸，票面污损"),), 39, ("44010125 0000012399",),
-                    datetime(2025, 11, 13, 9, 30, tzinfo=timezone.utc), "示例市政务服务中心",
-                    (("09:42", "4403000012025111303000007", "现金", 10000), ("10:05", "4403000012025111303000009", "扫码支付", 8000)))
+                    datetime(2025, 11, 13, 9, 30, tzinfo=timezone.utc), "示例市政务服务中心", tuple(lines))
 
 
 def render_samples() -> dict[str, tuple[str, bytes]]:

@@ -29,6 +29,8 @@ COLUMNS = ("办件编号", "状态", "事项", "申请人", "证件号码", "登
 EVENT_LABELS = {
     "created": "登记", "agent_set": "代办人", "accepted": "受理", "completed": "办结", "supplement_requested": "一次性告知补正",
     "resumed": "补正后继续办理", "refused": "不予受理", "withdrawn": "撤回", "unresolved_recorded": "办不成事登记",
+    "fee_notice_issued": "开具缴款通知书（待缴费）", "fee_paid": "缴费", "fee_reversed": "退款/冲红",
+    "fee_e_receipt": "财政电子票据", "fee_paper_receipt": "纸质收据", "fee_paper_receipt_voided": "纸质收据作废",
 }
 
 
