@@ -15,7 +15,8 @@ def test_docs_samples_writes_one_pdf_per_kind(cli, tmp_path, data_dir):
     r = cli("docs", "samples", "--out", str(out), data_dir=data_dir)
     assert r.returncode == 0, r.stderr
     listed = json.loads(r.stdout)
-    assert [x["kind"] for x in listed] == list(DOCUMENT_KINDS)
+    fee_kinds = ["payment_notice", "e_receipt", "paper_receipt", "paper_receipt_void", "day_close"]  # docs/fees.md
+    assert [x["kind"] for x in listed] == list(DOCUMENT_KINDS) + fee_kinds
     for kind, title in DOCUMENT_KINDS.items():
         pdf = (out / f"{kind}.pdf").read_bytes()
         assert pdf.startswith(b"%PDF")
