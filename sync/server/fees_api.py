@@ -16,6 +16,20 @@ from sync.server.service import DeviceInfo, RequestRejected
 from sync.server.store import ServerDB
 
 CONFIRM_FIELDS = {"payment_code", "amount_fen", "channel", "transaction_id", "paid_at"}
+# The body as documented in OpenAPI (/docs); it is read and checked by hand below, with the
+# size limits and value checks every /v1 body gets (app.read_json).
+CONFIRM_SCHEMA = {
+    "type": "object",
+    "required": ["payment_code", "amount_fen"],
+    "additionalProperties": False,
+    "properties": {
+        "payment_code": {"type": "string", "pattern": "^[0-9]{20}$", "description": "非税缴款码（Luhn 校验位）"},
+        "amount_fen": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000, "description": "实缴金额（分）"},
+        "channel": {"type": "string", "enum": ["wechat", "alipay", "unionpay", "pos", "bank"], "default": "wechat"},
+        "transaction_id": {"type": "string", "pattern": "^[0-9A-Za-z_-]{6,64}$"},
+        "paid_at": {"type": "string", "format": "date-time", "description": "带时区的 ISO 8601 时间"},
+    },
+}
 
 
 def check_confirm_body(body: Any) -> dict[str, Any]:
@@ -33,7 +47,8 @@ def check_confirm_body(body: Any) -> dict[str, Any]:
 def add_fee_routes(v1: APIRouter, db: ServerDB, device) -> None:
     from sync.server.app import _json, read_json
 
-    @v1.post("/fees/confirm", summary="A payment platform confirms that a payment notice was paid (once per notice)")
+    @v1.post("/fees/confirm", summary="A payment platform confirms that a payment notice was paid (once per notice)",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": CONFIRM_SCHEMA}}}})
     async def confirm(request: Request, dev: DeviceInfo = Depends(device)) -> Response:
         body = check_confirm_body(await read_json(request))
         try:
