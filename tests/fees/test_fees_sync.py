@@ -74,6 +74,11 @@ def test_confirmation_exactly_once_through_faults(ctx, sqlite_server, proxy_fact
         (dict(body, amount_fen=-5), 422, "金额无效"),
         (dict(body, amount_fen="90.00"), 422, "金额无效"),
         (dict(body, extra=1), 422, "未知字段"),
+        (dict(body, amount_fen=True), 422, "金额无效"),
+        (dict(body, paid_at="2026-12-04T10:00:00"), 422, "带时区"),
+        (dict(body, channel="cash"), 422, "支付渠道"),
+        (dict(body, transaction_id=12345678), 422, "流水号"),
+        ([body], 422, "JSON 对象"),
     ]
     for b, status, words in bad:
         r = post(b)
