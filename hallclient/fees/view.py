@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hallclient.errors import ValidationFailed
-from hallclient.fees.payments import BILL_STATES, CHARGEABLE_STATES, bill_state
+from hallclient.fees.payments import BILL_STATES, CHARGEABLE_STATES
 from hallclient.fees.records import EReceipt, FeeBill, FeePayment, FeeReversal, PaperReceipt
 from hallclient.fees.rules import normalise_rules
 from hallclient.fees.stock import PaperReceiptInfo, StockInfo, current_stock, receipt_info, unconfirmed
@@ -96,22 +96,40 @@ def _name(session: Session, user_id: int | None) -> str:
 def case_fees(session: Session, case_id: str, clerk_id: int | None = None) -> CaseFees:
     case = load_case(session, case_id)
     rules = tuple(normalise_rules(case.item.fee_rules))
+    # Everything of the case in one query per table: the page reloads this after every
+    # charge and every sync cycle.
+    pays = {p.bill_id: p for p in session.scalars(select(FeePayment).where(FeePayment.case_id == case_id))}
+    revs = {r.payment_id: r for r in session.scalars(select(FeeReversal).where(FeeReversal.case_id == case_id))}
+    ereceipts: dict[str, list[EReceipt]] = {}
+    for e in session.scalars(select(EReceipt).where(EReceipt.case_id == case_id).order_by(EReceipt.id)):
+        ereceipts.setdefault(e.payment_id, []).append(e)
+    papers: dict[str, list[PaperReceipt]] = {}
+    if pays:
+        ids = [p.id for p in pays.values()]
+        for r in session.scalars(select(PaperReceipt).where(PaperReceipt.payment_id.in_(ids)).order_by(PaperReceipt.id)):
+            papers.setdefault(r.payment_id, []).append(r)
+    names: dict[int | None, str] = {}
+
+    def name(user_id: int | None) -> str:
+        if user_id not in names:
+            names[user_id] = _name(session, user_id)
+        return names[user_id]
+
     bills = []
     for b in session.scalars(select(FeeBill).where(FeeBill.case_id == case_id).order_by(FeeBill.created_at.desc())):
-        state = bill_state(session, b.id)
-        pay = session.scalar(select(FeePayment).where(FeePayment.bill_id == b.id))
+        pay = pays.get(b.id)
+        rev = revs.get(pay.id) if pay else None
+        state = "awaiting" if pay is None else ("reversed" if rev else "paid")
         pv, ev, paper = None, (), ()
         if pay is not None:
-            rev = session.scalar(select(FeeReversal).where(FeeReversal.payment_id == pay.id))
             pv = PaymentView(pay.id, pay.channel, pay.amount_fen, pay.tendered_fen, pay.change_fen, pay.reference, pay.paid_at,
-                             pay.business_day, _name(session, pay.clerk_id), rev is not None, rev.reason if rev else "")
+                             pay.business_day, name(pay.clerk_id), rev is not None, rev.reason if rev else "")
             ev = tuple(EReceiptView(e.id, e.payment_id, e.code, e.number, e.check_code, e.red, e.amount_fen, e.issued_at, dict(e.data))
-                       for e in session.scalars(select(EReceipt).where(EReceipt.payment_id == pay.id).order_by(EReceipt.id)))
-            paper = tuple(receipt_info(session, r) for r in session.scalars(
-                select(PaperReceipt).where(PaperReceipt.payment_id == pay.id).order_by(PaperReceipt.id)))
+                       for e in ereceipts.get(pay.id, ()))
+            paper = tuple(receipt_info(session, r) for r in papers.get(pay.id, ()))
         win = session.get(Window, b.window_id) if b.window_id else None
         bills.append(BillView(b.id, b.method, state, BILL_STATES[state], b.total_fen, b.payment_code, b.payer_name,
-                              tuple(b.lines), b.created_at, b.business_day, _name(session, b.clerk_id),
+                              tuple(b.lines), b.created_at, b.business_day, name(b.clerk_id),
                               win.name if win else "", pv, ev, paper))
     active = next((b for b in bills if b.state != "reversed"), None)
     if active is not None:
