@@ -24,15 +24,27 @@ from PySide6.QtWidgets import (
 from hallclient import __version__
 from hallclient.accounts import Role
 from hallclient.drafts import DraftStore
+from ui import keymap
 from ui.counter import connect_counter
 from ui.crash import CrashGuard
 from ui.devices import install_devices
 from ui.fees import make_fees_page
-from ui.intake import make_cases_page, make_intake_page
+from ui.intake import make_cases_page
 from ui.login import Session
-from ui.queue.panel import queue_page
 from ui.settings_dialog import SettingsDialog
 from ui.sync_ui import install_sync
+from ui.workbench import make_workbench_page
+from ui.workbench.calendar_page import make_calendar_page
+
+@dataclass(frozen=True)
+class PageDeps:
+    """What a page may use, passed in typed (CONVENTIONS habit 7). A page factory still takes
+    the main window (`factory(mw)`) and finds these as `mw.deps` (also `mw.store`, `mw.ctx`,
+    `mw.session`)."""
+
+    store: object
+    ctx: object
+    session: Session
 
 
 @dataclass(frozen=True)
@@ -58,9 +70,9 @@ def _home(mw: "MainWindow") -> QWidget:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
-    PageSpec("queue", "叫号", "Ctrl+2", queue_page),
-    PageSpec("intake", "受理", "Ctrl+3", make_intake_page),
-    PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
+    PageSpec("workbench", "工作台", "Ctrl+2", make_workbench_page),
+    PageSpec("cases", "办件查询", "Ctrl+3", make_cases_page),
+    PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
     PageSpec("fees", "收费", "Ctrl+5", make_fees_page),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
     PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
@@ -73,6 +85,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.store = ctx.store
         self.session = session
+        self.deps = PageDeps(ctx.store, ctx, session)
         self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
         self.resize(1280, 800)
         self.stack = QStackedWidget()
@@ -84,10 +97,12 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._build_menus()
         self._build_status_bar()
+        self._build_visit_keys()
         install_devices(self)
         connect_counter(self)
         install_sync(self)
-        self.show_page("home")
+        # A clerk at a window starts at the workbench: F1 calls at once.
+        self.show_page("workbench" if session.window_id and self.page_available("workbench") else "home")
 
     # -- layout -------------------------------------------------------------------------------
     def _build_pages(self) -> None:
@@ -104,7 +119,7 @@ class MainWindow(QMainWindow):
                 act.setToolTip("将在后续版本提供" if spec.factory is None else "无权限")
             else:
                 act.setToolTip(f"{spec.title}（{spec.shortcut}）")
-                act.triggered.connect(lambda _=False, k=spec.key: self.show_page(k))
+                act.triggered.connect(lambda _=False, k=spec.key: self.open_step(k))
             bar.addAction(act)
             self.page_actions[spec.key] = act
 
@@ -122,6 +137,7 @@ class MainWindow(QMainWindow):
         self.devices_menu = self.menuBar().addMenu("设备(&D)")
         self.sync_menu = self.menuBar().addMenu("同步(&Y)")
         h = self.menuBar().addMenu("帮助(&H)")
+        keymap.install(self, "help", self.show_key_help, menu=h, text="快捷键一览")
         about = QAction("关于", self)
         about.triggered.connect(lambda: QMessageBox.about(self, "关于", f"政务服务窗口客户端 {__version__}"))
         h.addAction(about)
@@ -130,12 +146,70 @@ class MainWindow(QMainWindow):
         sb = self.statusBar()
         self.status_user = QLabel(f"用户：{self.session.display_name}（{Role(self.session.role).label}）", objectName="status_user")
         self.status_window = QLabel(f"窗口：{self.session.window_name or '未选择'}", objectName="status_window")
-        self.status_data = QLabel(f"数据目录：{self.ctx.data_dir.root}", objectName="status_data")
+        # Where the data lives is for the IT staff, not for the clerk's status bar.
+        self.status_data = QLabel(f"数据目录：{self.ctx.data_dir.root}" if self.session.role == Role.ADMIN.value else "",
+                                  objectName="status_data")
+        self.status_data.setToolTip(f"数据目录：{self.ctx.data_dir.root}")
         for w in (self.status_user, self.status_window, self.status_data):
             sb.addWidget(w)
 
+    def _build_visit_keys(self) -> None:
+        """The keys of the visit (calling, deciding, printing, ending) as window-wide actions:
+        they work from the moment the window opens, whatever has focus."""
+        from ui.workbench.page import DECISION_KEYS, QUEUE_KEYS
+
+        self.visit_actions = {}
+        for bid in (*QUEUE_KEYS, "call_specific", "end", "receive_all", *DECISION_KEYS):
+            self.visit_actions[bid] = keymap.install(self, bid, lambda b=bid: self.visit_key(b))
+        keymap.install(self, "cases_today", self._cases_today)
+
     # -- behaviour ----------------------------------------------------------------------------
+    def page_available(self, key: str) -> bool:
+        spec = next((p for p in PAGES if p.key == key), None)
+        return spec is not None and spec.factory is not None and self.session.role in spec.roles
+
+    def visit_key(self, binding_id: str) -> None:
+        """A key of the visit: the workbench comes to the front and acts on it."""
+        wb = self.show_page("workbench")
+        if wb is not None:
+            wb.press(binding_id)
+
+    def open_step(self, key: str):
+        """Show page `key`; a page of a visit's step (收费, 证照) that has `open_case` gets the
+        visit's current case. Ctrl+2 (or `return_to_visit`) goes back to the visit."""
+        wb = self.pages.get("workbench")
+        page = self.show_page(key)
+        case_id = wb.visit_case_id() if wb is not None and key != "workbench" else None
+        if page is not None and case_id and callable(getattr(page, "open_case", None)):
+            page.open_case(case_id)
+            self.statusBar().showMessage("办完后按 Ctrl+2 回到工作台继续本次办理", 10000)
+        return page
+
+    def return_to_visit(self):
+        """For the step pages: back to the workbench, the visit as it was."""
+        return self.show_page("workbench")
+
+    def show_key_help(self) -> None:
+        from ui.workbench.help import KeyHelp
+
+        if getattr(self, "key_help", None) is None:
+            self.key_help = KeyHelp(self)
+        self.key_help.show()
+        self.key_help.raise_()
+
+    def _cases_today(self) -> None:
+        page = self.show_page("cases")
+        if page is not None and hasattr(page, "today_button"):
+            page.today_button.click()
+
+    #: Older names of what the workbench now holds: the queue strip and the intake part.
+    ALIASES = {"queue": ("workbench", "ticket_panel"), "intake": ("workbench", "intake")}
+
     def show_page(self, key: str) -> QWidget | None:
+        if key in self.ALIASES:
+            host, part = self.ALIASES[key]
+            page = self.show_page(host)
+            return getattr(page, part) if page is not None else None
         spec = next(p for p in PAGES if p.key == key)
         if spec.factory is None or self.session.role not in spec.roles:
             return None
@@ -145,8 +219,14 @@ class MainWindow(QMainWindow):
             page.setObjectName(f"page_widget_{key}")
             self.pages[key] = page
             self.stack.addWidget(page)
-            if hasattr(page, "draft_state"):
-                self.crash_guard.add(page)
+            for alias, (host, part) in self.ALIASES.items():
+                if host == key:
+                    self.pages[alias] = getattr(page, part)
+            # Work in progress is kept across a crash: the page itself, or the intake part of
+            # the workbench.
+            for part in (page, getattr(page, "intake", None)):
+                if part is not None and hasattr(part, "draft_state"):
+                    self.crash_guard.add(part)
         self.stack.setCurrentWidget(page)
         return page
 
@@ -156,7 +236,7 @@ class MainWindow(QMainWindow):
         if self.crash_guard.drafts.load("intake", self.session.user_id):
             page = self.show_page("intake")
             if page is not None and not self.crash_guard.offer_restore(page, ask):
-                self.show_page("home")
+                self.show_page("workbench")
 
     def closeEvent(self, event) -> None:
         self.crash_guard.save_all()
@@ -164,11 +244,16 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def open_intake_for_ticket(self, ticket_no: str):
-        """The queue panel called `ticket_no`: a clean intake form for that applicant."""
-        page = self.show_page("intake")
-        if page is not None:
-            page.new_applicant(ticket_no)
-        return page
+        """`ticket_no` was called: a new visit on the workbench; returns its intake part."""
+        wb = self.show_page("workbench")
+        if wb is None:
+            return None
+        wb.open_intake_for_ticket(ticket_no)
+        return wb.intake
+
+    def current_page_key(self) -> str | None:
+        w = self.stack.currentWidget()
+        return next((k for k, p in self.pages.items() if p is w), None)
 
     def open_fees(self, case_id: str):
         """The 收费 page for a case (from 受理 after acceptance, or from 办件查询)."""

@@ -48,7 +48,7 @@ def test_notice_confirmation_via_sync_and_receipts_by_keyboard(mw, qtbot, ctx, s
     with ctx.store.session() as s:
         case_id, _ = accepted_case(s, "BDC-001")
         stock.register_stock(s, actor(s, "supervisor"), "clerk", "44010226", 1, 50)
-    qtbot.keyClick(mw, Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)  # 办件查询
+    qtbot.keyClick(mw, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # 办件查询
     cases = mw.pages["cases"]
     qtbot.waitUntil(lambda: cases.detail.case_id == case_id)
     qtbot.keyClick(mw, Qt.Key.Key_F, ALT)  # 收费 for the selected case
@@ -205,17 +205,17 @@ def test_refund_with_supervisor_then_daily_close_locks_the_day(mw, qtbot, ctx):
     qtbot.waitUntil(lambda: "已日结" in page.message.text())
 
 
-def test_intake_offers_fees_after_acceptance(mw, qtbot, ctx):
+def test_workbench_step_opens_fees_for_the_visit_case(mw, qtbot, ctx):
     from ui.intake import jobs as intake_jobs
 
     with ctx.store.session() as s:
         case_id, _ = accepted_case(s, "BDC-002")
-    intake = mw.show_page("intake")
-    assert not intake.fees_button.isVisible()
-    intake._show(intake_jobs.case_view(ctx.store, case_id))  # as after F9 受理
-    qtbot.waitUntil(lambda: intake.fees_button.isVisible())
-    qtbot.keyClick(mw, Qt.Key.Key_F, ALT)
-    qtbot.waitUntil(lambda: mw.stack.currentWidget() is mw.pages.get("fees"))
+    wb = mw.show_page("workbench")
+    assert not wb.step_buttons["fees"].isVisible()
+    wb.intake._show(intake_jobs.case_view(ctx.store, case_id))  # as after F9 受理
+    qtbot.waitUntil(lambda: wb.step_buttons["fees"].isVisible())
+    qtbot.keyClick(mw, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # 收费 for the visit's case
+    qtbot.waitUntil(lambda: mw.current_page_key() == "fees")
     page = mw.pages["fees"]
     qtbot.waitUntil(lambda: page.fees is not None and page.fees.case_id == case_id)
     qtbot.waitUntil(lambda: page.total_label.text().startswith("合计 ￥80.00"))

@@ -5,7 +5,7 @@ and voided paper receipts with a supervisor's on-the-spot authorisation; the dai
 
 Keys inside the page (mnemonics; Alt+S/D/Y/H belong to the menus): Alt+N/C/K/M method, Enter
 确认收费, Alt+J 减免, Alt+P 打印, Alt+R 纸质收据, Alt+O 确认已打印, Alt+Z 作废收据, Alt+T 退款/冲红,
-Alt+E 日结, F5 refresh.
+Alt+E 日结. F-keys and Ctrl+letters stay the visit's (ui/keymap.py).
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ class FeesPage(QWidget):
         self.case_label.setTextFormat(Qt.TextFormat.RichText)
         self.status_label = QLabel(objectName="fees_status")
         self.status_label.setStyleSheet("font-weight: bold; padding: 2px 8px; border-radius: 4px;")
-        refresh = QPushButton("刷新（F5）", objectName="fees_refresh")
-        refresh.setShortcut("F5")
+        # No key of its own: F-keys are the visit's, window-wide (ui/keymap.py); the page also
+        # reloads by itself after every sync cycle.
+        refresh = QPushButton("刷新", objectName="fees_refresh")
         refresh.clicked.connect(self.reload)
         top = QHBoxLayout()
         top.addWidget(self.lookup, 2)

@@ -7,10 +7,7 @@ The page factories import their modules on first use, so the main window starts 
 def make_intake_page(mw):
     from ui.intake.page import IntakePage
 
-    page = IntakePage(mw.store, mw.session)
-    if hasattr(mw, "open_fees"):
-        page.fees_requested.connect(mw.open_fees)
-    return page
+    return IntakePage(mw.store, mw.session)
 
 
 def make_cases_page(mw):
