@@ -72,6 +72,20 @@ KEYMAP: tuple[Binding, ...] = (
     Binding("row_na", "N", "材料表格：不适用", "材料核验（表格内）", False),
     Binding("row_counts", "C", "材料表格：实收份数", "材料核验（表格内）", False),
     Binding("rate", "1…5", "评价窗口：选择评价等级，回车提交", "评价窗口", False),
+    # -- buttons of the 收费 page (mnemonics, active only while that page is shown; docs/fees.md)
+    Binding("cases_fees", "Alt+F", "办件查询：为所选办件收费", "收费", False),
+    Binding("fees_notice", "Alt+N", "收费：缴款通知书（票款分离，默认）", "收费", False),
+    Binding("fees_cash", "Alt+C", "收费：现金（输入实收，显示找零）", "收费", False),
+    Binding("fees_card", "Alt+K", "收费：银行卡（输入凭证号）", "收费", False),
+    Binding("fees_scan", "Alt+M", "收费：扫码支付（输入交易流水号）", "收费", False),
+    Binding("fees_charge", "Alt+Q", "收费：确认收费（也可按回车）", "收费", False),
+    Binding("fees_exempt", "Alt+J", "收费：减免（填原因和依据）", "收费", False),
+    Binding("fees_print", "Alt+P", "收费：打印所选缴款通知书或票据", "收费", False),
+    Binding("fees_paper", "Alt+R", "收费：开纸质收据", "收费", False),
+    Binding("fees_paper_ok", "Alt+O", "收费：确认收据已打印", "收费", False),
+    Binding("fees_void", "Alt+Z", "收费：作废收据（值班长授权）", "收费", False),
+    Binding("fees_reverse", "Alt+T", "收费：退款/冲红（值班长授权）", "收费", False),
+    Binding("fees_close", "Alt+E", "收费：日结", "收费", False),
 )
 
 BY_ID: dict[str, Binding] = {b.id: b for b in KEYMAP}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
 )
@@ -86,11 +87,13 @@ class CloseDialog(QDialog):
         self.store, self.actor = store, actor
         self.setWindowTitle("收费日结")
         self.setObjectName("close_dialog")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # gone when closed, nothing left bound
         self.summary = QLabel(objectName="close_summary")
         self.summary.setWordWrap(True)
         self.view = FeePdfView()
-        self.confirm = QPushButton("确认日结（&D）", objectName="close_confirm")
-        self.print_button = QPushButton("打印日结单（&P）", objectName="close_print")
+        # Enter confirms (default button); no mnemonics: the page's Alt keys are in ui/keymap.py.
+        self.confirm = QPushButton("确认日结", objectName="close_confirm")
+        self.print_button = QPushButton("打印日结单", objectName="close_print")
         self.close_button = QPushButton("关闭", objectName="close_dismiss")
         self.message = QLabel(objectName="close_message")
         self.message.setWordWrap(True)
