@@ -76,7 +76,7 @@ class DeviceSettingsDialog(QDialog):
 
         from hallclient.models import DeviceConfig
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             rows = [(r.id, DeviceSpec.from_config(r)) for r in s.scalars(select(DeviceConfig).order_by(DeviceConfig.id))]
         for rid, spec in rows:
             self.add_row(spec, rid)
@@ -164,25 +164,34 @@ class DeviceSettingsDialog(QDialog):
         ).failure(lambda e: self.result_label.setText(f"✘ {error_text(e)}")).run()
 
     def save(self) -> None:
-        from hallclient.models import DeviceConfig
-
         try:
             specs = [self.spec_of(r) for r in range(self.table.rowCount())]
         except ValueError as e:
             QMessageBox.warning(self, "设备设置", str(e))
             return
-        with self.store.session() as s:
-            keep = {i for i in self.ids if i is not None}
-            for row in s.query(DeviceConfig).all():
-                if row.id not in keep:
-                    s.delete(row)
-            for rid, spec in zip(self.ids, specs):
-                row = s.get(DeviceConfig, rid) if rid is not None else None
-                if row is None:
-                    row = DeviceConfig(options={})
-                    s.add(row)
-                row.kind, row.driver, row.port, row.baud, row.enabled = spec.kind, spec.driver, spec.port, spec.baud, spec.enabled
-        self.accept()
+        from ui.ops import Op, error_text
+
+        self.setEnabled(False)  # until the writer has saved (off the UI thread)
+        Op(self, save_device_configs, self.store, list(zip(self.ids, specs)), writer=True).success(
+            lambda _: self.accept()).failure(lambda e: (self.setEnabled(True),
+                                                        QMessageBox.warning(self, "设备设置", error_text(e)))).run()
+
+
+def save_device_configs(store, rows: list) -> None:
+    """Replace the device rows with (id or None, DeviceSpec) pairs, in one transaction."""
+    from hallclient.models import DeviceConfig
+
+    with store.write() as s:
+        keep = {rid for rid, _ in rows if rid is not None}
+        for row in s.query(DeviceConfig).all():
+            if row.id not in keep:
+                s.delete(row)
+        for rid, spec in rows:
+            row = s.get(DeviceConfig, rid) if rid is not None else None
+            if row is None:
+                row = DeviceConfig(options={})
+                s.add(row)
+            row.kind, row.driver, row.port, row.baud, row.enabled = spec.kind, spec.driver, spec.port, spec.baud, spec.enabled
 
 
 def _test_ticket() -> bytes | None:

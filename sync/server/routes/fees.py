@@ -1,7 +1,8 @@
-"""HTTP face of the server's fees: the endpoint a payment platform calls to confirm that a
-payment notice was paid. Authenticated like every /v1 call (a token issued with
-`server admin register-device`; the platform's token is registered for the hall it serves,
-and it can confirm only that hall's notices)."""
+"""The fees endpoint: a payment platform confirms that a payment notice was paid.
+
+Authenticated like every device route (a token issued with `server admin register-device` for
+the hall the platform serves); it confirms only that hall's notices (`DeviceInfo.hall_code`).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from sync import protocol
 from sync.server.fees import FeeRefused, confirm_payment
 from sync.server.service import DeviceInfo, RequestRejected
 from sync.server.store import ServerDB
+from sync.server.web import BODY_ERRORS, current_device, errors, json_response, read_json, server_db
+
+router = APIRouter(prefix=protocol.API_PREFIX, tags=["fees"])
 
 CONFIRM_FIELDS = {"payment_code", "amount_fen", "channel", "transaction_id", "paid_at"}
 # The body as documented in OpenAPI (/docs); it is read and checked by hand below, with the
-# size limits and value checks every /v1 body gets (app.read_json).
+# size limits and value checks every body gets (web.read_json).
 CONFIRM_SCHEMA = {
     "type": "object",
     "required": ["payment_code", "amount_fen"],
@@ -44,17 +49,15 @@ def check_confirm_body(body: Any) -> dict[str, Any]:
     return body
 
 
-def add_fee_routes(v1: APIRouter, db: ServerDB, device) -> None:
-    from sync.server.app import _json, read_json
-
-    @v1.post("/fees/confirm", summary="A payment platform confirms that a payment notice was paid (once per notice)",
+@router.post("/fees/confirm", summary="A payment platform confirms that a payment notice was paid (once per notice)",
+             responses=errors(*BODY_ERRORS, 404, 409),
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": CONFIRM_SCHEMA}}}})
-    async def confirm(request: Request, dev: DeviceInfo = Depends(device)) -> Response:
-        body = check_confirm_body(await read_json(request))
-        try:
-            result = await run_in_threadpool(
-                confirm_payment, db, body["payment_code"], body["amount_fen"], body.get("channel", "wechat"),
-                body.get("transaction_id"), body.get("paid_at"), dev.hall_code)
-        except FeeRefused as e:
-            raise RequestRejected(e.status, e.message) from None
-        return _json(request, {**result, "server_time": result["confirmed_at"]})
+async def confirm(request: Request, dev: DeviceInfo = Depends(current_device), db: ServerDB = Depends(server_db)) -> Response:
+    body = check_confirm_body(await read_json(request))
+    try:
+        result = await run_in_threadpool(
+            confirm_payment, db, body["payment_code"], body["amount_fen"], body.get("channel", "wechat"),
+            body.get("transaction_id"), body.get("paid_at"), dev.hall_code)
+    except FeeRefused as e:
+        raise RequestRejected(e.status, e.message) from None
+    return json_response(request, {**result, "server_time": result["confirmed_at"]})
