@@ -16,6 +16,7 @@ from hallclient.catalogue import load_catalogue
 from hallclient.intake.cases import apply_decision
 from hallclient.intake.numbering import note_issued_elsewhere, parse_case_number
 from hallclient.models import ServiceItem, User, utcnow
+from hallclient.supervision.mirror import apply_hall_records
 from hallclient.syncstate import MirrorRow
 from hallclient.workcalendar import set_year_schedule
 
@@ -150,4 +151,5 @@ APPLIERS = {
     "appointments": _mirror("appointments"),
     "cases_today": _cases_today,
     "fees": _fees,
+    "hall_day": apply_hall_records,  # a supervisor's PC: every record of the hall
 }

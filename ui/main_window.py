@@ -33,6 +33,7 @@ from ui.fees import make_fees_page
 from ui.intake import make_cases_page
 from ui.login import Session
 from ui.settings_dialog import SettingsDialog
+from ui.supervisor import make_supervisor_page
 from ui.sync_ui import install_sync
 from ui.workbench import make_workbench_page
 from ui.workbench.calendar_page import make_calendar_page
@@ -76,7 +77,7 @@ PAGES: list[PageSpec] = [
     PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
     PageSpec("fees", "收费", "Ctrl+5", make_fees_page),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
-    PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
+    PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin")),
 ]
 
 

@@ -117,8 +117,8 @@ def start_case(
     # CaseEvent.case is a view-only relationship, so the unit of work does not know events
     # depend on their case: the case row must exist before its first event is flushed.
     session.flush()
-    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id,
-                 now=now)
+    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or "", "applicant": _party(applicant)},
+                 desk.user_id, now=now)
     if agent_id is not None:
         attach_agent(session, case.id, agent_id, desk, now=now)
     return case.id
@@ -233,6 +233,7 @@ def accept(
         {
             "case_no": case.case_no, "item_code": item.code, "case_type": case.case_type,
             "promised_date": promised.isoformat(), "legal_due_date": legal.isoformat() if legal else None,
+            "promised_provisional": promised_prov,
             "clock_start": today.isoformat(), "applicant": _party(case.applicant), "agent": _party(case.agent),
             "materials": _materials_payload(case), "window_code": desk.window_code, "hall_code": desk.hall_code,
         },

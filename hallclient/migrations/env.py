@@ -2,6 +2,7 @@ from alembic import context
 
 from hallclient.models import Base
 import hallclient.syncstate  # noqa: F401 - sync's local tables
+import hallclient.supervision.tables  # noqa: F401 - the supervisor's view of the hall
 import hallclient.fees.records  # noqa: F401 - the fee tables
 
 config = context.config

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hallclient.models import utcnow
 from sync import protocol
+from sync.server import hallday
 from sync.server.models import Device, Record, ServerCase, StreamRow
 from sync.server.store import ServerDB, publish, token_hash
 
@@ -201,6 +202,8 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
             from sync.server.fees import fold as fold_fees
 
             fold_fees(s, device.hall_code, events, now)
+        if new_rows:
+            hallday.publish_records(s, device.hall_code, new_rows, now)
         dev = s.get(Device, device.id)
         dev.last_seen_at = now
         return [r for r in results if r is not None]

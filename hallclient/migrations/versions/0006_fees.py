@@ -1,7 +1,7 @@
 """fees: bills, payments, reversals, e-receipts, paper receipt stock and numbers, daily close
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0008
 
 The fee records are append-only and a clerk's day is read-only once closed (日结): the
 triggers of hallclient.fees.records.trigger_sql enforce both in the database itself.
@@ -13,7 +13,7 @@ from hallclient.fees.records import trigger_names, trigger_sql
 
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
