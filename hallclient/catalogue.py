@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 import hallclient.certificates.models  # noqa: F401 - templates load with the catalogue (and its scratch checks)
+from hallclient.fees.rules import normalise_rules
 from hallclient.models import CaseMaterial, CaseType, Department, Material, ServiceItem, utcnow
 
 
@@ -83,7 +84,7 @@ def _item_values(it: dict[str, Any], department_id: int) -> dict[str, Any]:
     return {
         "name": it["name"], "department_id": department_id, "case_type": it["case_type"],
         "legal_limit_days": int(it["legal"]), "promised_limit_days": int(it["promised"]),
-        "queue_category": it.get("queue", "A"), "fee_rules": it.get("fees", []),
+        "queue_category": it.get("queue", "A"), "fee_rules": normalise_rules(it.get("fees")),
         "certificate_template": it.get("certificate"), "legal_basis": it.get("legal_basis", ""),
         "pinyin_initials": pinyin_initials(it["name"]), "active": it.get("active", True), "updated_at": utcnow(),
     }

@@ -115,6 +115,8 @@ VOICE_REPEAT = declare(SettingVar("queue.voice_repeat", int, 2, "语音播报次
 BACKUP_KEEP_DAYS = declare(SettingVar("backup.keep_days", int, 14, "每日自动备份保留天数", "备份", minimum=1, maximum=366,
                                       help="客户端每天启动后自动备份一次数据库到数据目录的 backups 文件夹"))
 PROGRESS_URL = declare(SettingVar("print.progress_url", str, "https://zwfw.example.gov.cn/progress?no={no}", "办件进度查询地址", "打印", help="文书二维码的内容，{no} 替换为办件编号"))
+FEE_PAY_URL = declare(SettingVar("fees.pay_url", str, "https://pay.example.gov.cn/fs?code={code}", "缴款二维码地址", "收费", help="缴款通知书二维码的内容，{code} 替换为缴款码"))
+FEE_VERIFY_URL = declare(SettingVar("fees.verify_url", str, "https://pjcy.mof.gov.cn/?code={code}&no={number}&check={check}", "电子票据查验地址", "收费", help="财政电子票据二维码的内容，{code} {number} {check} 替换为票据代码、号码、校验码"))
 
 
 def get(session: Session, var: SettingVar) -> Any:

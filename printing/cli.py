@@ -36,6 +36,12 @@ def _samples(args) -> int:
         path = out / f"{kind}.pdf"
         path.write_bytes(render_document(kind, sample_snapshot(kind), reprint=args.reprint))
         written.append({"kind": kind, "title": title, "path": str(path)})
+    from printing.fee_samples import render_samples
+
+    for kind, (title, pdf) in render_samples().items():
+        path = out / f"{kind}.pdf"
+        path.write_bytes(pdf)
+        written.append({"kind": kind, "title": title, "path": str(path)})
     written += _certificate_samples(out)
     print(json.dumps(written, ensure_ascii=False, indent=1))
     return 0

@@ -146,6 +146,14 @@ def _cases_today(s: Session, rows: list[dict[str, Any]]) -> None:
         note_issued_elsewhere(s, case_no)
 
 
+def _fees(s: Session, rows: list[dict[str, Any]]) -> None:
+    from hallclient.fees.payments import apply_fee_row
+
+    for r in rows:
+        if r["data"] is not None:
+            apply_fee_row(s, r["data"])
+
+
 APPLIERS = {
     "catalogue": _catalogue,
     "users": _users,
@@ -153,5 +161,6 @@ APPLIERS = {
     "approvals": _approvals,
     "appointments": _mirror("appointments"),
     "cases_today": _cases_today,
+    "fees": _fees,
     "hall_day": apply_hall_records,  # a supervisor's PC: every record of the hall
 }

@@ -91,6 +91,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     x = a.add_parser("revoke-device", help="吊销设备令牌（立即生效）")
     x.add_argument("device_id", help="设备 ID（见 list-devices）")
     x.set_defaults(func=cmd_admin, action="revoke-device")
+    x = a.add_parser("confirm-payment", help="确认缴款通知书已缴款（代替统一公共支付平台），并开具财政电子票据")
+    x.add_argument("payment_code", help="20 位缴款码")
+    x.add_argument("--amount", required=True, help="实缴金额（元），须与缴款通知书一致，如 80 或 80.00")
+    x.add_argument("--channel", default="wechat", choices=("wechat", "alipay", "unionpay", "pos", "bank"))
+    x.add_argument("--transaction", default=None, help="支付平台的交易流水号")
+    x.set_defaults(func=cmd_admin, action="confirm-payment")
     x = a.add_parser("stats", help="以 JSON 输出设备、办件、事件等数量")
     x.set_defaults(func=cmd_admin, action="stats")
 
@@ -294,6 +300,11 @@ def cmd_admin(args) -> int:
             _print(admin.list_devices(db, args.hall))
         elif args.action == "revoke-device":
             _print(admin.revoke_device(db, args.device_id))
+        elif args.action == "confirm-payment":
+            from hallclient.fees.money import parse_yuan
+            from sync.server.fees import confirm_payment
+
+            _print(confirm_payment(db, args.payment_code, parse_yuan(args.amount, what="实缴金额"), args.channel, args.transaction))
         elif args.action == "stats":
             _print(admin.stats(db))
     finally:

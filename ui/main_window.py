@@ -30,6 +30,7 @@ from ui.certificates import make_certificates_page
 from ui.counter import connect_counter
 from ui.crash import CrashGuard
 from ui.devices import install_devices
+from ui.fees import make_fees_page
 from ui.intake import make_cases_page
 from ui.login import Session
 from ui.settings_dialog import SettingsDialog
@@ -75,7 +76,7 @@ PAGES: list[PageSpec] = [
     PageSpec("workbench", "工作台", "Ctrl+2", make_workbench_page),
     PageSpec("cases", "办件查询", "Ctrl+3", make_cases_page),
     PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
-    PageSpec("fees", "收费", "Ctrl+5", None),
+    PageSpec("fees", "收费", "Ctrl+5", make_fees_page),
     PageSpec("certificates", "证照打印", "Ctrl+6", make_certificates_page),
     PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin")),
 ]
@@ -259,6 +260,13 @@ class MainWindow(QMainWindow):
     def current_page_key(self) -> str | None:
         w = self.stack.currentWidget()
         return next((k for k, p in self.pages.items() if p is w), None)
+
+    def open_fees(self, case_id: str):
+        """The 收费 page for a case (from 受理 after acceptance, or from 办件查询)."""
+        page = self.show_page("fees")
+        if page is not None:
+            page.open_case(case_id)
+        return page
 
     def open_settings(self) -> None:
         SettingsDialog(self.store, self).exec()

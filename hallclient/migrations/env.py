@@ -4,6 +4,7 @@ from hallclient.models import Base
 import hallclient.syncstate  # noqa: F401 - sync's local tables
 import hallclient.supervision.tables  # noqa: F401 - the supervisor's view of the hall
 import hallclient.certificates.models  # noqa: F401 - certificates, stock, calibration
+import hallclient.fees.records  # noqa: F401 - the fee tables
 
 config = context.config
 engine = config.attributes["engine"]

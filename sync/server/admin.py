@@ -15,6 +15,7 @@ from hallclient.errors import HallError
 from hallclient.models import utcnow
 from sync import protocol
 from sync.server.models import Device, Record, ServerCase, StreamRow
+from sync.server.fees import stats as fee_stats
 from sync.server.service import case_row
 from sync.server.store import ServerDB, publish, token_hash
 
@@ -235,4 +236,5 @@ def stats(db: ServerDB) -> dict[str, Any]:
             "records_by_kind": by_kind,
             "decided": s.scalar(select(func.count()).select_from(ServerCase).where(ServerCase.decision.is_not(None))),
             "stream_rows": streams,
+            "fees": fee_stats(s),
         }

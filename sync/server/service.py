@@ -103,6 +103,9 @@ def validate_item(item: dict[str, Any]) -> str | None:
             return "字段 at 缺失、不是带时区的 ISO 8601 时间，或不在 1970–2199 年之间"
         if not isinstance(payload.get("payload", {}), dict):
             return "字段 payload 必须是 JSON 对象"
+        from sync.server.fees import validate_event
+
+        return validate_event(payload["type"], payload.get("payload") or {})
     if kind == "certificate.issued":
         from sync.server import licences
 
@@ -203,6 +206,9 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
         if events:
             prune_daily_streams(s, db.url, now)
             _fold_case_events(s, device, events, cases, now)
+            from sync.server.fees import fold as fold_fees
+
+            fold_fees(s, device.hall_code, events, now)
         if new_rows:
             hallday.publish_records(s, device.hall_code, new_rows, now)
         if issued:

@@ -60,6 +60,8 @@ class ServerDB:
     """The opened server database; the schema is created on first use."""
 
     def __init__(self, url: str):
+        import sync.server.fees  # noqa: F401 - its tables (imported here: it imports this module)
+
         self.url = normalise_url(url)
         self.engine = make_server_engine(self.url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)

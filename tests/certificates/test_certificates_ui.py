@@ -174,7 +174,7 @@ def test_calibration_dialog_refuses_beyond_10_mm_and_saves_the_offset(qtbot, mw,
     page.print_target = str(tmp_path / "calibration.pdf")
     page.open_case(cid)
     qtbot.waitUntil(lambda: page.view is not None, timeout=10000)
-    d = CalibrationDialog(page, page.view.template, "PDF 文件", page.view.offset)  # what 校准 (Alt+C) opens
+    d = CalibrationDialog(page, page.view.template, "PDF 文件", page.view.offset)  # what 校准 (Alt+B) opens
     d.show()
     d.sheet_button.click()  # the calibration sheet goes to the PDF file
     qtbot.waitUntil(lambda: (tmp_path / "calibration.pdf").exists(), timeout=10000)

@@ -34,8 +34,9 @@ def test_login_then_main_window(qtbot, ctx):
     assert mw.status_data.text() == "" and str(ctx.data_dir.root) in mw.status_data.toolTip()
     # the supervisor page is not for clerks; coming pages are visible but disabled
     assert not mw.page_actions["supervisor"].isEnabled()
-    assert not mw.page_actions["fees"].isEnabled()
-    assert mw.page_actions["fees"].toolTip() == "将在后续版本提供"
+    assert mw.page_actions["fees"].isEnabled()  # 收费 (issue 13)
+    assert not mw.page_actions["certificates"].isEnabled()
+    assert mw.page_actions["certificates"].toolTip() == "将在后续版本提供"
 
 
 def test_wrong_password_is_explained_and_dialog_stays(qtbot, ctx):

@@ -2,8 +2,8 @@
 print on the next blank sheet (calibrated), spoil, reprint with a supervisor, hand over to the
 applicant / legal representative / authorised agent (card on the reader) or mail, 送达回证.
 
-Keyboard: Enter in the search box searches; arrows pick a case; Alt+P 打印, Alt+V 作废,
-Alt+C 校准, Alt+S 空白证书, Alt+H 出件, Alt+M 寄递, Alt+D 送达回证, Alt+F 保存字段; Esc clears
+Keyboard: Enter in the search box searches; arrows pick a case; Alt+I 打印, Alt+V 作废,
+Alt+B 校准, Alt+U 空白证书, Alt+W 出件, Alt+L 寄递, Alt+X 送达回证, Alt+G 保存字段; Esc clears
 the recipient and goes back to the list.
 All database and PDF work runs in background operations.
 """
@@ -103,18 +103,18 @@ class CertificatesPage(QWidget):
         self.fields.setHorizontalHeaderLabels(("字段", "内容（打印前可补充）"))
         self.fields.verticalHeader().hide()
         self.fields.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.save_fields_button = QPushButton("保存字段(&F)", objectName="cert_save_fields")
-        self.print_button = QPushButton("打印(&P)", objectName="cert_print")
+        self.save_fields_button = QPushButton("保存字段(&G)", objectName="cert_save_fields")
+        self.print_button = QPushButton("打印(&I)", objectName="cert_print")
         self.spoil_button = QPushButton("作废(&V)", objectName="cert_spoil")
-        self.calibrate_button = QPushButton("校准(&C)", objectName="cert_calibrate")
-        self.stock_button = QPushButton("空白证书(&S)", objectName="cert_stock")
+        self.calibrate_button = QPushButton("校准(&B)", objectName="cert_calibrate")
+        self.stock_button = QPushButton("空白证书(&U)", objectName="cert_stock")
         actions = QHBoxLayout()
         for b in (self.print_button, self.spoil_button, self.calibrate_button, self.stock_button):
             actions.addWidget(b)
         self.recipient_id = QLineEdit(objectName="cert_recipient_id", placeholderText="读取领取人身份证，或输入号码")
         self.recipient_name = QLineEdit(objectName="cert_recipient_name")
         self.letter = QLineEdit(objectName="cert_letter", placeholderText="代办人现场提交授权委托书时填写（委托人、日期）")
-        self.handover_button = QPushButton("出件(&H)", objectName="cert_handover")
+        self.handover_button = QPushButton("出件(&W)", objectName="cert_handover")
         hand = QWidget()
         hf = QFormLayout(hand)
         hf.addRow("领取人证件", self.recipient_id)
@@ -125,14 +125,14 @@ class CertificatesPage(QWidget):
         self.courier.addItems(COURIERS)
         self.tracking = QLineEdit(objectName="cert_tracking")
         self.address = QLineEdit(objectName="cert_address")
-        self.mail_button = QPushButton("寄递(&M)", objectName="cert_mail")
+        self.mail_button = QPushButton("寄递(&L)", objectName="cert_mail")
         post = QWidget()
         pf = QFormLayout(post)
         pf.addRow("寄递公司", self.courier)
         pf.addRow("运单号", self.tracking)
         pf.addRow("寄递地址", self.address)
         pf.addRow(self.mail_button)
-        self.receipt_button = QPushButton("打印送达回证(&D)", objectName="cert_receipt")
+        self.receipt_button = QPushButton("打印送达回证(&X)", objectName="cert_receipt")
         self.message = QLabel(objectName="cert_message")
         self.message.setWordWrap(True)
         right = QWidget()
@@ -263,7 +263,7 @@ class CertificatesPage(QWidget):
             self.fields.setItem(r, 1, value)
         self.fields.resizeColumnToContents(0)
         self.save_fields_button.setEnabled(editable)
-        self.print_button.setText("补打(&P)" if good else "打印(&P)")
+        self.print_button.setText("补打(&I)" if good else "打印(&I)")
         self.print_button.setEnabled(c.status != "handed_over")
         self.spoil_button.setEnabled(bool(good) and c.status != "handed_over")
         self.handover_button.setEnabled(c.status == "printed")
@@ -408,7 +408,7 @@ class CertificatesPage(QWidget):
             return False
         self.recipient_id.setText(doc.id_number)
         self.recipient_name.setText(doc.name)
-        self._ok(f"已读取领取人身份证：{doc.name}。按 Alt+H（或在姓名框回车）确认出件")
+        self._ok(f"已读取领取人身份证：{doc.name}。按 Alt+W（或在姓名框回车）确认出件")
         self.handover_button.setFocus()
         return True
 
@@ -432,7 +432,7 @@ class CertificatesPage(QWidget):
         self._show(nv)
         for w in (self.recipient_id, self.recipient_name, self.letter, self.tracking):
             w.clear()
-        self._ok("已出件，办件已办结。请打印送达回证（Alt+D）请领取人签字")
+        self._ok("已出件，办件已办结。请打印送达回证（Alt+X）请领取人签字")
         self.refresh_list()
         self.handed_over.emit(nv.case_id)
         self.receipt_button.setFocus()

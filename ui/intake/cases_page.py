@@ -32,6 +32,8 @@ EVENT_LABELS = {
     "decision": "审批决定", "certificate_issued": "制证", "certificate_fields": "补充证照内容",
     "certificate_printed": "打印证照", "certificate_reprinted": "补打证照", "certificate_spoiled": "证书作废",
     "handed_over": "出件",
+    "fee_notice_issued": "开具缴款通知书（待缴费）", "fee_paid": "缴费", "fee_reversed": "退款/冲红",
+    "fee_e_receipt": "财政电子票据", "fee_paper_receipt": "纸质收据", "fee_paper_receipt_voided": "纸质收据作废",
 }
 
 
@@ -109,17 +111,21 @@ class CaseDetail(QWidget):
 class CasesPage(QWidget):
     certificate_requested = Signal(str)  # case id: open it on the certificate page
 
-    def __init__(self, store, session, parent=None):
+    def __init__(self, store, session, parent=None, on_fees=None):
         super().__init__(parent)
         self.store = store
         self.session = session
         self.rows: list = []
+        self.fees_button = QPushButton("收费（&F）", objectName="cases_fees")
+        self.fees_button.setEnabled(on_fees is not None)
+        if on_fees is not None:
+            self.fees_button.clicked.connect(lambda: self.detail.case_id and on_fees(self.detail.case_id))
         self.search = QLineEdit(objectName="cases_search")
         self.search.setPlaceholderText("办件编号 / 证件号码 / 姓名 / 事项名称，回车查询")
         self.today_button = QPushButton("本窗口今日办件（Ctrl+T）", objectName="cases_today")
         self.today_button.setToolTip("今日办件（Ctrl+T）")  # the key is window-wide (ui.keymap); F5 is 挂起
         self.count = QLabel(objectName="cases_count")
-        self.certificate_button = QPushButton("证照与出件(&Z)", objectName="cases_certificate")
+        self.certificate_button = QPushButton("证照与出件(&A)", objectName="cases_certificate")
         self.certificate_button.clicked.connect(self._open_certificate)
         self.table = QTableWidget(0, len(COLUMNS), objectName="cases_table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -134,6 +140,7 @@ class CasesPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.today_button)
+        top.addWidget(self.fees_button)
         top.addWidget(self.count)
         top.addWidget(self.certificate_button)
         split = QSplitter(Qt.Orientation.Vertical)

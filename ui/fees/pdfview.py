@@ -1,0 +1,71 @@
+"""A PDF shown in the page and printed as shown (the same QPdfDocument rendered at the
+printer's resolution), for the fee documents."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+
+class FeePdfView(QWidget):
+    """The document and its view are siblings, the document first: Qt deletes children in
+    creation order, and a document deleted after the view that listens to it (as its child)
+    signals a half-destroyed view (a crash seen when a page is torn down)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("fees_pdf_view")
+        self.doc = QPdfDocument(self)
+        self.pdf_view = QPdfView(self)
+        self.pdf_view.setDocument(self.doc)
+        self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.pdf_view)
+        self._buffer: QBuffer | None = None
+        self.title = ""
+        self.print_target: str | None = None  # a file path: print there without a dialog (tests)
+
+    def show_pdf(self, pdf: bytes, title: str) -> None:
+        self.doc.close()
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(pdf))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.doc.load(self._buffer)
+        self.title = title
+
+    def clear(self) -> None:
+        self.doc.close()
+        self.title = ""
+
+    def print_current(self) -> bool:
+        """Print what is shown; False when cancelled or nothing is shown."""
+        if self.doc.pageCount() == 0:
+            return False
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setResolution(300)
+        printer.setDocName(self.title)
+        if self.print_target:
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(self.print_target)
+        else:
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle("打印" + self.title)
+            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+                return False
+        painter = QPainter(printer)
+        try:
+            for n in range(self.doc.pageCount()):
+                if n:
+                    printer.newPage()
+                rect = painter.viewport()
+                size = self.doc.pagePointSize(n).toSize().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                painter.drawImage(QRect(rect.x(), rect.y(), size.width(), size.height()), self.doc.render(n, QSize(size.width(), size.height())))
+        finally:
+            painter.end()
+        return True
