@@ -71,7 +71,7 @@ def test_preview_and_print_from_a_case_in_the_case_list(qtbot, mw, store, tmp_pa
     page.printer.setCurrentText("PDF 文件")
     page.print_target = str(tmp_path / "printed.pdf")
     with qtbot.waitSignal(page.printed, timeout=10000) as b:
-        qtbot.keyClick(page, "p", Qt.KeyboardModifier.AltModifier)  # the 打印(&P) mnemonic
+        qtbot.keyClick(page, "i", Qt.KeyboardModifier.AltModifier)  # the 打印(&I) mnemonic
     assert b.args == ["YZ0000001"]
     out = PdfReader(str(tmp_path / "printed.pdf")).pages[0]
     assert round(float(out.mediabox.width) * 25.4 / 72) == 297 and round(float(out.mediabox.height) * 25.4 / 72) == 210
@@ -82,7 +82,7 @@ def test_preview_and_print_from_a_case_in_the_case_list(qtbot, mw, store, tmp_pa
         assert cert.certificate_no in text and cert.licence_id in text and "营业执照" not in text  # 套打: fields only
         line = next(x for x in stock_report(s) if x.template_key == "business_licence_copy")
         assert (line.used, line.remaining, line.balanced) == (1, 19, True)
-    assert page.print_button.text() == "补打(&P)" and page.handover_button.isEnabled()
+    assert page.print_button.text() == "补打(&I)" and page.handover_button.isEnabled()
 
 
 def test_hand_over_with_a_card_on_the_reader(qtbot, mw, store, tmp_path):
@@ -136,7 +136,7 @@ def test_reprint_asks_a_reason_and_the_supervisor(qtbot, mw, store, tmp_path):
         print_certificate(s, actor(s, "clerk"), cert_id, printer="PDF 文件")
     page = mw.show_page("certificates")
     page.open_case(cid)
-    qtbot.waitUntil(lambda: page.view is not None and page.print_button.text() == "补打(&P)", timeout=10000)
+    qtbot.waitUntil(lambda: page.view is not None and page.print_button.text() == "补打(&I)", timeout=10000)
     page.printer.setCurrentText("PDF 文件")
     page.print_target = str(tmp_path / "reprint.pdf")
     answered = []
