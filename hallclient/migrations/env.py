@@ -2,6 +2,7 @@ from alembic import context
 
 from hallclient.models import Base
 import hallclient.syncstate  # noqa: F401 - sync's local tables
+import hallclient.audit  # noqa: F401 - the audit trail
 
 config = context.config
 engine = config.attributes["engine"]

@@ -1,0 +1,56 @@
+"""Security commands: `hallclient audit verify|prune|list`, `hallclient user add|passwd`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("audit", help="审计记录：校验哈希链、清理过期记录、查看")
+    a = p.add_subparsers(dest="what", required=True)
+    q = a.add_parser("verify", help="校验审计记录哈希链，指出第一处断裂")
+    q.set_defaults(func=cmd_audit_verify)
+    q = a.add_parser("prune", help="删除超过保存期限的审计记录（至少保存 183 天）")
+    q.add_argument("--days", type=int, default=None, help="保存天数（默认取设置“审计记录保存天数”）")
+    q.set_defaults(func=cmd_audit_prune)
+    q = a.add_parser("list", help="最近的审计记录（JSON）")
+    q.add_argument("--limit", type=int, default=50)
+    q.set_defaults(func=cmd_audit_list)
+
+
+def cmd_audit_verify(args) -> int:
+    from hallclient import audit
+    from hallclient.context import open_context
+
+    with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
+        with ctx.store.session() as s:
+            result = audit.verify(s)
+    print(json.dumps(result.as_dict(), ensure_ascii=False))
+    if not result.ok:
+        print(f"审计记录哈希链断裂：{result.reason}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_audit_prune(args) -> int:
+    from hallclient import audit, settings
+    from hallclient.context import open_context
+
+    with open_context(args.data_dir, exclusive=True, seed=False) as ctx:
+        with ctx.store.session() as s:
+            days = args.days if args.days is not None else settings.get(s, settings.AUDIT_RETENTION_DAYS)
+            removed = audit.prune(s, days)
+    print(json.dumps({"removed": removed}, ensure_ascii=False))
+    return 0
+
+
+def cmd_audit_list(args) -> int:
+    from hallclient import audit
+    from hallclient.context import open_context
+
+    with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
+        with ctx.store.session() as s:
+            rows = [dict(audit.to_wire(r), seq=r.seq) for r in audit.recent(s, args.limit)]
+    print(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 0
