@@ -142,6 +142,14 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
     return backup
 
 
+def _has_encrypted_data(engine: Engine) -> bool:
+    """True once the store has been migrated to encryption at rest (revision 0005 made the
+    audit table in the same step): from then on a missing key is an error, never a new key."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit_record'").first() is not None
+
+
 class SchemaTooNew(HallError):
     pass
 
@@ -149,9 +157,15 @@ class SchemaTooNew(HallError):
 class Store:
     """The opened local store: engine plus session factory."""
 
-    def __init__(self, db_path: Path, backup_dir: Path):
+    def __init__(self, db_path: Path, backup_dir: Path, keys=None):
+        from hallclient import keystore, personal
+
         self.path = Path(db_path)
         self.engine = make_engine(self.path)
+        # The personal-data key before anything reads or migrates: the migration to
+        # encryption at rest encrypts the existing rows with it.
+        self.keys = keys or keystore.load_keys(self.path.parent, may_create=not _has_encrypted_data(self.engine))
+        personal.attach_keys(self.engine, self.keys)
         self.last_backup = migrate(self.engine, self.path, backup_dir)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 

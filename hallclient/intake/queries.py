@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hallclient.intake.cases import STATE_LABELS
 from hallclient.models import Applicant, Case, CaseEvent, ServiceItem
-from hallclient.personal import id_lookup_key, mask_id
+from hallclient.personal import id_lookup_key, keys_of, mask_id
 from hallclient.validation import normalize
 
 
@@ -71,8 +71,8 @@ def search_cases(session: Session, query: str, limit: int = 200) -> list[CaseRow
              ServiceItem.name.contains(q, autoescape=True)]
     norm = normalize(q)
     if len(norm) >= 15 and norm.isalnum():
-        conds.append(Applicant.id_key == id_lookup_key(norm))
+        conds.append(Applicant.id_key == id_lookup_key(norm, keys_of(session)))
         # An agent's ID finds the cases they brought too.
-        agents = select(Applicant.id).where(Applicant.id_key == id_lookup_key(norm))
+        agents = select(Applicant.id).where(Applicant.id_key == id_lookup_key(norm, keys_of(session)))
         conds.append(Case.agent_id.in_(agents))
     return _rows(session, _base().where(or_(*conds)).order_by(Case.created_at.desc()).limit(limit))

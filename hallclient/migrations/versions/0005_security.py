@@ -1,15 +1,25 @@
-"""security: the audit trail (append-only, SM3-chained), forced password change
+"""security: the audit trail (append-only, SM3-chained), forced password change, personal
+data encrypted at rest
 
 Revision ID: 0005
 Revises: 0003
+
+The existing personal data (applicants' ID numbers, phones, addresses, photos; case event and
+outbox payloads; mirrored streams; the device token) is encrypted in place with the store's key,
+which `db.Store` loads before migrating (the file was copied to backups/ first, in the clear:
+that one pre-migration copy is the only plain copy, see docs/security.md). ID lookup keys become
+keyed hashes. case_event's append-only triggers are dropped around the rewrite and recreated.
 
 The audit records are append-only in the database itself: an UPDATE is always refused, a
 DELETE unless the record is older than the retention minimum (183 days), which only
 `audit.prune` does, after writing an anchor. Anchors are append-only outright.
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 import hallclient.models
+from hallclient import personal
 
 
 revision = "0005"
@@ -43,6 +53,48 @@ def upgrade() -> None:
     create_audit_triggers()
     with op.batch_alter_table("user_account") as b:
         b.add_column(sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false()))
+    encrypt_existing()
+
+
+def encrypt_existing() -> None:
+    conn = op.get_bind()
+    keys = getattr(conn.dialect, "hall_keys", None)
+    if keys is None:
+        raise RuntimeError("migration 0005 needs the store's key (open the store with db.Store)")
+    k = keys.data
+
+    def text(v):
+        return v if v is None or personal.is_encrypted(v) else personal.encrypt_text(k, v)
+
+    def blob(v):
+        return v if v is None or personal.is_encrypted(v) else personal._BYTES_PREFIX + personal.encrypt_bytes(k, bytes(v))
+
+    def doc(v):
+        if v is None:
+            return None
+        obj = json.loads(v)
+        if isinstance(obj, str) and personal.is_encrypted(obj):
+            return v
+        return json.dumps(personal.encrypt_text(k, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))))
+
+    rows = conn.exec_driver_sql(
+        "SELECT id, id_number, id_key, phone, address, photo_wlt, legal_rep_id_number FROM applicant").fetchall()
+    for r in rows:
+        new_key = r[2] if r[2].startswith("h1:") else personal.lookup_key("id", personal.normalise_id(r[2]), keys)
+        conn.exec_driver_sql(
+            "UPDATE applicant SET id_number=?, id_key=?, phone=?, address=?, photo_wlt=?, legal_rep_id_number=? WHERE id=?",
+            (text(r[1]), new_key, text(r[3]), text(r[4]), blob(r[5]), text(r[6]), r[0]))
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_event_no_update")
+    conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_event_no_delete")
+    for table, pk, col in (("case_event", "seq", "payload"), ("outbox", "id", "payload"), ("sync_mirror", "rowid", "data")):
+        for pk_v, v in conn.exec_driver_sql(f"SELECT {pk}, {col} FROM {table}").fetchall():
+            conn.exec_driver_sql(f"UPDATE {table} SET {col}=? WHERE {pk}=?", (doc(v), pk_v))
+    for verb in ("UPDATE", "DELETE"):
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER case_event_no_{verb.lower()} BEFORE {verb} ON case_event "
+            "BEGIN SELECT RAISE(ABORT, 'case_event is append-only'); END")
+    for pk_v, v in conn.exec_driver_sql("SELECT id, token FROM sync_state").fetchall():
+        conn.exec_driver_sql("UPDATE sync_state SET token=? WHERE id=?", (text(v), pk_v))
 
 
 def create_audit_triggers() -> None:
