@@ -6,6 +6,7 @@ shown disabled so the layout clerks learn now stays the same.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from hallclient.permissions import Action, allowed
 from ui.counter import connect_counter
 from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
@@ -39,6 +41,10 @@ class PageSpec:
     shortcut: str
     factory: Callable[["MainWindow"], QWidget] | None  # None: a page of a coming release
     roles: tuple[str, ...] = ("clerk", "supervisor", "admin")
+    action: Action | None = None  # when set, the permission matrix decides who sees the page
+
+    def open_to(self, role: str) -> bool:
+        return allowed(role, self.action) if self.action is not None else role in self.roles
 
 
 def _home(mw: "MainWindow") -> QWidget:
@@ -60,8 +66,15 @@ PAGES: list[PageSpec] = [
     PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
     PageSpec("fees", "收费", "Ctrl+5", None),
     PageSpec("certificates", "证照打印", "Ctrl+6", None),
-    PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin")),
+    PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin"), action=Action.SUPERVISE),
 ]
+
+
+def _sign_out(store, actor, window_code: str) -> None:
+    from hallclient import signin
+
+    with store.session() as s:
+        signin.sign_out(s, actor, window_code=window_code)
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +95,13 @@ class MainWindow(QMainWindow):
         install_devices(self)
         connect_counter(self)
         install_sync(self)
+        from ui.lock import WindowLock
+        from ui.password import install_password_menu
+
+        self.window_lock = WindowLock(self)
+        self.system_menu.insertAction(self.quit_action, self.window_lock.action)
+        install_password_menu(self)
+        self.apply_role()
         self.show_page("home")
 
     # -- layout -------------------------------------------------------------------------------
@@ -93,24 +113,22 @@ class MainWindow(QMainWindow):
         for spec in PAGES:
             act = QAction(spec.title, self, objectName=f"page_{spec.key}")
             act.setShortcut(QKeySequence(spec.shortcut))
-            allowed = self.session.role in spec.roles
-            if spec.factory is None or not allowed:
-                act.setEnabled(False)
-                act.setToolTip("将在后续版本提供" if spec.factory is None else "无权限")
-            else:
-                act.setToolTip(f"{spec.title}（{spec.shortcut}）")
+            if spec.factory is not None:
                 act.triggered.connect(lambda _=False, k=spec.key: self.show_page(k))
             bar.addAction(act)
             self.page_actions[spec.key] = act
+        self._pages_bar = bar
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu("系统(&S)")
+        self.system_menu = m
         act = QAction("设置…", self, objectName="open_settings")
         act.triggered.connect(self.open_settings)
-        act.setEnabled(self.session.role == Role.ADMIN.value or self.session.role == Role.SUPERVISOR.value)
+        self.settings_action = act
         m.addAction(act)
         m.addSeparator()
         quit_act = QAction("退出", self)
+        self.quit_action = quit_act
         quit_act.setShortcut(QKeySequence("Ctrl+Q"))
         quit_act.triggered.connect(self.close)
         m.addAction(quit_act)
@@ -129,10 +147,50 @@ class MainWindow(QMainWindow):
         for w in (self.status_user, self.status_window, self.status_data):
             sb.addWidget(w)
 
+    def apply_role(self) -> None:
+        """Enable what the logged-in role may do (the permission matrix), disable the rest.
+        The core checks again whatever the UI shows."""
+        role = self.session.role
+        for spec in PAGES:
+            act = self.page_actions[spec.key]
+            ok = spec.factory is not None and spec.open_to(role)
+            act.setEnabled(ok)
+            act.setToolTip("将在后续版本提供" if spec.factory is None else
+                           (f"{spec.title}（{spec.shortcut}）" if ok else "无权限"))
+        self.settings_action.setEnabled(allowed(role, Action.CHANGE_SETTINGS))
+        dev = self.findChild(QAction, "open_device_settings")
+        if dev is not None:
+            dev.setEnabled(allowed(role, Action.MANAGE_DEVICES))
+        self.status_user.setText(f"用户：{self.session.display_name}（{Role(role).label}）")
+
+    def switch_user(self, session: Session) -> None:
+        """A supervisor took the locked window over: from now on they are the one working.
+        Pages built so far keep their state (work in progress) and act as the new user."""
+        self.session = session
+        for page in self.pages.values():
+            if hasattr(page, "session"):
+                page.session = session
+        self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        from ui.ops import Op
+
+        lock = getattr(self, "window_lock", None)
+        if lock is not None:
+            lock.close()
+        if not getattr(self, "_signed_out", False):
+            self._signed_out = True
+            # On the writer like every write; the launcher waits for it before the store closes.
+            Op(None, _sign_out, self.store, self.session.actor, self.session.window_code, writer=True) \
+                .failure(lambda e: logging.getLogger(__name__).warning("logout not audited: %s", e)).run()
+        super().closeEvent(event)
+
     # -- behaviour ----------------------------------------------------------------------------
     def show_page(self, key: str) -> QWidget | None:
         spec = next(p for p in PAGES if p.key == key)
-        if spec.factory is None or self.session.role not in spec.roles:
+        if spec.factory is None or not spec.open_to(self.session.role):
+            return None
+        if getattr(self, "window_lock", None) is not None and self.window_lock.locked:
             return None
         page = self.pages.get(key)
         if page is None:  # pages are built on first use: start-up stays fast
@@ -151,4 +209,4 @@ class MainWindow(QMainWindow):
         return page
 
     def open_settings(self) -> None:
-        SettingsDialog(self.store, self).exec()
+        SettingsDialog(self.store, self, actor=self.session.actor).exec()

@@ -15,13 +15,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hallclient import settings
+from hallclient import settings, settings_ops
+from hallclient.permissions import PermissionDenied
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, store, parent=None):
+    def __init__(self, store, parent=None, actor=None):
         super().__init__(parent)
         self.store = store
+        # Who is changing the settings: the core checks the role and audits the change.
+        self.actor = actor if actor is not None else getattr(getattr(parent, "session", None), "actor", None)
         self.setWindowTitle("设置")
         self.setMinimumWidth(560)  # every group's tab visible at once
         self.editors: dict[str, QWidget] = {}
@@ -78,12 +81,17 @@ class SettingsDialog(QDialog):
         # A few small rows: written synchronously; the dialog is modal and this takes ms.
         # Only what the person changed is written, so opening and saving the dialog never
         # re-applies a value another path (e.g. device registration) has since changed.
+        changes = {key: self.value_of(key) for key in settings.SETTINGS if self.value_of(key) != self._loaded[key]}
+        if changes and self.actor is None:
+            self.message.setText("未登录，不能修改设置")
+            return
         try:
-            with self.store.session() as s:
-                for key, var in settings.SETTINGS.items():
-                    value = self.value_of(key)
-                    if value != self._loaded[key]:
-                        settings.set_value(s, var, value)
+            if changes:
+                with self.store.session() as s:
+                    settings_ops.change_settings(s, self.actor, changes)
+        except PermissionDenied as e:
+            self.message.setText(e.message)
+            return
         except ValueError as e:
             self.message.setText(str(e))
             return

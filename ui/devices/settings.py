@@ -31,8 +31,10 @@ def serial_ports() -> list[str]:
 
 
 class DeviceSettingsDialog(QDialog):
-    def __init__(self, store, parent=None, demo: bool = False):
+    def __init__(self, store, parent=None, demo: bool = False, actor=None):
         super().__init__(parent)
+        # Who changes the devices: the core checks the role and audits the change.
+        self.actor = actor if actor is not None else getattr(getattr(parent, "session", None), "actor", None)
         self.setWindowTitle("设备设置")
         self.setObjectName("device_settings")
         self.resize(860, 360)
@@ -164,25 +166,39 @@ class DeviceSettingsDialog(QDialog):
         ).failure(lambda e: self.result_label.setText(f"✘ {error_text(e)}")).run()
 
     def save(self) -> None:
-        from hallclient.models import DeviceConfig
-
         try:
             specs = [self.spec_of(r) for r in range(self.table.rowCount())]
         except ValueError as e:
             QMessageBox.warning(self, "设备设置", str(e))
             return
-        with self.store.session() as s:
-            keep = {i for i in self.ids if i is not None}
-            for row in s.query(DeviceConfig).all():
-                if row.id not in keep:
-                    s.delete(row)
-            for rid, spec in zip(self.ids, specs):
-                row = s.get(DeviceConfig, rid) if rid is not None else None
-                if row is None:
-                    row = DeviceConfig(options={})
-                    s.add(row)
-                row.kind, row.driver, row.port, row.baud, row.enabled = spec.kind, spec.driver, spec.port, spec.baud, spec.enabled
+        from hallclient.permissions import PermissionDenied
+        from hallclient.settings_ops import record_device_change
+
+        if self.actor is None:
+            QMessageBox.warning(self, "设备设置", "未登录，不能修改设备设置")
+            return
+        try:
+            with self.store.session() as s:
+                record_device_change(s, self.actor, {"count": len(specs), "kinds": sorted({sp.kind for sp in specs})})
+                self._write(s, specs)
+        except PermissionDenied as e:
+            QMessageBox.warning(self, "设备设置", e.message)
+            return
         self.accept()
+
+    def _write(self, s, specs) -> None:
+        from hallclient.models import DeviceConfig
+
+        keep = {i for i in self.ids if i is not None}
+        for row in s.query(DeviceConfig).all():
+            if row.id not in keep:
+                s.delete(row)
+        for rid, spec in zip(self.ids, specs):
+            row = s.get(DeviceConfig, rid) if rid is not None else None
+            if row is None:
+                row = DeviceConfig(options={})
+                s.add(row)
+            row.kind, row.driver, row.port, row.baud, row.enabled = spec.kind, spec.driver, spec.port, spec.baud, spec.enabled
 
 
 def _test_ticket() -> bytes | None:
