@@ -203,15 +203,16 @@ def verify_chain(rows, start_hash: str = GENESIS, start_after_seq: int | None = 
     for r in rows:
         g = (lambda k: r[k]) if isinstance(r, dict) else (lambda k: getattr(r, k))
         seq = g("seq") if (isinstance(r, dict) and "seq" in r) or not isinstance(r, dict) else None
+        label = seq if seq is not None else n + 1  # position in the chain when there is no number
         uuid = g("uuid")
         at = g("at")
         if seq is not None and last_seq is not None and seq != last_seq + 1:
             return VerifyResult(False, n, seq, uuid, f"第 {seq} 条之前缺少第 {last_seq + 1} 条记录（被删除）", start_after_seq)
         if g("prev_hash") != prev:
-            return VerifyResult(False, n, seq, uuid, f"第 {seq} 条记录与前一条不衔接（前一条被删除、改动或顺序被调换）", start_after_seq)
+            return VerifyResult(False, n, seq, uuid, f"第 {label} 条记录与前一条不衔接（前一条被删除、改动或顺序被调换）", start_after_seq)
         expect = record_hash(uuid, at, g("actor_id"), g("actor"), g("action"), g("detail"), g("prev_hash"))
         if g("hash") != expect:
-            return VerifyResult(False, n, seq, uuid, f"第 {seq} 条记录的内容被改动（哈希不符）", start_after_seq)
+            return VerifyResult(False, n, seq, uuid, f"第 {label} 条记录的内容被改动（哈希不符）", start_after_seq)
         prev = g("hash")
         last_seq = seq if seq is not None else last_seq
         n += 1

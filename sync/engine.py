@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from hallclient import settings
+from hallclient import audit, settings
 from hallclient.db import Store
 from hallclient.errors import HallError
 from hallclient.models import OutboxEntry, SyncCursor, utcnow
@@ -87,8 +87,9 @@ def counts(store: Store) -> Counts:
     return Counts(n.get("pending", 0), n.get("rejected", 0))
 
 
-def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -> dict[str, Any]:
-    """Check the token with the server, then store the URL and token locally."""
+def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, actor=None) -> dict[str, Any]:
+    """Check the token with the server, then store the URL and token locally (audited as a
+    device token change by `actor`, a user name or None for the command line)."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise NotConfigured("服务器地址应以 http:// 或 https:// 开头")
@@ -123,6 +124,9 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -
         st.device_id, st.device_name, st.hall_code = b.get("device_id"), b.get("name"), b.get("hall_code")
         st.token, st.registered_at, st.clock_offset_ms = token.strip(), utcnow(), ex.clock_offset_ms
         s.add(st)
+        # Which device and hall, never the token itself.
+        audit.record(s, actor, audit.AuditAction.DEVICE_TOKEN_CHANGE,
+                     {"server": url, "device_id": b.get("device_id"), "hall_code": b.get("hall_code")})
     return {"device_id": b.get("device_id"), "name": b.get("name"), "hall_code": b.get("hall_code"), "server": url, "clock_offset_ms": ex.clock_offset_ms}
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hallclient.models import utcnow
 from sync import protocol
+from sync.server import security
 from sync.server.models import Device, Record, ServerCase, StreamRow
 from sync.server.store import ServerDB, publish, token_hash
 
@@ -79,6 +80,8 @@ def validate_item(item: dict[str, Any]) -> str | None:
         return f"记录内容超过 {protocol.MAX_PAYLOAD_BYTES // 1024} KB 上限"
     if item.get("created_at") is not None and _parse_time(item.get("created_at")) is None:
         return "created_at 不是带时区的 ISO 8601 时间"
+    if kind in security.KINDS:
+        return security.validate(kind, payload)
     if kind == "case.event":
         try:
             _short_str(payload, "case_id", 36)
@@ -154,6 +157,7 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
                     r["id"] = ids[r["uuid"]]
         if events:
             _fold_case_events(s, device, events, now)
+        security.after_push(s, [r for r in new_rows if r["kind"] in security.KINDS])
         dev = s.get(Device, device.id)
         dev.last_seen_at = now
         return results

@@ -54,9 +54,11 @@ def test_server_admin_and_client_commands(tmp_path, cli):
 
         r = cli("sync", data_dir=client)
         assert r.returncode == 3 and "尚未配置中心服务器" in r.stderr
-        r = cli("sync", "register", "--server", url, "--token", "wrong", data_dir=client)
+        r = cli("sync", "register", "--server", url, "--token", dev["token"], data_dir=client)
+        assert r.returncode == 2 and "不能写在命令行上" in r.stderr  # a secret never on the command line
+        r = cli("sync", "register", "--server", url, "--token", "-", input="wrong\n", data_dir=client)
         assert r.returncode == 3 and "注册失败" in r.stderr
-        reg = _json(cli("sync", "register", "--server", url, "--token", dev["token"], data_dir=client))
+        reg = _json(cli("sync", "register", "--server", url, input=dev["token"] + "\n", data_dir=client))
         assert reg["device_id"] == dev["device_id"]
 
         from hallclient.context import open_context
