@@ -87,6 +87,12 @@ def counts(store: Store) -> Counts:
     return Counts(n.get("pending", 0), n.get("rejected", 0))
 
 
+def _ca_bundle(store: Store) -> str | None:
+    """The hall's CA bundle for the central server's certificate (setting), or None."""
+    with store.session() as s:
+        return settings.get(s, settings.SYNC_CA_BUNDLE) or None
+
+
 def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, actor=None) -> dict[str, Any]:
     """Check the token with the server, then store the URL and token locally (audited as a
     device token change by `actor`, a user name or None for the command line)."""
@@ -95,7 +101,7 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, a
         raise NotConfigured("服务器地址应以 http:// 或 https:// 开头")
     if not token.strip():
         raise NotConfigured("设备令牌不能为空")
-    http = http or SyncHTTP(url, token.strip())
+    http = http or SyncHTTP(url, token.strip(), ca_bundle=_ca_bundle(store))
     try:
         ex = http.post("/hello", {})
     except SyncFailure as e:
@@ -149,7 +155,7 @@ class SyncEngine:
         url, st = server_url(store), load_state(store)
         if not url or not st.token:
             raise NotConfigured("尚未配置中心服务器：请管理员在本机运行 hallclient sync register 注册设备")
-        return cls(store, SyncHTTP(url, st.token), **kw)
+        return cls(store, SyncHTTP(url, st.token, ca_bundle=_ca_bundle(store)), **kw)
 
     def close(self) -> None:
         self.http.close()
