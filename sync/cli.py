@@ -151,8 +151,18 @@ def cmd_register(args) -> int:
         return 2
     token = _secret_from_stdin("设备令牌")
     with open_context(args.data_dir, seed=False) as ctx:
-        _print(do_register(ctx.store, args.server, token, actor="command-line"))
+        _print(do_register(ctx.store, args.server, token, actor=_os_account()))
     return 0
+
+
+def _os_account() -> str:
+    """Who ran the command, for the audit record (the OS account: no client login here)."""
+    import getpass
+
+    try:
+        return f"os:{getpass.getuser()}"[:40]
+    except (KeyError, OSError):  # no name for the uid (containers)
+        return "os:unknown"
 
 
 def _secret_from_stdin(what: str) -> str:

@@ -94,8 +94,9 @@ def _ca_bundle(store: Store) -> str | None:
 
 
 def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, actor=None) -> dict[str, Any]:
-    """Check the token with the server, then store the URL and token locally (audited as a
-    device token change by `actor`, a user name or None for the command line)."""
+    """Check the token with the server, then store the URL and token locally; with `actor`
+    (the person registering: a user, or the OS account at the command line) an audit record
+    of the device token change goes in the same transaction."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise NotConfigured("服务器地址应以 http:// 或 https:// 开头")
@@ -130,9 +131,10 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, a
         st.device_id, st.device_name, st.hall_code = b.get("device_id"), b.get("name"), b.get("hall_code")
         st.token, st.registered_at, st.clock_offset_ms = token.strip(), utcnow(), ex.clock_offset_ms
         s.add(st)
-        # Which device and hall, never the token itself.
-        audit.record(s, actor, audit.AuditAction.DEVICE_TOKEN_CHANGE,
-                     {"server": url, "device_id": b.get("device_id"), "hall_code": b.get("hall_code")})
+        if actor is not None:  # a person registered the PC (the command line, a dialog): audited
+            # Which device and hall, never the token itself.
+            audit.record(s, actor, audit.AuditAction.DEVICE_TOKEN_CHANGE,
+                         {"server": url, "device_id": b.get("device_id"), "hall_code": b.get("hall_code")})
     return {"device_id": b.get("device_id"), "name": b.get("name"), "hall_code": b.get("hall_code"), "server": url, "clock_offset_ms": ex.clock_offset_ms}
 
 
