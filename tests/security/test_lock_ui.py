@@ -110,3 +110,33 @@ def test_idle_time_locks_after_the_setting(qtbot, ctx):
 def test_a_clerk_cannot_open_settings(qtbot, mw):
     assert not mw.settings_action.isEnabled()
     assert not mw.findChild(type(mw.settings_action), "open_device_settings").isEnabled()
+
+
+def test_forced_password_change_of_an_initial_password(qtbot, ctx):
+    from hallclient.accounts import Role, create_user
+    from hallclient.models import User
+    from ui.password import PasswordDialog
+
+    with ctx.store.session() as s:
+        u = create_user(s, "zhaomin", "赵敏", Role.CLERK, "Initial1")
+        u.must_change_password = True
+    session = _login(qtbot, ctx.store, "zhaomin", "Initial1")
+    assert session.must_change_password
+    dlg = PasswordDialog(ctx.store, session.actor, forced=True)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClicks(dlg.old, "Initial1")
+    qtbot.keyClicks(dlg.new, "short1")
+    qtbot.keyClicks(dlg.again, "short1")
+    qtbot.keyClick(dlg.again, Qt.Key.Key_Return)
+    assert "至少 8 位" in dlg.message.text() and dlg.result() != QDialog.DialogCode.Accepted
+    for e in (dlg.new, dlg.again):
+        e.clear()
+        qtbot.keyClicks(e, "Qiuyue2026x")
+    qtbot.keyClick(dlg.again, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dlg.changed, timeout=10_000)
+    with ctx.store.session() as s:
+        u = s.scalars(select(User).where(User.username == "zhaomin")).one()
+        assert not u.must_change_password
+    assert ("zhaomin", "password_change") in _actions(ctx.store)
+    assert not _login(qtbot, ctx.store, "zhaomin", "Qiuyue2026x").must_change_password
