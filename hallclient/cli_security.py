@@ -19,6 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--limit", type=int, default=50)
     q.set_defaults(func=cmd_audit_list)
 
+    p = sub.add_parser("backup", help="备份文件")
+    b = p.add_subparsers(dest="what", required=True)
+    q = b.add_parser("decrypt", help="用本数据目录的密钥解密一个加密的备份文件（.sm4），用于恢复")
+    q.add_argument("file")
+    q.add_argument("out")
+    q.set_defaults(func=cmd_backup_decrypt)
+
 
 def cmd_audit_verify(args) -> int:
     from hallclient import audit
@@ -53,4 +60,21 @@ def cmd_audit_list(args) -> int:
         with ctx.store.session() as s:
             rows = [dict(audit.to_wire(r), seq=r.seq) for r in audit.recent(s, args.limit)]
     print(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_backup_decrypt(args) -> int:
+    from pathlib import Path
+
+    from hallclient import keystore
+    from hallclient.backupcrypt import decrypt_file
+    from hallclient.paths import DataDir
+
+    out = Path(args.out)
+    if out.exists():
+        print(f"{out} 已存在，请指定一个新文件名", file=sys.stderr)
+        return 2
+    keys = keystore.load_keys(DataDir(args.data_dir).root, may_create=False)
+    decrypt_file(keys.data, Path(args.file), out)
+    print(json.dumps({"decrypted": str(out)}, ensure_ascii=False))
     return 0

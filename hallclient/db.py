@@ -118,9 +118,12 @@ def _known_revision(rev: str) -> bool:
         return False
 
 
-def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
+def migrate(engine: Engine, db_path: Path, backup_dir: Path, encrypt_backup_key: bytes | None = None) -> Path | None:
     """Bring the schema to head; copy the file to a timestamped backup first if it has data.
 
+    `encrypt_backup_key`: the store is being migrated to encryption at rest, so its backup copy
+    holds personal data in the clear: once the migration succeeded, the copy is encrypted with
+    this key (hallclient.backupcrypt) and the plain copy removed.
     Returns the backup's path, or None when nothing needed migrating or the file was new.
     """
     current = current_revision(engine)
@@ -139,6 +142,13 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
         backup = backup_database(db_path, backup_dir)
         log.info("database backed up to %s before migrating %s -> %s", backup, current, head)
     command.upgrade(alembic_config(engine), "head")
+    if backup is not None and encrypt_backup_key is not None:
+        from hallclient.backupcrypt import encrypt_file
+
+        plain = backup
+        backup = encrypt_file(encrypt_backup_key, plain)
+        plain.unlink()
+        log.info("the pre-encryption backup was encrypted to %s", backup)
     return backup
 
 
@@ -164,9 +174,11 @@ class Store:
         self.engine = make_engine(self.path)
         # The personal-data key before anything reads or migrates: the migration to
         # encryption at rest encrypts the existing rows with it.
-        self.keys = keys or keystore.load_keys(self.path.parent, may_create=not _has_encrypted_data(self.engine))
+        encrypted = _has_encrypted_data(self.engine)
+        self.keys = keys or keystore.load_keys(self.path.parent, may_create=not encrypted)
         personal.attach_keys(self.engine, self.keys)
-        self.last_backup = migrate(self.engine, self.path, backup_dir)
+        self.last_backup = migrate(self.engine, self.path, backup_dir,
+                                   encrypt_backup_key=None if encrypted else self.keys.data)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -111,16 +111,25 @@ def test_the_key_lives_outside_the_file_and_a_lost_key_is_said(data_dir):
         open_context(data_dir)
 
 
-def test_an_old_store_is_migrated_in_place_and_found_by_id(data_dir):
+def test_an_old_store_is_migrated_in_place_and_found_by_id(data_dir, cli):
     shutil.copy(FIXTURE, data_dir / "hallclient.sqlite3")
     idn = "11010519491231002X"
     with open_context(data_dir, seed=False) as ctx:
-        assert len(list((data_dir / "backups").glob("*.sqlite3"))) == 1  # the copy every migration takes
+        # the copy every migration takes, encrypted once the migration to encryption succeeded
+        assert list((data_dir / "backups").glob("*.sqlite3")) == []
+        (backup,) = (data_dir / "backups").glob("*.sqlite3.sm4")
         with ctx.store.session() as s:
             assert [h.name for h in find_applicants(s, idn.lower())] == ["李䶮𠀀"]
             assert s.scalars(select(CaseEvent)).one().payload == {}
             assert s.scalars(select(OutboxEntry)).one().payload == {}
-    assert _leaks([data_dir / "hallclient.sqlite3"], [idn]) == []
+    assert _leaks([data_dir / "hallclient.sqlite3", backup], [idn]) == []
+    restored = data_dir.parent / "restored.sqlite3"
+    r = cli("backup", "decrypt", str(backup), str(restored), data_dir=data_dir)
+    assert r.returncode == 0, r.stderr
+    old = sqlite3.connect(restored)
+    assert old.execute("SELECT id_number FROM applicant").fetchone()[0] == idn  # a restore gets it all back
+    assert old.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+    old.close()
     con = sqlite3.connect(data_dir / "hallclient.sqlite3")
     assert {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'")} >= {
         "case_event_no_update", "case_event_no_delete", "audit_record_no_update", "audit_record_no_delete"}
