@@ -29,6 +29,7 @@ from ui.counter import connect_counter
 from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
+from ui.ops import Op
 from ui.queue.panel import queue_page
 from ui.settings_dialog import SettingsDialog
 from ui.sync_ui import install_sync
@@ -70,6 +71,13 @@ PAGES: list[PageSpec] = [
 ]
 
 
+def _prune_audit(store) -> int:
+    from hallclient import audit, settings
+
+    with store.session() as s:
+        return audit.prune(s, settings.get(s, settings.AUDIT_RETENTION_DAYS))
+
+
 def _sign_out(store, actor, window_code: str) -> None:
     from hallclient import signin
 
@@ -101,6 +109,9 @@ class MainWindow(QMainWindow):
         self.window_lock = WindowLock(self)
         self.system_menu.insertAction(self.quit_action, self.window_lock.action)
         install_password_menu(self)
+        # Audit records past their retention go at start (never younger than 183 days).
+        Op(None, _prune_audit, self.store, writer=True) \
+            .failure(lambda e: logging.getLogger(__name__).warning("audit prune failed: %s", e)).run()
         self.apply_role()
         self.show_page("home")
 
@@ -173,8 +184,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        from ui.ops import Op
-
         lock = getattr(self, "window_lock", None)
         if lock is not None:
             lock.close()
