@@ -112,3 +112,17 @@ def test_prune_keeps_six_months_and_chain_verifies(ctx, cli):
         assert audit.prune(s, 183) == 0
     rc, out = _verify(cli, ctx.data_dir.root)
     assert rc == 0 and out["checked"] == 3 and out["anchor_seq"] == 3
+
+
+def test_a_failed_login_is_audited_without_what_was_typed_as_a_name(store):
+    from hallclient import signin
+    from hallclient.errors import LoginFailed
+
+    with store.session() as s:
+        for name in ("clerk", "Secr3tPassw0rd"):  # a password typed into the name field
+            with pytest.raises(LoginFailed):
+                signin.sign_in(s, name, "wrong")
+    with store.session() as s:
+        rows = list(reversed(audit.recent(s)))
+        assert [(r.actor, r.action) for r in rows] == [("clerk", "login_failed"), ("Se***（未知用户）", "login_failed")]
+        assert all("Secr3tPassw0rd" not in r.detail for r in rows)
