@@ -135,6 +135,17 @@ def _actor_fields(actor) -> tuple[int | None, str]:
     return getattr(actor, "user_id", None), str(getattr(actor, "username", ""))[:40]
 
 
+def typed_user_name(session: Session, username: str) -> str:
+    """The user name of a failed attempt, for a record: a known user's name as it is; anything
+    else masked, because people type their password into the name field."""
+    from hallclient.models import User
+
+    name = username.strip()
+    if name and session.execute(select(User.id).where(User.username == name)).first() is not None:
+        return name[:40]
+    return (name[:2] + "***（未知用户）")[:40] if name else "（空）"
+
+
 def _last_hash(session: Session) -> str:
     last = session.execute(select(AuditRecord.hash).order_by(AuditRecord.seq.desc()).limit(1)).scalar()
     if last is not None:

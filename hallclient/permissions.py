@@ -169,7 +169,7 @@ def authorise(session: Session, action: Action, requester: Actor, username: str,
 
     def refused(message: str, reason: str) -> PermissionDenied:
         audit.record(session, requester, audit.AuditAction.AUTHORISE_FAILED,
-                     {"action": action.value, "authoriser": username.strip()[:40], "reason": reason}, now)
+                     {"action": action.value, "authoriser": audit.typed_user_name(session, username), "reason": reason}, now)
         return PermissionDenied(message)
 
     if action not in AUTHORISABLE:

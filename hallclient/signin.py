@@ -53,20 +53,11 @@ def sign_in(session: Session, username: str, password: str, *, window_code: str 
     try:
         user = accounts.login(session, username, password, now=now)
     except LoginFailed as e:
-        audit.record(session, _typed_name(session, username), AuditAction.LOGIN_FAILED,
+        audit.record(session, audit.typed_user_name(session, username), AuditAction.LOGIN_FAILED,
                      {"window": window_code, "reason": e.message}, now)
         raise
     audit.record(session, Actor(user.id, user.username, user.role), AuditAction.LOGIN, {"window": window_code}, now)
     return _signed(user)
-
-
-def _typed_name(session: Session, username: str) -> str:
-    """The user name of a failed attempt for the audit record: a known user's name as it is;
-    anything else masked, because people type their password into the name field."""
-    name = username.strip()
-    if session.scalars(select(User.id).where(User.username == name)).first() is not None:
-        return name[:40]
-    return (name[:2] + "***（未知用户）")[:40] if name else "（空）"
 
 
 def sign_out(session: Session, actor: Actor, *, window_code: str = "", now: datetime | None = None) -> None:
@@ -89,7 +80,7 @@ def unlock(session: Session, locked: Actor, username: str, password: str, *, win
     if takeover:
         other = session.scalars(select(User).where(User.username == name)).first()
         if other is None or not allowed(other.role, Action.SUPERVISE) or other.role == "admin":
-            audit.record(session, _typed_name(session, name), AuditAction.LOGIN_FAILED,
+            audit.record(session, audit.typed_user_name(session, name), AuditAction.LOGIN_FAILED,
                          {"window": window_code, "reason": "unlock by another user refused", "locked_user": locked.username}, now)
             raise PermissionDenied("只有本人或值班长可以解锁这台窗口")
     try:
