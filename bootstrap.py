@@ -38,7 +38,7 @@ def setup() -> None:
     if not stamp.exists() or stamp.read_text() != digest:
         if run(PY, "-m", "pip", "install", "--upgrade", "pip") != 0:
             sys.exit("pip upgrade failed")
-        if run(PY, "-m", "pip", "install", "-e", f"{ROOT}[test,postgres]") != 0:
+        if run(PY, "-m", "pip", "install", "-e", f"{ROOT}[test,postgres,build]") != 0:
             sys.exit("installing the project failed (see pip's output above)")
         stamp.write_text(digest)
 

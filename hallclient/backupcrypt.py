@@ -3,7 +3,7 @@
 The copy taken before the migration to encryption at rest (revision 0005) holds the old store
 in the clear; once the migration succeeded it is encrypted into `<name>.sqlite3.sm4` and the
 plain copy removed, so `backups/` never keeps personal data in the clear.
-`hallclient backup decrypt FILE OUT` turns it back into a SQLite file for a restore.
+`hallclient backup-decrypt FILE OUT` turns it back into a SQLite file for a restore.
 Format: b"HCB1" | 12-byte nonce | ciphertext | 16-byte tag.
 """
 

@@ -18,7 +18,7 @@ from hallclient.paths import default_data_dir
 
 def build_parser() -> argparse.ArgumentParser:
     from devices import cli as devices_cli
-    from hallclient import cli_core, cli_security
+    from hallclient import cli_core, cli_ops, cli_security
     from hallclient.intake import cli as intake_cli
     from printing import cli as printing_cli
     from sync import cli as sync_cli
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (ui_cli, cli_core, cli_security, printing_cli, sync_cli, intake_cli, queue_cli):
         module.register(sub)
     devices_cli.register(sub, make_test_ticket=_test_ticket)
+    cli_ops.register(sub, devices_status=_devices_status)
     return parser
 
 
@@ -45,6 +46,18 @@ def _test_ticket() -> bytes:
     from printing.ticket import test_ticket_bytes
 
     return test_ticket_bytes()
+
+
+def _devices_status(dd) -> list[dict]:
+    """The configured devices and whether their ports answer, for the support bundle."""
+    from devices.check import probe_port
+    from devices.manager import load_specs
+    from hallclient.context import open_context
+
+    with open_context(dd.root, exclusive=False) as ctx:
+        specs = load_specs(ctx.store)
+    return [{"kind": s.kind, "driver": s.driver, "port": s.port, "baud": s.baud, "enabled": s.enabled,
+             "status": probe_port(s)[1] if s.enabled else "未启用"} for s in specs]
 
 
 def main(argv: list[str] | None = None) -> int:

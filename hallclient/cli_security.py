@@ -19,12 +19,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--limit", type=int, default=50)
     q.set_defaults(func=cmd_audit_list)
 
-    p = sub.add_parser("backup", help="备份文件")
-    b = p.add_subparsers(dest="what", required=True)
-    q = b.add_parser("decrypt", help="用本数据目录的密钥解密一个加密的备份文件（.sm4），用于恢复")
+    q = sub.add_parser("backup-decrypt", help="用本数据目录的密钥解密一个加密的备份文件（.sm4），再用 restore 恢复")
     q.add_argument("file")
     q.add_argument("out")
     q.set_defaults(func=cmd_backup_decrypt)
+
+    p = sub.add_parser("key", help="个人信息加密密钥：导出备份、在新电脑上导入")
+    k = p.add_subparsers(dest="what", required=True)
+    q = k.add_parser("export", help="把密钥写到标准输出（与备份文件分开保管）")
+    q.set_defaults(func=cmd_key_export)
+    q = k.add_parser("import", help="从标准输入读入导出的密钥（恢复备份到新电脑之前）")
+    q.set_defaults(func=cmd_key_import)
 
 
 def cmd_audit_verify(args) -> int:
@@ -77,4 +82,25 @@ def cmd_backup_decrypt(args) -> int:
     keys = keystore.load_keys(DataDir(args.data_dir).root, may_create=False)
     decrypt_file(keys.data, Path(args.file), out)
     print(json.dumps({"decrypted": str(out)}, ensure_ascii=False))
+    return 0
+
+
+def cmd_key_export(args) -> int:
+    from hallclient import keystore
+    from hallclient.paths import DataDir
+
+    print(keystore.export_key(DataDir(args.data_dir).root))
+    return 0
+
+
+def cmd_key_import(args) -> int:
+    from hallclient import keystore
+    from hallclient.paths import DataDir
+
+    root = DataDir(args.data_dir).ensure().root
+    if (root / keystore.INFO_FILE).exists():
+        print("本数据目录已有密钥，不能覆盖（覆盖会使现有数据无法解密）。请在新的数据目录中导入。", file=sys.stderr)
+        return 2
+    keys = keystore.import_key(root, sys.stdin.readline())
+    print(json.dumps({"imported": True, "source": keys.source}, ensure_ascii=False))
     return 0

@@ -114,3 +114,35 @@ def load_keys(root: Path, *, may_create: bool) -> StoreKeys:
 def key_warning(keys: StoreKeys) -> str | None:
     """What the administrator is told about where the key is, or None when it is safe."""
     return WARNING_TEXT if keys.source == "file" else None
+
+
+def export_key(root: Path) -> str:
+    """The store's master key as hex, for a key backup or a move to a replacement PC (the
+    backups themselves are useless without it). Keep it apart from the backups."""
+    return load_keys(Path(root), may_create=False).master.hex()
+
+
+def import_key(root: Path, master_hex: str, *, use_keyring: bool = True) -> StoreKeys:
+    """Install an exported key in data directory `root` (before a restored store is opened
+    there): into the OS key store when there is one, else the key file. `use_keyring=False`
+    (a throw-away copy, e.g. the self-test's) always uses the owner-only key file."""
+    root = Path(root)
+    try:
+        master = bytes.fromhex(master_hex.strip())
+    except ValueError:
+        raise KeyUnavailable("密钥格式不对：应为导出时得到的 64 位十六进制字符") from None
+    if len(master) != 32:
+        raise KeyUnavailable("密钥长度不对：应为导出时得到的 64 位十六进制字符")
+    root.mkdir(parents=True, exist_ok=True)
+    kr = _keyring() if use_keyring else None
+    keys = StoreKeys(master, "keyring" if kr is not None else "file")
+    if kr is not None:
+        key_id = secrets.token_hex(8)
+        kr.set_password(SERVICE, key_id, master.hex())
+        info = {"source": "keyring", "key_id": key_id}
+    else:
+        _write_private(root / KEY_FILE, master.hex())
+        info = {"source": "file"}
+    info["check"] = keys.check
+    (root / INFO_FILE).write_text(json.dumps(info), encoding="utf-8")
+    return keys

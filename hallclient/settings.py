@@ -115,6 +115,8 @@ SYNC_INTERVAL_S = declare(SettingVar("sync.interval_s", int, 30, "同步间隔�
 QUEUE_SERVICE_URL = declare(SettingVar("queue.service_url", str, "", "叫号服务地址", "叫号", help="如 http://192.168.1.10:8700"))
 WLT_DECODER = declare(SettingVar("devices.wlt_decoder", str, "", "身份证照片解码库路径", "设备", help="阅读器厂商提供的 WLT 解码库（如 libwlt2bmp.so、WltRS.dll）；留空则不显示照片"))
 VOICE_REPEAT = declare(SettingVar("queue.voice_repeat", int, 2, "语音播报次数", "叫号", minimum=0, maximum=5))
+BACKUP_KEEP_DAYS = declare(SettingVar("backup.keep_days", int, 14, "每日自动备份保留天数", "备份", minimum=1, maximum=366,
+                                      help="客户端每天启动后自动备份一次数据库到数据目录的 backups 文件夹"))
 PROGRESS_URL = declare(SettingVar("print.progress_url", str, "https://zwfw.example.gov.cn/progress?no={no}", "办件进度查询地址", "打印", help="文书二维码的内容，{no} 替换为办件编号"))
 
 

@@ -19,6 +19,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", default="", help="叫号服务地址（默认取设置 queue.service_url）")
     p.add_argument("--windowed", action="store_true", help="不全屏（调试用）")
     p.set_defaults(func=cmd_kiosk)
+    p = sub.add_parser("selftest", help="自检：数据库迁移、文书、设备模拟器、主窗口、中心服务器（输出 JSON）")
+    p.set_defaults(func=cmd_selftest)
+
+
+def cmd_selftest(args) -> int:
+    import json
+
+    from ui.selftest import run_selftest
+
+    result = run_selftest(args.data_dir)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return 0 if result["ok"] else 1
 
 
 def cmd_app(args) -> int:

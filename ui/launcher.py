@@ -77,12 +77,25 @@ def run_client(data_dir: str, demo: bool = False) -> int:
                 return 0
         window = MainWindow(ctx, login.session)
         window.show()
+        window.offer_drafts()
+        _daily_backup(window, ctx)
         return app.exec()
     finally:
         from ui.ops import wait_all
 
         wait_all()
         ctx.close()
+
+
+def _daily_backup(window, ctx) -> None:
+    """Once a day, in the background: a copy of the store in backups/ (old ones pruned)."""
+    from hallclient.backup import daily_backup
+    from ui.ops import Op
+
+    with ctx.store.session() as s:
+        keep = settings.get(s, settings.BACKUP_KEEP_DAYS)
+    # A failed backup must not stop the counter: it is logged, and IT sees it in the log.
+    Op(window, daily_backup, ctx.data_dir, keep).failure(lambda e: log.error("daily backup failed: %s", e)).run()
 
 
 def start_demo_queue(ctx) -> None:

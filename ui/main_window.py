@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
 
 from hallclient import __version__
 from hallclient.accounts import Role
+from hallclient.drafts import DraftStore
 from hallclient.permissions import Action, allowed
 from ui.counter import connect_counter
+from ui.crash import CrashGuard
 from ui.devices import install_devices
 from ui.intake import make_cases_page, make_intake_page
 from ui.login import Session
@@ -96,6 +98,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.pages: dict[str, QWidget] = {}
+        # Before the pages: a page that holds work in progress registers with the guard.
+        self.crash_guard = CrashGuard(self, DraftStore(ctx.data_dir.root), session.user_id)
         self.page_actions: dict[str, QAction] = {}
         self._build_pages()
         self._build_menus()
@@ -184,6 +188,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.crash_guard.save_all()
+        self.crash_guard.uninstall()
         lock = getattr(self, "window_lock", None)
         if lock is not None:
             lock.close()
@@ -207,8 +213,18 @@ class MainWindow(QMainWindow):
             page.setObjectName(f"page_widget_{key}")
             self.pages[key] = page
             self.stack.addWidget(page)
+            if hasattr(page, "draft_state"):
+                self.crash_guard.add(page)
         self.stack.setCurrentWidget(page)
         return page
+
+    def offer_drafts(self, ask=None) -> None:
+        """Work in progress saved before a crash is offered back (the launcher calls this once
+        the window is shown)."""
+        if self.crash_guard.drafts.load("intake", self.session.user_id):
+            page = self.show_page("intake")
+            if page is not None and not self.crash_guard.offer_restore(page, ask):
+                self.show_page("home")
 
     def open_intake_for_ticket(self, ticket_no: str):
         """The queue panel called `ticket_no`: a clean intake form for that applicant."""

@@ -124,7 +124,7 @@ def test_an_old_store_is_migrated_in_place_and_found_by_id(data_dir, cli):
             assert s.scalars(select(OutboxEntry)).one().payload == {}
     assert _leaks([data_dir / "hallclient.sqlite3", backup], [idn]) == []
     restored = data_dir.parent / "restored.sqlite3"
-    r = cli("backup", "decrypt", str(backup), str(restored), data_dir=data_dir)
+    r = cli("backup-decrypt", str(backup), str(restored), data_dir=data_dir)
     assert r.returncode == 0, r.stderr
     old = sqlite3.connect(restored)
     assert old.execute("SELECT id_number FROM applicant").fetchone()[0] == idn  # a restore gets it all back
@@ -141,3 +141,22 @@ def test_masks():
     assert personal.mask_phone("138 1234 5678") == "138****5678"
     assert personal.mask_name("张三") == "张*" and personal.mask_name("欧阳娜娜") == "欧阳**"
     assert personal.mask_address("广东省深圳市福田区福华三路88号") == "广东省深圳市****"
+
+
+def test_a_backup_restored_on_a_replacement_pc_needs_the_exported_key(ctx, cli, tmp_path):
+    with ctx.store.session() as s:
+        save_applicant(s, ApplicantInput("person", "张䶮", PEOPLE[0][1]))
+    copy = tmp_path / "copy.sqlite3"
+    assert cli("backup", "--out", str(copy), data_dir=ctx.data_dir.root).returncode == 0
+    assert _leaks([copy], [PEOPLE[0][1]]) == []
+    new_pc = tmp_path / "new-pc"
+    assert cli("restore", str(copy), data_dir=new_pc).returncode == 0
+    r = cli("audit", "verify", data_dir=new_pc)
+    assert r.returncode == 3 and "密钥" in r.stderr  # said clearly, nothing made up
+    key = cli("key", "export", data_dir=ctx.data_dir.root).stdout
+    new_pc2 = tmp_path / "new-pc2"
+    assert cli("key", "import", input=key, data_dir=new_pc2).returncode == 0
+    assert cli("key", "import", input=key, data_dir=new_pc2).returncode == 2  # never over a key
+    assert cli("restore", str(copy), data_dir=new_pc2).returncode == 0
+    with open_context(new_pc2) as c2, c2.store.session() as s:
+        assert [h.name for h in find_applicants(s, PEOPLE[0][1])] == ["张䶮"]

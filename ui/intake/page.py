@@ -105,6 +105,38 @@ class IntakePage(QWidget):
         self.message.clear()
         self.applicant.id_number.setFocus()
 
+    # -- work in progress that survives a crash (ui.crash.DraftSource) ------------------------
+    draft_kind = "intake"
+    _DRAFT_FIELDS = ("id_number", "name", "phone", "address", "rep_name", "rep_id", "agent_id", "agent_name")
+
+    def draft_state(self) -> dict | None:
+        """The form and the open draft case, or None when nothing is in progress."""
+        if self.view is not None and not self._draft():
+            return None  # the case is decided: nothing left to lose
+        a = self.applicant
+        fields = {f: getattr(a, f).text() for f in self._DRAFT_FIELDS}
+        if not any(fields.values()) and self.view is None:
+            return None
+        from hallclient.personal import mask_id
+
+        return {
+            "summary": f"{fields['name'] or '未填姓名'}（{mask_id(fields['id_number']) or '未填证件号'}）",
+            "kind": a.kind.currentData(), "has_agent": a.has_agent.isChecked(), "fields": fields,
+            "case_id": self.view.snapshot.id if self._draft() else None, "ticket_no": self.ticket_no,
+        }
+
+    def restore_draft(self, state: dict) -> None:
+        a = self.applicant
+        a.clear()
+        a.kind.setCurrentIndex(max(0, a.kind.findData(state.get("kind", "person"))))
+        a.has_agent.setChecked(bool(state.get("has_agent")))
+        for f in self._DRAFT_FIELDS:
+            getattr(a, f).setText(state.get("fields", {}).get(f, ""))
+        self.ticket_no = state.get("ticket_no")
+        if state.get("case_id"):
+            self._run(jobs.case_view, self.store, state["case_id"])
+        self.message.setText("已恢复上次未完成的录入，请核对后继续。")
+
     def _draft(self) -> bool:
         return self.view is not None and self.view.snapshot.state == "draft"
 
