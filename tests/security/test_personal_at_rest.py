@@ -160,3 +160,12 @@ def test_a_backup_restored_on_a_replacement_pc_needs_the_exported_key(ctx, cli, 
     assert cli("restore", str(copy), data_dir=new_pc2).returncode == 0
     with open_context(new_pc2) as c2, c2.store.session() as s:
         assert [h.name for h in find_applicants(s, PEOPLE[0][1])] == ["张䶮"]
+
+
+def test_autosaved_drafts_are_encrypted_with_the_store_key(ctx, data_dir):
+    from hallclient.drafts import DraftStore
+
+    drafts = DraftStore(data_dir)
+    drafts.save("intake", 1, {"id_number": PEOPLE[1][1], "phone": PEOPLE[1][2], "address": PEOPLE[1][3]})
+    assert _leaks(sorted((data_dir / "drafts").glob("*")), [PEOPLE[1][1], PEOPLE[1][2], PEOPLE[1][3]]) == []
+    assert drafts.load("intake", 1)["id_number"] == PEOPLE[1][1]
