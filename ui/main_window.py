@@ -113,6 +113,9 @@ class MainWindow(QMainWindow):
         self.window_lock = WindowLock(self)
         self.system_menu.insertAction(self.quit_action, self.window_lock.action)
         install_password_menu(self)
+        from ui.audit_ui import install_audit_menu
+
+        self.audit_action = install_audit_menu(self)
         # Audit records past their retention go at start (never younger than 183 days).
         Op(None, _prune_audit, self.store, writer=True) \
             .failure(lambda e: logging.getLogger(__name__).warning("audit prune failed: %s", e)).run()
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
             act.setToolTip("将在后续版本提供" if spec.factory is None else
                            (f"{spec.title}（{spec.shortcut}）" if ok else "无权限"))
         self.settings_action.setEnabled(allowed(role, Action.CHANGE_SETTINGS))
+        self.audit_action.setEnabled(allowed(role, Action.VERIFY_AUDIT))
         dev = self.findChild(QAction, "open_device_settings")
         if dev is not None:
             dev.setEnabled(allowed(role, Action.MANAGE_DEVICES))

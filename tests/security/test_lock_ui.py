@@ -88,7 +88,7 @@ def test_a_supervisor_takes_over_and_another_clerk_is_refused(qtbot, mw, ctx):
     _unlock(qtbot, mw, "supervisor", "super123")
     qtbot.waitUntil(lambda: not mw.window_lock.locked, timeout=10_000)
     assert mw.session.username == "supervisor" and "值班长" in mw.status_user.text()
-    assert mw.settings_action.isEnabled()  # the supervisor's role now decides
+    assert mw.settings_action.isEnabled() and mw.audit_action.isEnabled()  # the supervisor's role now decides
     qtbot.waitUntil(lambda: ("supervisor", "takeover") in _actions(ctx.store), timeout=10_000)
 
 
@@ -108,7 +108,7 @@ def test_idle_time_locks_after_the_setting(qtbot, ctx):
 
 
 def test_a_clerk_cannot_open_settings(qtbot, mw):
-    assert not mw.settings_action.isEnabled()
+    assert not mw.settings_action.isEnabled() and not mw.audit_action.isEnabled()
     assert not mw.findChild(type(mw.settings_action), "open_device_settings").isEnabled()
 
 
