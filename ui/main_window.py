@@ -64,11 +64,11 @@ def _home(mw: "MainWindow") -> QWidget:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
-    PageSpec("queue", "叫号", "Ctrl+2", queue_page),
-    PageSpec("intake", "受理", "Ctrl+3", make_intake_page),
+    PageSpec("queue", "叫号", "Ctrl+2", queue_page, action=Action.SERVE_VISIT),
+    PageSpec("intake", "受理", "Ctrl+3", make_intake_page, action=Action.SERVE_VISIT),
     PageSpec("cases", "办件查询", "Ctrl+4", make_cases_page),
-    PageSpec("fees", "收费", "Ctrl+5", None),
-    PageSpec("certificates", "证照打印", "Ctrl+6", None),
+    PageSpec("fees", "收费", "Ctrl+5", None, action=Action.TAKE_FEE),
+    PageSpec("certificates", "证照打印", "Ctrl+6", None, action=Action.PRINT_CERTIFICATE),
     PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin"), action=Action.SUPERVISE),
 ]
 

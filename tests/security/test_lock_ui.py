@@ -140,3 +140,13 @@ def test_forced_password_change_of_an_initial_password(qtbot, ctx):
         assert not u.must_change_password
     assert ("zhaomin", "password_change") in _actions(ctx.store)
     assert not _login(qtbot, ctx.store, "zhaomin", "Qiuyue2026x").must_change_password
+
+
+def test_pages_and_menus_follow_the_matrix_for_an_administrator(qtbot, ctx):
+    from ui.login import Session
+
+    w = MainWindow(ctx, Session(4, "admin", "管理员", "admin", None, "", "", "440300001", "示例市政务服务中心"))
+    qtbot.addWidget(w)
+    assert not w.page_actions["intake"].isEnabled() and not w.page_actions["queue"].isEnabled()  # no counter work
+    assert w.show_page("intake") is None
+    assert w.settings_action.isEnabled() and w.audit_action.isEnabled()
