@@ -21,6 +21,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -52,15 +53,17 @@ class StoreKeys:
     master: bytes = field(repr=False)
     source: str = "file"   # "keyring" (the OS key store) | "file" (key file in the data directory)
 
-    @property
+    # cached_property writes the instance's __dict__ directly, so it works on a frozen
+    # dataclass; every decrypted value asks for the data key.
+    @cached_property
     def data(self) -> bytes:
         return _derived(self.master, b"hallclient sm4 data key")[:16]
 
-    @property
+    @cached_property
     def lookup(self) -> bytes:
         return _derived(self.master, b"hallclient lookup key")
 
-    @property
+    @cached_property
     def check(self) -> str:
         """A short fingerprint of the key, stored beside the data to notice a wrong key."""
         return _derived(self.master, b"hallclient key check")[:8].hex()
@@ -143,10 +146,10 @@ def keys_of(session_or_engine) -> StoreKeys | None:
 
 
 def _key(dialect) -> bytes:
-    keys = getattr(dialect, "hall_keys", None)
-    if keys is None:
-        raise KeyMissing("personal data needs the store's key (personal.attach_keys)")
-    return keys.data
+    try:
+        return dialect.hall_keys.data
+    except AttributeError:
+        raise KeyMissing("personal data needs the store's key (personal.attach_keys)") from None
 
 
 def _wrong_key() -> KeyMissing:
