@@ -89,7 +89,11 @@ def cmd_key_export(args) -> int:
     from hallclient import keystore
     from hallclient.paths import DataDir
 
-    print(keystore.export_key(DataDir(args.data_dir).root))
+    from hallclient.audit import AuditAction
+
+    key = keystore.export_key(DataDir(args.data_dir).root)
+    audit_command(args.data_dir, AuditAction.EXPORT, {"what": "store key"})
+    print(key)
     return 0
 
 
@@ -104,3 +108,29 @@ def cmd_key_import(args) -> int:
     keys = keystore.import_key(root, sys.stdin.readline())
     print(json.dumps({"imported": True, "source": keys.source}, ensure_ascii=False))
     return 0
+
+
+def audit_command(data_dir, action, detail: dict) -> None:
+    """An audit record for a command run at the PC (no client login: the OS account acts).
+    Best effort: a store that cannot be opened (that is why support is called) is not a reason
+    to refuse the command; the log says so."""
+    import getpass
+    import logging
+
+    from hallclient import audit
+    from hallclient.context import open_context
+
+    try:
+        who = f"os:{getpass.getuser()}"[:40]
+    except (KeyError, OSError):
+        who = "os:unknown"
+    from hallclient.db import needs_migration
+    from hallclient.paths import DataDir
+
+    try:
+        if not DataDir(data_dir).database.exists() or needs_migration(DataDir(data_dir).database):
+            return  # never create or migrate a store just to note a command
+        with open_context(data_dir, exclusive=False, seed=False) as ctx, ctx.store.session() as s:
+            audit.record(s, who, action, detail)
+    except Exception as e:  # noqa: BLE001
+        logging.getLogger(__name__).warning("command not audited (%s): %s", action, type(e).__name__)

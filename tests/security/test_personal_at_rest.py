@@ -160,6 +160,11 @@ def test_a_backup_restored_on_a_replacement_pc_needs_the_exported_key(ctx, cli, 
     assert cli("restore", str(copy), data_dir=new_pc2).returncode == 0
     with open_context(new_pc2) as c2, c2.store.session() as s:
         assert [h.name for h in find_applicants(s, PEOPLE[0][1])] == ["张䶮"]
+    with ctx.store.session() as s:  # the backup and the key export are audited exports
+        from hallclient import audit
+
+        assert [r.detail for r in reversed(audit.recent(s)) if r.action == "export"] == [
+            '{"bytes":%d,"what":"backup"}' % copy.stat().st_size, '{"what":"store key"}']
 
 
 def test_autosaved_drafts_are_encrypted_with_the_store_key(ctx, data_dir):
