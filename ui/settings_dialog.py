@@ -52,6 +52,13 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        from hallclient.keystore import key_warning
+
+        warning = key_warning(store.keys) if getattr(store, "keys", None) is not None else None
+        if warning:  # where the personal-data key is, said to whoever administers this PC
+            self.key_warning = QLabel(warning, objectName="key_warning", wordWrap=True)
+            self.key_warning.setStyleSheet("color: #8a4b00; background: #fff4e0; padding: 6px")
+            lay.addWidget(self.key_warning)
         lay.addWidget(tabs)
         lay.addWidget(self.message)
         lay.addWidget(buttons)

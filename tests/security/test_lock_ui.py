@@ -150,3 +150,13 @@ def test_pages_and_menus_follow_the_matrix_for_an_administrator(qtbot, ctx):
     assert not w.page_actions["intake"].isEnabled() and not w.page_actions["queue"].isEnabled()  # no counter work
     assert w.show_page("intake") is None
     assert w.settings_action.isEnabled() and w.audit_action.isEnabled()
+
+
+def test_the_settings_dialog_tells_the_administrator_where_the_key_is(qtbot, ctx):
+    from hallclient.permissions import Actor
+    from ui.settings_dialog import SettingsDialog
+
+    assert ctx.store.keys.source == "file"  # no OS key store on the test machine
+    dlg = SettingsDialog(ctx.store, actor=Actor(4, "admin", "admin"))
+    qtbot.addWidget(dlg)
+    assert "hallclient.key" in dlg.key_warning.text()
