@@ -73,3 +73,4 @@ class CaseSnapshot:
     redirect_authority: str = ""  # refusal: where to apply instead
     training: bool = False
     events: tuple[EventLine, ...] = field(default_factory=tuple)
+    promised_provisional: bool = False  # 暂定: counted without the year's holiday schedule

@@ -26,12 +26,16 @@ class Validated:
     error: str = ""
     birth_date: date | None = None
     gender: str | None = None  # 男 / 女
+    suggestion: str = ""  # what the clerk probably means: the 18-digit form of an old 15-digit ID
+    suggest_kind: str = ""  # "organisation": a credit code typed under 个人
 
     def as_json(self) -> dict:
         """The CLI's JSON: valid, normalized, kind, and birth_date/gender for IDs or error."""
         d = {"valid": self.valid, "normalized": self.normalized, "kind": self.kind}
         if not self.valid:
             d["error"] = self.error
+            if self.suggestion:
+                d["suggestion"] = self.suggestion
         elif self.birth_date is not None:
             d["birth_date"] = self.birth_date.isoformat()
             d["gender"] = self.gender
@@ -70,6 +74,11 @@ def validate_id(value: str, today: date | None = None) -> Validated:
         return Validated(False, v, error="证件号码为空")
     if len(v) == 15 and re.fullmatch(r"[A-Z]{3}\d{12}", v):
         return _validate_foreign_old(v, today)
+    if len(v) == 15 and v.isdigit():
+        return _old_resident_id(v, today)
+    if len(v) == 18 and validate_uscc(v).valid and not (re.fullmatch(r"\d{17}[\dX]", v) and v[17] == id_check_char(v[:17])):
+        return Validated(False, v, error="这是统一社会信用代码（单位的号码），请把申请人类型改为“单位”",
+                         suggest_kind="organisation")
     if len(v) != 18:
         return Validated(False, v, error=f"证件号码应为 18 位，实际为 {len(v)} 位")
     if v[0] == "9":
@@ -90,6 +99,22 @@ def validate_id(value: str, today: date | None = None) -> Validated:
         return Validated(False, v, error=f"地区码 {v[:6]} 无效")
     gender = "男" if int(v[16]) % 2 else "女"
     return Validated(True, v, kind, birth_date=birth, gender=gender)
+
+
+def upgrade_15(v: str) -> str:
+    """The 18-digit form of a first-generation 15-digit resident ID (GB 11643-1989): the
+    century 19 inserted before the YYMMDD birth date, and the check character appended."""
+    first17 = v[:6] + "19" + v[6:]
+    return first17 + id_check_char(first17)
+
+
+def _old_resident_id(v: str, today: date) -> Validated:
+    new = upgrade_15(v)
+    check = validate_id(new, today)
+    if not check.valid:
+        return Validated(False, v, error=f"15 位旧身份证号码无效：{check.error}")
+    return Validated(False, v, error=f"这是 15 位旧身份证号码，对应的 18 位号码为 {new}。"
+                                     "核对申请人证件后按回车改用 18 位号码", suggestion=new)
 
 
 def _validate_foreign_2023(v: str, today: date) -> Validated:

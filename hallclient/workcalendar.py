@@ -86,3 +86,7 @@ def set_year_schedule(session: Session, year: int, days: dict[date, tuple[bool, 
             row.is_workday, row.name, row.source = is_workday, name, source
     if session.get(CalendarYear, year) is None:
         session.add(CalendarYear(year=year, source=source))
+    # Dates counted provisionally (暂定) for this year are settled now, in the same transaction.
+    from hallclient.provisional import recompute
+
+    recompute(session)

@@ -261,13 +261,15 @@ def _acceptance(s: CaseSnapshot, progress_url: str) -> list:
         ("收件时间", local_time(s.received_at)),
         ("受理时间", local_time(s.accepted_at)),
         ("办理时限", f"法定 {s.legal_limit_days} 个工作日，承诺 {s.promised_limit_days} 个工作日"),
-        ("承诺办结日期", local_date(s.promised_date)),
+        ("承诺办结日期", local_date(s.promised_date) + ("（暂定）" if s.promised_provisional else "")),
     ]
     out = _salutation(s) + [para(body, "indent"), Spacer(1, 3 * mm), _info_table(s, info, progress_url)]
     out += [para("已收取的申请材料", "h2"), _materials_table(listed, with_required=False)]
     gaps = [m for m in listed if m.status == "gap"]
     notes = [
         "1. 请凭办件编号和查询密码，通过扫描上方二维码或到本窗口查询办理进度。",
+        *(["   承诺办结日期为暂定：该年度节假日安排尚未公布，暂按周末推算；公布后将重新计算，以查询结果为准。"]
+          if s.promised_provisional else []),
         "2. 办理时限自受理之日的次日起以工作日计算，依法需要听证、检验、检测、鉴定和专家评审的时间不计算在内。",
     ]
     if gaps:

@@ -49,6 +49,19 @@ def _queue_settings(args) -> tuple[str, str, int]:
             return url, settings.get(s, settings.HALL_NAME), settings.get(s, settings.VOICE_REPEAT)
 
 
+def _hall_windows(args) -> list[tuple[str, str]]:
+    """The hall's windows from the local store: the display shows them before (or without)
+    the queue service."""
+    from sqlalchemy import select
+
+    from hallclient.context import open_context
+    from hallclient.models import Window
+
+    with open_context(args.data_dir, exclusive=False) as ctx:
+        with ctx.store.session() as s:
+            return [(w.code, w.name) for w in s.scalars(select(Window).where(Window.active.is_(True)))]
+
+
 def cmd_display(args) -> int:
     from ui.app import ensure_app
     from ui.queue.display import HallDisplay
@@ -58,7 +71,8 @@ def cmd_display(args) -> int:
         print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
         return 2
     app = ensure_app()
-    w = HallDisplay(url, hall, voice_repeat=repeat, enable_speech=not args.no_voice)
+    w = HallDisplay(url, hall, voice_repeat=repeat, enable_speech=not args.no_voice,
+                    known_windows=_hall_windows(args))
     w.show() if args.windowed else w.showFullScreen()
     return app.exec()
 

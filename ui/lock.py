@@ -13,16 +13,17 @@ import logging
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QFrame, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from hallclient import settings, signin
 from hallclient.accounts import Role
+from ui import keymap
 from ui.ops import Op, error_text
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = "Ctrl+L"
+LOCK_KEY = keymap.key("lock")  # Ctrl+L
 _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
                  QEvent.Type.Wheel, QEvent.Type.TouchBegin}
 
@@ -126,11 +127,8 @@ class WindowLock(QObject):
         self.locked = False
         self.panel = LockPanel(mw)
         self.panel.button.clicked.connect(self._submit)
-        self.action = QAction("锁屏", mw, objectName="lock_window")
-        self.action.setShortcut(QKeySequence(LOCK_KEY))
-        self.action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.action.triggered.connect(lambda: self.lock("key"))
-        mw.addAction(self.action)
+        # Ctrl+L, declared in the one key table (ui/keymap.py)
+        self.action = keymap.install(mw, "lock", lambda: self.lock("key"), text="锁屏")
         self.idle = IdleWatch(_idle_minutes(mw.store), self)
         self.idle.idle.connect(lambda: self.lock("idle"))
         self._disabled: list[QAction] = []

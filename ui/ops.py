@@ -55,7 +55,15 @@ class _Task(QRunnable):
         try:
             result = self.fn(*self.args, **self.kwargs)
         except BaseException as e:  # noqa: BLE001 - every failure goes back to the UI
-            log.error("background operation failed: %s", "".join(traceback.format_exception(e)))
+            from hallclient.errors import HallError
+
+            if isinstance(e, HallError):
+                # An expected failure, already in words for people (validation, a service that
+                # is down): the caller tells the clerk and logs changes of state, so a poll
+                # every few seconds does not write a traceback every few seconds.
+                log.debug("background operation: %s", e)
+            else:
+                log.error("background operation failed: %s", "".join(traceback.format_exception(e)))
             self.relay.failed.emit(e)
         else:
             self.relay.done.emit(result)
@@ -120,7 +128,7 @@ def error_text(exc: BaseException) -> str:
         return exc.message
     if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
         return "磁盘空间不足，操作未完成，数据未丢失。请清理磁盘后重试，或联系信息技术人员。"
-    return f"操作失败：{type(exc).__name__}。数据未丢失，请重试；如仍失败请联系信息技术人员（详情已记录在日志中）。"
+    return "操作没有完成，已保存的数据未丢失。请重试；如仍不行请联系信息技术人员（详情已记录在日志中）。"
 
 
 def show_error(parent, exc: BaseException) -> None:

@@ -56,7 +56,9 @@ def status_text(st: SyncStatus) -> str:
     if st.rejected:
         parts.append(f"被拒收 {st.rejected}")
     if st.last_error and not st.running:
-        parts.append(f"错误：{st.last_error[:40]}")
+        # The error itself (an address, an exception) is in the tooltip and the log; the bar
+        # says what it means for the clerk.
+        parts.append("上次同步未成功，将自动重试，办件照常进行")
     return " · ".join(parts)
 
 
@@ -107,7 +109,7 @@ class SyncController(QObject):
             self._start_if_configured(result)
             if self.worker is None:
                 QMessageBox.information(
-                    self.mw, "立即同步", "尚未配置中心服务器。请管理员设置“中心服务器地址”，并用 hallclient sync register 注册本机。"
+                    self.mw, "立即同步", "本机尚未连接中心服务器，暂时不能同步。办件照常进行，数据保存在本机；请联系信息技术人员完成本机注册。"
                 )
 
         Op(self, self._initial_status).success(started).run()

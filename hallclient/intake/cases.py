@@ -202,14 +202,17 @@ def accept(
         raise ValidationFailed("材料不齐全，不能受理：\n" + "\n".join(verdict.blockers))
     item = case.item
     today = local_today(now)
+    from hallclient import provisional as prov
+
     cal = calendar or WorkCalendar.from_session(session)
-    promised = cal.add_working_days(today, item.promised_limit_days)  # CalendarMissing: shown to the clerk
+    # A year without its holiday schedule does not block the case: its dates are counted over
+    # weekends only, marked 暂定, and settled when the schedule arrives (hallclient.provisional).
+    promised, promised_prov = prov.add_working_days_or_provisional(cal, today, item.promised_limit_days)
+    legal, legal_prov = prov.add_working_days_or_provisional(cal, today, item.legal_limit_days)
     warnings: list[str] = []
-    try:
-        legal = cal.add_working_days(today, item.legal_limit_days)
-    except CalendarMissing as e:
-        legal = None
-        warnings.append("法定办结期限暂未计算：" + e.message)
+    if promised_prov:
+        warnings.append(f"承诺办结日期 {promised:%Y-%m-%d} 为暂定：{promised.year} 年节假日安排尚未公布，"
+                        "暂按周末推算，公布后自动重新计算，请告知申请人以查询结果为准。")
     case.case_no = allocate_case_number(session, desk.hall_code, desk.window_code, today)
     case.query_password = f"{secrets.randbelow(10**6):06d}"
     case.state = "accepted"
@@ -217,6 +220,10 @@ def accept(
     case.clock_start = today
     case.promised_date = promised
     case.legal_due_date = legal
+    if promised_prov:
+        prov.note(session, case.id, "promised", promised)
+    if legal_prov:
+        prov.note(session, case.id, "legal", legal)
     case.window_id = desk.window_id or case.window_id
     case.clerk_id = desk.user_id or case.clerk_id
     record_event(

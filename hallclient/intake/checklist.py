@@ -147,3 +147,35 @@ def update_material(session: Session, case_id: str, row_id: int, status: str, *,
     if row is None:
         raise ValidationFailed("该材料不属于本办件")
     apply_status(session, row, status, today=today or local_today(), **kw)
+
+
+#: The e-licence type of the applicant's own ID card in the catalogue.
+RESIDENT_ID_LICENCE = "居民身份证"
+#: The note of a row the card reader satisfied.
+CARD_VERIFIED_NOTE = "原件已由身份证阅读器核验"
+
+
+def card_satisfies(row_name: str, e_licence_type: str | None, copies_expected: int) -> bool:
+    """Whether reading the applicant's card on the reader settles this checklist row: the
+    applicant's own resident ID card ("居民身份证", "居民身份证或社会保障卡"), original only.
+    Rows about other people's IDs (spouse, shareholders, staff) and rows asking for copies stay
+    for the clerk: the reader proves the original in the applicant's hand, nothing more."""
+    return e_licence_type == RESIDENT_ID_LICENCE and row_name.startswith("居民身份证") and copies_expected == 0
+
+
+def mark_card_verified(session: Session, case_id: str, *, today: date | None = None) -> list[int]:
+    """After the applicant's card was read: mark the ID rows of a draft case received with the
+    reader's note. Returns the rows changed."""
+    from hallclient.intake.cases import editable_case, local_today
+
+    case = editable_case(session, case_id)
+    changed = []
+    for row in case.materials:
+        material = session.get(Material, row.material_id) if row.material_id else None
+        if material is None or row.status in SATISFIED:
+            continue
+        if card_satisfies(row.name, material.e_licence_type, row.copies_expected):
+            apply_status(session, row, "received", today=today or local_today())
+            row.reason = CARD_VERIFIED_NOTE
+            changed.append(row.id)
+    return changed

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hallclient.errors import ValidationFailed
 from hallclient.intake.id_types import ID_TYPE_LABELS
+from hallclient.provisional import is_provisional
 from hallclient.models import Applicant, Case, CaseEvent, CaseType, Hall, Material, User, Window
 from hallclient.snapshots import CaseSnapshot, EventLine, MaterialLine, PartyInfo
 
@@ -77,4 +78,5 @@ def case_snapshot(session: Session, case_id: str) -> CaseSnapshot:
         redirect_authority=redirect,
         training=case.training,
         events=tuple(EventLine(e.type, e.at, names.get(e.actor_id, "") if e.actor_id else "", dict(e.payload)) for e in events),
+        promised_provisional=is_provisional(session, case.id),
     )

@@ -30,11 +30,12 @@ class QueueClient:
 
     def _do(self, method: str, path: str, json: Any = None, params: dict | None = None, timeout: float | None = None) -> Any:
         if not self.base_url:
-            raise QueueOffline("未配置叫号服务地址（设置 → 叫号 → 叫号服务地址），大厅排队系统离线")
+            raise QueueOffline("本机未设置叫号服务，大厅排队系统离线，请联系信息技术人员")
         try:
             r = self.http.request(method, self.base_url + path, json=json, params=params, timeout=timeout or self.timeout)
         except requests.RequestException as e:
-            raise QueueOffline(f"连接不上叫号服务（{self.base_url}），大厅排队系统离线：{type(e).__name__}") from e
+            # In words for people; the address and the cause stay on the exception for the log.
+            raise QueueOffline("连接不上叫号服务，大厅排队系统离线") from e
         if r.status_code >= 400:
             try:
                 detail = r.json().get("detail")

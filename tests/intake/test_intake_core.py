@@ -117,23 +117,27 @@ def test_accept_promised_date_across_national_day(store):
 LAST = max(LIBRARY_YEARS)
 
 
-def test_missing_calendar_year_is_shown_and_blocks(store):
+def test_missing_calendar_year_no_longer_blocks_the_date_is_provisional(store):
+    # The strict calendar still refuses (hallclient calendar due); accept counts 暂定 instead.
+    from hallclient.provisional import is_provisional
+
     with store.session() as s:
         cid, d = new_case(s, "SCJG-004", when=at(LAST, 12, 20))  # promised 10 days: into the next year
         receive_all(s, cid, date(LAST, 12, 20))
-        with pytest.raises(CalendarMissing, match=f"缺少 {LAST + 1} 年的节假日安排"):
-            accept(s, cid, d, now=at(LAST, 12, 20))
-    with store.session() as s:
-        assert s.get(Case, cid).case_no is None
-        assert s.scalar(select(func.count()).select_from(NumberSequence)) == 0  # no number burned
+        r = accept(s, cid, d, now=at(LAST, 12, 20))
+        assert r.promised_date.year == LAST + 1 and "暂定" in r.warnings[0]
+        assert is_provisional(s, cid, "promised")
 
 
-def test_legal_due_beyond_calendar_is_a_warning(store):
+def test_legal_due_beyond_calendar_is_provisional_too(store):
+    from hallclient.provisional import is_provisional
+
     with store.session() as s:
         cid, d = new_case(s, "SCJG-003", when=at(LAST, 12, 18))  # promised 3 ok, legal 15 -> next year
         receive_all(s, cid, date(LAST, 12, 18))
         r = accept(s, cid, d, now=at(LAST, 12, 18))
-    assert r.legal_due_date is None and str(LAST + 1) in r.warnings[0]
+        assert r.legal_due_date.year == LAST + 1 and not r.warnings  # the promised date is a firm one
+        assert is_provisional(s, cid, "legal") and not is_provisional(s, cid, "promised")
 
 
 def test_case_numbers_unique_across_windows_restart_and_clock_back(data_dir):

@@ -73,7 +73,7 @@ def test_keyboard_only_from_next_applicant_to_printed_notice(mw, qtbot, ctx, tmp
     page = _page(mw, qtbot)
     out = tmp_path / "printed.pdf"
     page.preview.print_target = str(out)
-    _key(qtbot, page, Qt.Key.Key_F2)  # 下一位
+    _key(qtbot, page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # 新申请
     qtbot.waitUntil(lambda: page.applicant.id_number.hasFocus())
     idn = make_id("44030519880808123")
     bad = idn[:17] + ("1" if idn[17] != "1" else "2")
@@ -89,7 +89,7 @@ def test_keyboard_only_from_next_applicant_to_printed_notice(mw, qtbot, ctx, tmp
     qtbot.waitUntil(lambda: page.items.list.count() == 1)
     qtbot.keyClick(page.items.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.view is not None)
-    assert page.checklist.table.hasFocus() and page.view.snapshot.ticket_no == ""  # F2: not a called ticket
+    assert page.checklist.table.hasFocus() and page.view.snapshot.ticket_no == "A012"  # Ctrl+N keeps the visit's ticket
     assert not page.decisions.buttons["accept"].isEnabled()
     _key(qtbot, page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)  # all received
     qtbot.waitUntil(lambda: page.view.verdict.can_accept)
@@ -136,7 +136,7 @@ def test_supplement_then_resume_same_case(mw, qtbot, ctx):
     qtbot.waitUntil(lambda: page.preview.current is not None and page.preview.current.kind == "supplement_notice")
 
     # the applicant comes back another day: next applicant, same ID, resume the waiting case
-    _key(qtbot, page, Qt.Key.Key_F2)
+    _key(qtbot, page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.view is None)
     _type(qtbot, page.applicant.id_number, idn)
     qtbot.waitUntil(lambda: page.applicant.matches.hasFocus())
@@ -161,7 +161,7 @@ def test_refuse_with_reason_and_authority(mw, qtbot, ctx):
     assert page.applicant.name.text() == "孙𠀀"  # outside the BMP, exactly
     _type(qtbot, page.items.search, "gtgsh")
     qtbot.waitUntil(lambda: page.view is not None)
-    _key(qtbot, page, Qt.Key.Key_F6)  # a button shortcut clicks (animated) a moment later
+    _key(qtbot, page, Qt.Key.Key_F11)  # 不予受理; a button shortcut clicks (animated) a moment later
     qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible())
     dlg = page.dialog
     qtbot.keyClick(dlg.edits["reason"], Qt.Key.Key_Return)
@@ -186,7 +186,8 @@ def test_immediate_case_completed_on_the_spot(mw, qtbot, ctx):
     assert page.decisions.buttons["accept_complete"].isVisible() and not page.decisions.buttons["accept"].isVisible()
     _key(qtbot, page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.view.verdict.can_accept)
-    _key(qtbot, page, Qt.Key.Key_F8)
+    _key(qtbot, page, Qt.Key.Key_F9)  # 受理并办结: asked once, Enter confirms
+    _confirm(qtbot, page)
     qtbot.waitUntil(lambda: _state(page) == "completed")
     assert page.view.snapshot.promised_date is not None and page.view.snapshot.case_no
 
@@ -261,3 +262,10 @@ def test_invalid_id_blocks_starting_a_case(mw, qtbot, ctx):
     wait_all()
     with ctx.store.session() as s:
         assert s.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def _confirm(qtbot, page):
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: isinstance(page.dialog, QMessageBox) and page.dialog.isVisible())
+    qtbot.keyClick(page.dialog, Qt.Key.Key_Return)

@@ -159,7 +159,7 @@ def test_unresolved_without_a_case_records_the_applicant(mw, qtbot, ctx):  # noq
         assert u.case_id is None and u.reason == "办理跨省户口迁移，本中心无此事项"
         assert s.get(Applicant, u.applicant_id).name == "郑䶮"
     # an empty form: recorded without a person
-    _key(qtbot, page, Qt.Key.Key_F2)
+    _key(qtbot, page, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.applicant.id_number.hasFocus())
     _key(qtbot, page, Qt.Key.Key_F12)
     qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible() and not page.dialog.edits["reason"].text())
@@ -180,7 +180,8 @@ def test_print_log_records_the_copies_asked_for(mw, qtbot, ctx, tmp_path):  # no
     _draft(page, qtbot, "44030519900101776", "王三份", item="gtgsh")
     _key(qtbot, page, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: page.view.verdict.can_accept)
-    _key(qtbot, page, Qt.Key.Key_F8)
+    _key(qtbot, page, Qt.Key.Key_F9)  # 受理并办结: asked once, Enter confirms
+    _confirm(qtbot, page)
     qtbot.waitUntil(lambda: page.preview.current is not None and page.preview.current.kind == "acceptance_notice")
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)  # as the printer dialog leaves it
     printer.setResolution(150)
@@ -217,3 +218,10 @@ def test_received_counts_typed_on_the_row(mw, qtbot, ctx):  # noqa: F811
     qtbot.waitUntil(lambda: page.view.rows[i].status == "received")
     assert (page.view.rows[i].original_received, page.view.rows[i].copies_received) == (1, 2)
     assert page.checklist.table.item(i, 4).text() == "1/2"
+
+
+def _confirm(qtbot, page):
+    from PySide6.QtWidgets import QMessageBox
+
+    qtbot.waitUntil(lambda: isinstance(page.dialog, QMessageBox) and page.dialog.isVisible())
+    qtbot.keyClick(page.dialog, Qt.Key.Key_Return)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShortcut
-from PySide6.QtWidgets import QAbstractButton
 from sqlalchemy import select
 
 from hallclient.models import Case, Hall, OutboxEntry, Rating, User, Window
@@ -52,7 +50,7 @@ def test_card_on_the_reader_fills_the_intake_form(counter, qtbot):
     mw, sims, _ = counter
     card = sample_cards()["resident_rare_name"]
     sims["id_reader"].place(card)
-    qtbot.waitUntil(lambda: "intake" in mw.pages and mw.stack.currentWidget() is mw.pages["intake"], timeout=10000)
+    qtbot.waitUntil(lambda: "intake" in mw.pages and mw.current_page_key() == "workbench", timeout=10000)
     page = mw.pages["intake"]
     qtbot.waitUntil(lambda: page.applicant.name.text() == card.name, timeout=10000)
     assert page.applicant.id_number.text() == card.id_number
@@ -66,8 +64,7 @@ def test_queue_call_led_and_rating_pad_end_to_end(counter, qtbot, store):
     qtbot.keyClick(panel, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: panel.current_label.text() == "A001", timeout=10000)
     qtbot.waitUntil(lambda: sims["led"].shown == "请 A001 号 到 3号窗口 办理", timeout=10000)
-    assert mw.stack.currentWidget() is mw.pages["intake"]  # calling opens intake for the ticket
-    mw.show_page("queue")
+    assert mw.current_page_key() == "workbench"  # the ticket strip sits on top of intake
     panel.setFocus()
     qtbot.keyClick(panel, Qt.Key.Key_F8)
     pad = sims["rating_pad"]
@@ -105,19 +102,7 @@ def test_scanned_case_number_opens_the_case(counter, qtbot, ctx):
     qtbot.waitUntil(lambda: "不是办件编号" in mw.statusBar().currentMessage(), timeout=10000)
 
 
-def test_no_shortcut_is_claimed_twice(counter):
-    """Every page's keys must work: a key bound both by a page button and by a window-wide
-    action is ambiguous to Qt and then does nothing (F9 受理 once collided with 立即同步)."""
-    mw, _, _ = counter
-    window_wide = [a.shortcut().toString() for a in mw.findChildren(type(mw.page_actions["home"]))
-                   if not a.shortcut().isEmpty() and a.shortcutContext() != Qt.ShortcutContext.WidgetShortcut]
-    assert len(window_wide) == len(set(window_wide)), window_wide
-    for key in ("queue", "intake", "cases"):
-        page = mw.show_page(key)
-        keys = [b.shortcut().toString() for b in page.findChildren(QAbstractButton) if not b.shortcut().isEmpty()]
-        keys += [sc.key().toString() for sc in page.findChildren(QShortcut) if not sc.key().isEmpty()]
-        assert len(keys) == len(set(keys)), (key, keys)
-        assert not set(keys) & set(window_wide), (key, set(keys) & set(window_wide))
+# Keys bound twice anywhere in the main window: tests/workbench/test_keymap.py.
 
 
 def _ratings(store):

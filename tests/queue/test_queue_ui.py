@@ -115,7 +115,7 @@ def test_panel_offline_says_so_and_uses_own_led(qtbot, shots):
     try:
         p = QueuePanel("http://127.0.0.1:9", "03", "3号窗口", parent=host)
         qtbot.waitUntil(lambda: p.online is False, timeout=10000)
-        assert "大厅排队系统离线" in p.banner.text()
+        assert "大厅排队系统暂时连接不上" in p.banner.text() and "http" not in p.banner.text()
         assert not p.buttons["call_next"].isEnabled()
         p.manual_no.setText("a012")
         p.manual_btn.click()

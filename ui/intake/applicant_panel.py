@@ -102,7 +102,7 @@ class ApplicantPanel(QGroupBox):
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.id_number.textChanged.connect(self._check_id)
-        self.id_number.returnPressed.connect(self.lookup)
+        self.id_number.returnPressed.connect(self._id_entered)
         self.name.returnPressed.connect(self._finish)
         self.phone.returnPressed.connect(self._finish)
         self.agent_name.returnPressed.connect(self._finish)
@@ -126,6 +126,7 @@ class ApplicantPanel(QGroupBox):
         self.id_status.clear()
         self.card_status.clear()
         self.photo.clear_photo()
+        self.card_read_id = None
 
     def fill_from_identity(self, doc: IdentityDocument) -> None:
         """Fill the form from an ID card read (connected to the reader's card_read signal).
@@ -161,6 +162,7 @@ class ApplicantPanel(QGroupBox):
         self.address.setText(doc.address)
         self.photo_wlt = doc.photo_wlt
         self.id_status.setText(f"{CARD_TYPES.get(doc.card_type, '证件')}（读卡）")
+        self.card_read_id = doc.id_number if doc.card_type == "resident" else None
         self.id_status.setStyleSheet(OK_STYLE)
         self.lookup()
 
@@ -189,6 +191,21 @@ class ApplicantPanel(QGroupBox):
             w.setVisible(on)
         if on:
             self.agent_id.setFocus()
+
+    def _id_entered(self) -> None:
+        """Enter in the number field: take up a suggestion first (the 18-digit form of an old
+        15-digit ID, 单位 for a credit code typed under 个人), then look the applicant up."""
+        text = self.id_number.text()
+        if text.strip() and self.kind.currentData() == "person":
+            v = validate_id(text)
+            if v.suggestion:
+                self.id_number.setText(v.suggestion)
+                self.message.setText("已改为 18 位身份证号码，请再按回车查找申请人")
+                return
+            if v.suggest_kind == "organisation":
+                self.kind.setCurrentIndex(self.kind.findData("organisation"))
+                self.message.setText("已改为“单位”，请填写单位名称和法定代表人")
+        self.lookup()
 
     def _check_id(self) -> None:
         text = self.id_number.text()
@@ -275,6 +292,15 @@ class ApplicantPanel(QGroupBox):
             return
         self.message.clear()
         self.completed.emit()
+
+    def card_verified_for(self, applicant: ApplicantInput) -> bool:
+        """Whether `applicant` is the person whose resident ID card was just read."""
+        from hallclient.validation import validate_id
+
+        if not getattr(self, "card_read_id", None) or applicant.kind != "person":
+            return False
+        v = validate_id(applicant.id_number)
+        return v.valid and v.normalized == self.card_read_id
 
     def applicant_input(self) -> ApplicantInput:
         """The applicant as typed; raises ValidationFailed with the precise message."""

@@ -145,8 +145,8 @@ class CasesPage(QWidget):
         self.rows: list = []
         self.search = QLineEdit(objectName="cases_search")
         self.search.setPlaceholderText("办件编号 / 证件号码 / 姓名 / 事项名称，回车查询")
-        self.today_button = QPushButton("本窗口今日办件（F5）", objectName="cases_today")
-        self.today_button.setShortcut("F5")
+        self.today_button = QPushButton("本窗口今日办件（Ctrl+T）", objectName="cases_today")
+        self.today_button.setToolTip("今日办件（Ctrl+T）")  # the key is window-wide (ui.keymap); F5 is 挂起
         self.count = QLabel(objectName="cases_count")
         self.table = QTableWidget(0, len(COLUMNS), objectName="cases_table")
         self.table.setHorizontalHeaderLabels(COLUMNS)

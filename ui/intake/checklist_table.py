@@ -33,7 +33,8 @@ ASK = {"defective": "不符合要求的原因：", "gap": "承诺补交日期（
        "counts": "实收份数 原件/复印件（如 1/2）："}
 COLORS = {"received": "#e8f5e9", "exempt": "#e3f2fd", "gap": "#fff8e1", "missing": "#ffebee", "defective": "#ffebee",
           "not_applicable": "#f5f5f5"}
-HEADERS = ("序号", "材料名称", "必交", "原件 应/收", "复印件 应/收", "状态", "说明")
+HEADERS = ("序号", "材料名称", "必交", "原件 应/收", "复印件 应/收", "状态", "说明", "可容缺/免交")
+NAME_COL, DETAIL_COL, RULES_COL = 1, 6, 7
 
 
 class _Table(QTableWidget):
@@ -54,7 +55,7 @@ class ChecklistTable(QGroupBox):
     counts_requested = Signal(int, int, int)  # row id, originals, copies received
     receive_all_requested = Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, own_keys: bool = True):
         super().__init__("材料核验", parent)
         self.rows: tuple[RowState, ...] = ()
         self.table = _Table(0, len(HEADERS), objectName="checklist")
@@ -64,10 +65,17 @@ class ChecklistTable(QGroupBox):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         h = self.table.horizontalHeader()
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for c in (0, 2, 3, 4, 5):
+        # Material names are what the clerk must read: their column takes the room and wraps;
+        # 说明 gets a fixed share and wraps too (at 1366 px it once took half the width and cut
+        # "居民身份证或社会保障卡").
+        h.setSectionResizeMode(NAME_COL, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(DETAIL_COL, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(DETAIL_COL, 110)
+        for c in (0, 2, 3, 4, 5, RULES_COL):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.ask_label = QLabel(objectName="checklist_ask_label")
         self.ask = QLineEdit(objectName="checklist_ask")
         self.ask.hide()
@@ -90,8 +98,9 @@ class ChecklistTable(QGroupBox):
         self.ask.returnPressed.connect(self._answer)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self.ask, self._cancel_ask,
                   context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence("Ctrl+R"), self, self.receive_all_requested.emit,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        if own_keys:  # in the main window, ui.keymap's window-wide Ctrl+R does this
+            QShortcut(QKeySequence("Ctrl+R"), self, self.receive_all_requested.emit,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def show_view(self, view: CaseView | None) -> None:
         keep = self.table.currentRow()
@@ -100,7 +109,7 @@ class ChecklistTable(QGroupBox):
         for r, row in enumerate(self.rows):
             cells = (str(row.seq), row.name, "是" if row.required else "否",
                      f"{row.original_expected}/{row.original_received}", f"{row.copies_expected}/{row.copies_received}",
-                     row.status_label, row.detail)
+                     row.status_label, row.detail, _rules(row))
             bg = QBrush(QColor(COLORS.get(row.status, "#ffffff")))
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
@@ -172,3 +181,13 @@ class ChecklistTable(QGroupBox):
         self.ask.hide()
         self.ask_label.hide()
         self.table.setFocus()
+
+
+def _rules(row: RowState) -> str:
+    """What the catalogue allows for a row: 容缺 (gap) and 免提交 (an e-licence replaces it)."""
+    parts = []
+    if row.gap_allowed:
+        parts.append("可容缺")
+    if row.e_licence_type:
+        parts.append("可免提交")
+    return "、".join(parts)

@@ -18,18 +18,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# key, label, shortcut; the states in which each is offered
+# key, label; the key of each comes from ui.keymap (one table for the whole window). 受理 and
+# 受理并办结 share F9: only the one that fits the item's case type is shown, and completing a
+# 即办件 for good asks once.
 ACTIONS = (
-    ("next", "下一位", "F2"),
-    ("accept", "受理", "F9"),
-    ("accept_complete", "受理并办结（即办件）", "F8"),
-    ("supplement", "一次性告知补正", "F10"),
-    ("refuse", "不予受理", "F6"),
-    ("resume", "继续办理", "F7"),
-    ("withdraw", "撤回", "Ctrl+W"),
-    ("unresolved", "办不成事登记", "F12"),
-    ("print", "打印", "Ctrl+P"),
+    ("new_applicant", "新申请"),
+    ("accept", "受理"),
+    ("accept_complete", "受理并办结（即办件）"),
+    ("supplement", "一次性告知补正"),
+    ("refuse", "不予受理"),
+    ("resume", "继续办理"),
+    ("withdraw", "撤回"),
+    ("unresolved", "办不成事登记"),
+    ("print", "打印"),
 )
+KEY_OF = {"accept_complete": "accept"}  # button -> keymap binding, where they differ
 # "accept", "supplement" follow the checklist and "print" follows the documents the case was
 # issued (set_state's arguments); "办不成事" can always be recorded, with or without a case:
 # the typical one is an item the hall does not handle at all.
@@ -41,33 +44,51 @@ ENABLED = {
     "refused": set(),
     "withdrawn": set(),
 }
-ALWAYS = {"next", "unresolved"}
+ALWAYS = {"new_applicant", "unresolved"}
 
 
 class DecisionBar(QWidget):
+    """The decision buttons. `own_keys`: bind their keys here (the page used alone); in the main
+    window the window-wide actions of ui.keymap call `press(key)` instead."""
+
     triggered = Signal(str)
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, own_keys: bool = True):
         super().__init__(parent)
+        from ui import keymap
+
         self.buttons: dict[str, QPushButton] = {}
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        for key, label, shortcut in ACTIONS:
+        for key, label in ACTIONS:
+            shortcut = keymap.key(KEY_OF.get(key, key))
             b = QPushButton(f"{label}（{shortcut}）", objectName=f"decide_{key}")
             b.clicked.connect(lambda _=False, k=key: self.triggered.emit(k))
-            # A QShortcut acts at once (a button's own shortcut clicks 100 ms later, animated),
-            # and only when its button is usable.
-            sc = QShortcut(QKeySequence(shortcut), self)
-            sc.activated.connect(lambda k=key: self._shortcut(k))
+            if own_keys and key not in KEY_OF:
+                # A QShortcut acts at once (a button's own shortcut clicks 100 ms later,
+                # animated), and only when its button is usable.
+                sc = QShortcut(QKeySequence(shortcut), self)
+                sc.activated.connect(lambda k=key: self.press(k))
             lay.addWidget(b)
             self.buttons[key] = b
+        self.steps = QHBoxLayout()  # further steps of the visit (收费, 出证), added by the workbench
+        lay.addLayout(self.steps)
         lay.addStretch(1)
         self.set_state(None, False, False)
 
-    def _shortcut(self, key: str) -> None:
-        b = self.buttons[key]
-        if b.isEnabled() and b.isVisible():
-            self.triggered.emit(key)
+    def press(self, key: str) -> bool:
+        """The key of `key` was pressed: act when its button is usable (F9 stands for 受理 or
+        受理并办结, whichever is shown). Returns whether something was triggered."""
+        if key == "accept" and self.buttons["accept_complete"].isVisible():
+            key = "accept_complete"
+        b = self.buttons.get(key)
+        if b is None or not (b.isEnabled() and b.isVisible()):
+            return False
+        self.triggered.emit(key)
+        return True
+
+    # kept for callers of the old name
+    _shortcut = press
 
     def set_state(self, state: str | None, can_accept: bool, immediate: bool, *, can_supplement: bool = False,
                   can_print: bool = False) -> None:
@@ -82,7 +103,6 @@ class DecisionBar(QWidget):
             b.setVisible(key != "accept_complete" or immediate)
             if key == "accept":
                 b.setVisible(not immediate)
-
 
 class TextFormDialog(QDialog):
     """A few required text fields; `values()` after accepted. Opened with open(), not exec(),

@@ -160,12 +160,17 @@ def lookup_applicant(store, query: str) -> LookupResult:
 
 
 def start(store, desk: Desk, applicant: ApplicantInput, agent: ApplicantInput | None, item_id: int,
-          ticket_no: str | None) -> CaseView:
-    """Save the applicant (and agent) and start the case, in one transaction."""
+          ticket_no: str | None, card_verified: bool = False) -> CaseView:
+    """Save the applicant (and agent) and start the case, in one transaction. `card_verified`:
+    the applicant's own card was read on the reader, which settles the ID row."""
+    from hallclient.intake.checklist import mark_card_verified
+
     with store.session() as s:
         aid = save_applicant(s, applicant)
         agent_id = save_applicant(s, agent) if agent else None
         cid = case_ops.start_case(s, desk, item_id, aid, agent_id=agent_id, ticket_no=ticket_no)
+        if card_verified:
+            mark_card_verified(s, cid)
     return case_view(store, cid)
 
 

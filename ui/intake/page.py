@@ -1,8 +1,10 @@
 """The intake page (受理): applicant, service item, material checklist, decision, documents.
 
-Keyboard path of a clerk: F2 (next applicant) → type the ID, Enter → (name, Enter, for a new
+Keyboard path of a clerk (keys from ui.keymap): type the ID, Enter → (name, Enter, for a new
 applicant) → type the item ("gtgsh"), arrows, Enter → Ctrl+R (all received) or R/M/D/G/E/N per
-row → F9 accept (F8 for 即办件) → Ctrl+P print the 受理通知书. All database work runs in
+row → F9 accept (for a 即办件 受理并办结, asked once) → Ctrl+P print the 受理通知书. Ctrl+N starts
+another application within the same ticket. In the main window the page is the lower part of
+the workbench (ui.workbench), under the ticket. All database work runs in
 background operations; this class only arranges widgets and reacts to results.
 """
 
@@ -28,7 +30,7 @@ class IntakePage(QWidget):
     case_changed = Signal(object)  # CaseView | None
     document_ready = Signal(str)  # kind shown in the preview
 
-    def __init__(self, store, session, parent=None):
+    def __init__(self, store, session, parent=None, *, own_keys: bool = True):
         super().__init__(parent)
         self.store = store
         self.session = session
@@ -42,8 +44,8 @@ class IntakePage(QWidget):
 
         self.applicant = ApplicantPanel(store)
         self.items = ItemPicker(store, session.user_id)
-        self.checklist = ChecklistTable()
-        self.decisions = DecisionBar()
+        self.checklist = ChecklistTable(own_keys=own_keys)
+        self.decisions = DecisionBar(own_keys=own_keys)
         self.preview = DocumentPreview(store, session.user_id)
         self.header = QLabel(objectName="case_header")
         self.header.setTextFormat(Qt.TextFormat.RichText)
@@ -91,8 +93,8 @@ class IntakePage(QWidget):
         super().showEvent(event)
         if not self._sized:  # proportions need the real width, known once shown
             self._sized = True
-            w = max(self.split.width(), 1200)
-            self.split.setSizes([int(w * 0.24), int(w * 0.44), int(w * 0.32)])
+            w = max(self.split.width(), 1000)
+            self.split.setSizes([int(w * 0.25), int(w * 0.45), int(w * 0.30)])
 
     # -- flow ----------------------------------------------------------------------------------
     def new_applicant(self, ticket_no: str | None = None) -> None:
@@ -176,7 +178,8 @@ class IntakePage(QWidget):
             self.message.setText(error_text(e))
             self.applicant.id_number.setFocus()
             return
-        self._run(jobs.start, self.store, self.desk, applicant, agent, item_id, self.ticket_no, focus_table=True)
+        self._run(jobs.start, self.store, self.desk, applicant, agent, item_id, self.ticket_no, focus_table=True,
+                  card_verified=self.applicant.card_verified_for(applicant))
 
     def set_row(self, row_id: int, status: str, detail: str, due) -> None:
         if self.view:
@@ -194,8 +197,8 @@ class IntakePage(QWidget):
         self._run(jobs.decide, self.store, self.desk, case_id, "resume", focus_table=True)
 
     def trigger(self, key: str) -> None:
-        if key == "next":
-            self.new_applicant()
+        if key in ("new_applicant", "next"):
+            self.new_applicant(self.ticket_no)  # another application of the same person: the ticket stays
             return
         if key == "print":
             self.preview.print_document()
@@ -203,9 +206,11 @@ class IntakePage(QWidget):
         if self.view is None and key != "unresolved":
             return
         cid = self.view.snapshot.id if self.view else None
-        if key in ("accept", "accept_complete"):
+        if key == "accept":
             self.accept_clicked_at = time.perf_counter()
             self._run(jobs.decide, self.store, self.desk, cid, key)
+        elif key == "accept_complete":
+            self._confirm_complete(cid)
         elif key == "resume":
             self._run(jobs.decide, self.store, self.desk, cid, key, focus_table=True)
         elif key == "supplement":
@@ -222,6 +227,27 @@ class IntakePage(QWidget):
                                                             v["reason"], cid, item_id, applicant, writer=True)
                       .success(lambda _id: self.message.setText("已登记“办不成事”，将由专人跟进"))
                       .failure(lambda e: self.message.setText(error_text(e))).run())
+
+    def _confirm_complete(self, cid: str) -> None:
+        """受理并办结 cannot be undone: ask once (Enter confirms, Esc goes back)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(QMessageBox.Icon.Question, "受理并办结",
+                          "即办件将当场受理并办结，办结后不能撤回。确定办结吗？", parent=self)
+        yes = box.addButton("确定办结", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("返回", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes)
+        box.setObjectName("confirm_complete")
+        self.dialog = box
+
+        def answered(_r) -> None:
+            if box.clickedButton() is yes and self.view is not None and self.view.snapshot.id == cid:
+                self.accept_clicked_at = time.perf_counter()
+                self._run(jobs.decide, self.store, self.desk, cid, "accept_complete")
+            self._back_from_dialog(0)
+
+        box.finished.connect(answered)
+        box.open()
 
     def _panel_applicant(self):
         """The applicant of the panel for a "办不成事" without a case, when the form holds a
@@ -277,12 +303,16 @@ class IntakePage(QWidget):
         if view is None:
             self.header.setText("<b>请读取身份证或输入证件号码，然后选择办理事项</b>"
                                 + (f"　当前号：{self.ticket_no}" if self.ticket_no else ""))
-            self.decisions.set_state(None, False, False)  # still 下一位 and 办不成事
+            self.decisions.set_state(None, False, False)  # still 新申请 and 办不成事
             self.preview.set_case(None, ())
+            self.preview.setVisible(False)
             self.case_changed.emit(None)
             return
         s = view.snapshot
         from hallclient.intake.cases import STATE_LABELS
+
+        if s.state != "draft":  # "可以受理（F9）" is about a case still being checked
+            self.checklist.summary.clear()
 
         color = STATE_COLORS.get(s.state, "#333")
         parts = [f"<b>{s.item_name}</b>（{s.case_type_name}）　申请人：{s.applicant.name}",
@@ -291,7 +321,8 @@ class IntakePage(QWidget):
             parts.append(f"代办人：{s.agent.name}")
         if s.case_no:
             parts.append(f"<br>办件编号：<b>{s.case_no}</b>　查询密码：<b>{s.query_password}</b>　"
-                         f"承诺办结：<b>{s.promised_date:%Y-%m-%d}</b>")
+                         f"承诺办结：<b>{s.promised_date:%Y-%m-%d}</b>"
+                         + ("<span style='color:#b26a00'>（暂定）</span>" if s.promised_provisional else ""))
         if s.state == "supplement":
             parts.append(f"<br>{s.outcome_reason}")
         self.header.setText("　".join(parts))
@@ -302,6 +333,8 @@ class IntakePage(QWidget):
         kinds = () if s.state == "draft" else jobs.documents_of(s)
         self.decisions.set_state(s.state, view.verdict.can_accept, s.case_type == "immediate",
                                  can_supplement=view.verdict.can_supplement, can_print=bool(kinds))
+        # The preview takes room only when there is a document to show (1366 px is narrow).
+        self.preview.setVisible(bool(kinds))
         if kinds and (self.preview.case_id != s.id or self.preview.kinds.count() != len(kinds)
                       or self.preview.kinds.itemData(0) != kinds[0]):
             self.preview.set_case(s.id, kinds, s)

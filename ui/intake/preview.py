@@ -7,15 +7,22 @@ document, first print or reprint; a reprint was rendered with the 补打 mark.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.intake.jobs import DOC_TITLES, RenderedDocument, log_printed, render
 from ui.ops import Op, error_text
+
+log = logging.getLogger(__name__)
+
+#: Rows of a printed page rendered and drawn at a time (see paint_pdf).
+PRINT_BAND_PX = 128
 
 
 class DocumentPreview(QWidget):
@@ -42,10 +49,19 @@ class DocumentPreview(QWidget):
         self.view.setDocument(self.doc)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        # Fitted to width, a scroll bar that comes and goes changes the width it fits to, which
+        # changes the page height, which toggles the bar again: at some widths (1366x768) this
+        # never settles and the window freezes. A bar that is always there cannot flip.
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.kinds = QComboBox(objectName="document_kind")
         self.print_button = QPushButton("打印（Ctrl+P）", objectName="print_document")
         self.print_button.setEnabled(False)
         self.status = QLabel(objectName="preview_status")
+        # What was printed stays said until the next print or case: the next document's
+        # "正在生成" must not wipe out the clerk's confirmation (or a failure).
+        self.confirmation = QLabel(objectName="print_confirmation")
+        self.confirmation.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("文书"))
         top.addWidget(self.kinds, 1)
@@ -55,6 +71,7 @@ class DocumentPreview(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.status)
+        lay.addWidget(self.confirmation)
         self.kinds.activated.connect(lambda _i: self.show_kind(self.kinds.currentData()))
         self.print_button.clicked.connect(self.print_document)
 
@@ -68,7 +85,10 @@ class DocumentPreview(QWidget):
         self.current = None
         self.print_button.setEnabled(False)
         self.doc.close()
+        self._drop_buffer()
         self.status.clear()
+        if case_id is None or case_id != getattr(self, "_confirmed_case", None):
+            self.confirmation.clear()
         if case_id and kinds:
             self.show_kind(kinds[0], snapshot)
 
@@ -88,6 +108,7 @@ class DocumentPreview(QWidget):
             return  # an older request
         self.current = rd
         self.doc.close()
+        self._drop_buffer()
         self._buffer = QBuffer(self)
         self._buffer.setData(QByteArray(rd.pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -96,6 +117,14 @@ class DocumentPreview(QWidget):
         mark = "（补打）" if rd.reprint else ""
         self.status.setText(f"{DOC_TITLES.get(rd.kind, rd.kind)}{mark}，共 {self.doc.pageCount()} 页")
         self.rendered.emit(rd.kind)
+
+    def _drop_buffer(self) -> None:
+        # The document shown is the only one kept: a client that runs for weeks must not keep
+        # every PDF it ever previewed (one QBuffer child per render did, ~57 KB each).
+        if self._buffer is not None:
+            self._buffer.close()
+            self._buffer.deleteLater()
+            self._buffer = None
 
     # -- printing ------------------------------------------------------------------------------
     def print_document(self) -> None:
@@ -123,31 +152,41 @@ class DocumentPreview(QWidget):
             self.status.setText("没有可打印的文书")
             return
         copies = max(1, printer.copyCount())
-        # A printer that cannot make copies itself (PDF output, X11 without CUPS) gets the
-        # pages once per copy; the others get one set and the copy count.
-        self.paint_to(printer, 1 if printer.supportsMultipleCopies() else copies)
-        name = printer.outputFileName() or printer.printerName() or "默认打印机"
         rd = self.current
-        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint, copies,
-           writer=True).success(lambda reprint: self._logged(rd, reprint)).run()
+        self._printer = printer  # kept alive until the background print is done
+        self._say(f"正在打印{DOC_TITLES.get(rd.kind, rd.kind)}……")
+        # Rendering pages at printer resolution takes half a second: off the UI thread
+        # (QPainter may paint on a QPrinter in another thread). A printer that cannot make
+        # copies itself (PDF output, X11 without CUPS) gets the pages once per copy.
+        repeats = 1 if printer.supportsMultipleCopies() else copies
+        Op(self, paint_pdf, rd.pdf, printer, repeats).success(
+            lambda ok: self._painted(ok, rd, printer, copies)).failure(
+            lambda e: self._painted(False, rd, printer, copies)).run()
 
-    def paint_to(self, printer: QPrinter, repeats: int = 1) -> None:
-        """Render each PDF page into the printer's page rectangle, keeping its aspect ratio."""
-        painter = QPainter(printer)
-        try:
-            for n, page in enumerate(list(range(self.doc.pageCount())) * repeats):
-                if n:
-                    printer.newPage()
-                rect = painter.viewport()
-                size = self.doc.pagePointSize(page).toSize()
-                scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                image = self.doc.render(page, QSize(scaled.width(), scaled.height()))
-                painter.drawImage(QRect(rect.x(), rect.y(), scaled.width(), scaled.height()), image)
-        finally:
-            painter.end()
+    def _painted(self, ok: bool, rd: RenderedDocument, printer: QPrinter, copies: int) -> None:
+        if not ok:
+            # Nothing was printed, so nothing is recorded: the next copy is not a 补打.
+            log.warning("print of %s %s failed on %s (state %s)", rd.kind, rd.case_id,
+                        printer.outputFileName() or printer.printerName() or "default printer", printer.printerState())
+            self._say(f"{DOC_TITLES.get(rd.kind, rd.kind)}没有打印出来：打印机不可用或无法写入打印文件。"
+                      "请检查打印机是否开机、有纸、已连接，然后按 Ctrl+P 重试；本次不计入打印记录。", error=True)
+            return
+        name = printer.outputFileName() or printer.printerName() or "默认打印机"
+        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint, copies,
+           writer=True).success(lambda reprint: self._logged(rd, reprint)).failure(
+            lambda e: self._say("已打印，但打印记录未能保存：" + error_text(e), error=True)).run()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self._confirmed_case = self.case_id
+        self.confirmation.setText(text)
+        self.confirmation.setStyleSheet("color: #b00020; font-weight: bold" if error else "color: #1b5e20")
+
+    def paint_to(self, printer: QPrinter, repeats: int = 1) -> bool:
+        """Print the shown document on `printer` now (on the calling thread)."""
+        return self.current is not None and paint_pdf(self.current.pdf, printer, repeats)
 
     def _logged(self, rd: RenderedDocument, reprint: bool) -> None:
-        self.status.setText(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
+        self._say(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
         self.printed.emit(rd.kind, reprint)
         if self.case_id != rd.case_id:
             return
@@ -160,3 +199,44 @@ class DocumentPreview(QWidget):
             self.show_kind(nxt)
         elif not rd.reprint:
             self.show_kind(rd.kind)
+
+
+def paint_pdf(pdf: bytes, printer: QPrinter, repeats: int = 1) -> bool:
+    """Render each page of `pdf` into the printer's page rectangle, keeping its aspect ratio;
+    safe on a worker thread (its own QPdfDocument). Returns whether the printer took the pages
+    (False: it could not be opened, or it reported an error)."""
+    buf = QBuffer()
+    buf.setData(QByteArray(pdf))
+    buf.open(QIODevice.OpenModeFlag.ReadOnly)
+    doc = QPdfDocument()
+    doc.load(buf)
+    try:
+        if doc.pageCount() == 0:
+            return False
+        painter = QPainter()
+        if not printer.isValid() or not painter.begin(printer):
+            return False
+        try:
+            for n, page in enumerate(list(range(doc.pageCount())) * repeats):
+                if n:
+                    printer.newPage()
+                rect = painter.viewport()
+                size = doc.pagePointSize(page).toSize()
+                scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                w, h = scaled.width(), scaled.height()
+                # In bands: one page-sized render and draw are single C++ calls of ~0.7 s
+                # that hold Python's lock, so even on a worker thread the window froze; between
+                # bands the UI thread gets its turn. The bands map 1:1 onto the page (no seams).
+                for y in range(0, h, PRINT_BAND_PX):
+                    band = min(PRINT_BAND_PX, h - y)
+                    opts = QPdfDocumentRenderOptions()
+                    opts.setScaledSize(QSize(w, h))
+                    opts.setScaledClipRect(QRect(0, y, w, band))
+                    image = doc.render(page, QSize(w, band), opts)
+                    painter.drawImage(QRect(rect.x(), rect.y() + y, w, band), image)
+        finally:
+            ended = painter.end()
+        return ended and printer.printerState() != QPrinter.PrinterState.Error
+    finally:
+        doc.close()
+        buf.close()

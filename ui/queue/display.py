@@ -3,6 +3,8 @@ scrolling notice, and the spoken call."""
 
 from __future__ import annotations
 
+import logging
+import math
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt, QTimer
@@ -15,7 +17,17 @@ from ui.ops import Op
 from ui.queue.follower import EventFollower
 from ui.queue.voice import Announcer
 
+log = logging.getLogger(__name__)
+
 CALL_TYPES = ("call", "recall", "call_back")
+#: Windows per column and at most three columns; a hall with more windows than fit shows them
+#: in pages that turn every PAGE_TURN_MS. Text stays at least 32 px high at 1080p (from across
+#: the hall), so the list gives way in columns and pages, never in size.
+ROWS_PER_COLUMN = 10
+MAX_COLUMNS = 3
+PAGE_TURN_MS = 8000
+WINDOW_NAME_PX = 32
+WINDOW_NUMBER_PX = 36
 #: A call older than this is shown but not spoken: after a network drop the display receives
 #: the backlog it missed, and reading out ten stale calls would send people to the wrong window.
 SPEAK_MAX_AGE_S = 60
@@ -36,7 +48,9 @@ QLabel#offline { color: #ff8a80; font-size: 16pt; }
 
 class HallDisplay(QWidget):
     def __init__(self, url: str, hall_name: str = "政务服务中心", notice: str = "", voice_repeat: int = 2,
-                 enable_speech: bool = True, parent=None):
+                 enable_speech: bool = True, parent=None, known_windows: list[tuple[str, str]] | None = None):
+        """`known_windows`: (code, name) of the hall's windows from the local store, shown at
+        once, also when the display starts while the queue service is down."""
         super().__init__(parent)
         self.setObjectName("hall_display")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -78,12 +92,22 @@ class HallDisplay(QWidget):
 
         self.windows_frame = QFrame(objectName="windows")
         self.windows_grid = QGridLayout(self.windows_frame)
-        self.windows_grid.addWidget(QLabel("<b style='font-size:18pt'>窗口</b>"), 0, 0)
-        self.windows_grid.addWidget(QLabel("<b style='font-size:18pt'>当前号码</b>"), 0, 1)
+        self.windows_grid.setHorizontalSpacing(18)
+        self.window_state: dict[str, str] = {}  # code -> what the window shows
+        self.page = 0
+        self.pages = 1
+        self._page_timer = QTimer(self, interval=PAGE_TURN_MS)
+        self._page_timer.timeout.connect(self._turn_page)
+        self.page_label = QLabel("", objectName="windows_page")
+        self.page_label.setStyleSheet("font-size: 24px; color: #9fc3ff")
 
+        frame_box = QVBoxLayout()
+        frame_box.addWidget(self.windows_frame, 1)
+        frame_box.addWidget(self.page_label)
         body = QHBoxLayout()
         body.addLayout(left, 3)
-        body.addWidget(self.windows_frame, 2)
+        body.addLayout(frame_box, 2)
+        self.body = body
 
         self.waiting = QLabel("", objectName="waiting")
         self.waiting.setWordWrap(True)
@@ -103,6 +127,11 @@ class HallDisplay(QWidget):
         self._status_timer = QTimer(self, interval=250, singleShot=True)
         self._status_timer.timeout.connect(self.refresh_status)
         self._advance()
+        self._offline_logged = False
+        for code, name in known_windows or ():
+            self.window_names[code] = name
+            self.window_state.setdefault(code, "—")
+        self._layout_windows()
         self.refresh_status(start_following=True)
 
     # -- data ---------------------------------------------------------------------------------
@@ -111,26 +140,24 @@ class HallDisplay(QWidget):
             .failure(lambda e: self._offline(start_following)).run()
 
     def _offline(self, start_following: bool) -> None:
+        if not self._offline_logged:  # once per outage, not every retry
+            log.warning("hall queue service %s unreachable; the display keeps retrying", self.url)
+            self._offline_logged = True
         self.offline.setText("叫号服务连接中断，正在重连…")
         if start_following:
             QTimer.singleShot(2000, lambda: self.refresh_status(start_following=True))
 
     def _apply_status(self, st: dict, start_following: bool) -> None:
         self.offline.setText("")
+        if self._offline_logged:
+            log.info("hall queue service %s reachable again", self.url)
+            self._offline_logged = False
         if st.get("now"):  # the age of a call is judged on the service's clock, not this PC's
             self.clock_offset = datetime.fromisoformat(st["now"]) - datetime.now(timezone.utc)
-        for i, w in enumerate(st["windows"], start=1):
+        for w in st["windows"]:
             self.window_names[w["code"]] = w["name"]
-            lab = self.window_labels.get(w["code"])
-            if lab is None:
-                name = QLabel(w["name"])
-                name.setStyleSheet("font-size: 18pt")
-                lab = QLabel(objectName=f"win_{w['code']}")
-                lab.setStyleSheet("font-size: 20pt; font-weight: bold; color: #ffd54a")
-                self.windows_grid.addWidget(name, i, 0)
-                self.windows_grid.addWidget(lab, i, 1)
-                self.window_labels[w["code"]] = lab
-            lab.setText("暂停服务" if w["paused"] else (w["current"] or "—"))
+            self.window_state[w["code"]] = "暂停服务" if w["paused"] else (w["current"] or "—")
+        self._layout_windows()
         self.waiting.setText("　".join(f"{q['prefix']} {q['name']}：等候 {q['waiting']} 人" for q in st["queues"]))
         if start_following and not self.calls:
             self.calls = [dict(c) for c in st["recent_calls"]]
@@ -140,6 +167,47 @@ class HallDisplay(QWidget):
             self.follower.received.connect(self.on_events)
             self.follower.online.connect(lambda ok: self.offline.setText("" if ok else "叫号服务连接中断，正在重连…"))
             self.follower.start()
+
+    # -- the windows' list: columns, then pages -------------------------------------------------
+    def _layout_windows(self) -> None:
+        codes = sorted(self.window_state)
+        n = len(codes)
+        cols = max(1, min(MAX_COLUMNS, math.ceil(n / ROWS_PER_COLUMN)))
+        per_page = cols * ROWS_PER_COLUMN
+        self.pages = max(1, math.ceil(n / per_page))
+        self.page %= self.pages
+        if self.pages > 1 and not self._page_timer.isActive():
+            self._page_timer.start()
+        elif self.pages == 1:
+            self._page_timer.stop()
+        # The list side widens with its columns.
+        self.body.setStretch(0, 3 if cols == 1 else 2)
+        self.body.setStretch(1, 2 if cols == 1 else 3)
+        shown = codes[self.page * per_page:(self.page + 1) * per_page]
+        rows = min(ROWS_PER_COLUMN, max(1, len(shown)))
+        wanted = [(c, self.window_names.get(c, c), self.window_state[c]) for c in shown]
+        if getattr(self, "_shown_windows", None) == (wanted, cols):
+            return
+        self._shown_windows = (wanted, cols)
+        while self.windows_grid.count():
+            item = self.windows_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.window_labels = {}
+        for i, (code, name, state) in enumerate(wanted):
+            col, row = divmod(i, rows)
+            name_label = QLabel(name, objectName=f"winname_{code}")
+            name_label.setStyleSheet(f"font-size: {WINDOW_NAME_PX}px")
+            lab = QLabel(state, objectName=f"win_{code}")
+            lab.setStyleSheet(f"font-size: {WINDOW_NUMBER_PX}px; font-weight: bold; color: #ffd54a")
+            self.windows_grid.addWidget(name_label, row, col * 2)
+            self.windows_grid.addWidget(lab, row, col * 2 + 1)
+            self.window_labels[code] = lab
+        self.page_label.setText(f"窗口 第 {self.page + 1}/{self.pages} 页" if self.pages > 1 else "")
+
+    def _turn_page(self) -> None:
+        self.page = (self.page + 1) % self.pages
+        self._layout_windows()
 
     def on_events(self, events: list[dict]) -> None:
         for ev in events:

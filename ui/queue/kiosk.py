@@ -129,14 +129,32 @@ class KioskWindow(QWidget):
         self.ticket_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.ticket_view.setMinimumHeight(200)
         self.ticket_view.setStyleSheet("background: white; border: 2px dashed #999; font-size: 16pt")
+        # Touch only: the keypad types into the field last touched; buttons are finger-sized.
+        from ui.queue.keypad import Keypad
+
+        self.keypad = Keypad()
+        self.keypad.attach(self.appt_input)
+        self.keypad.attach(self.late_input)
+        for w in (self.appt_input, self.late_input, *self.prio_buttons.values()):
+            w.setMinimumHeight(64)
+        for w in self.findChildren(QPushButton):
+            if w.objectName() in ("appt_checkin", "late_requeue"):
+                w.setMinimumSize(160, 64)
+                w.setStyleSheet("font-size: 18pt")
+        entry = QVBoxLayout()
+        entry.addLayout(appt)
+        entry.addLayout(late)
+        entry.addWidget(self.ticket_view, 1)
+        lower = QHBoxLayout()  # landscape: entry beside the keypad; portrait: see resizeEvent
+        lower.addLayout(entry, 3)
+        lower.addWidget(self.keypad, 2)
+        self.lower = lower
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(self.hint)
         lay.addLayout(self.grid)
         lay.addLayout(prio)
-        lay.addLayout(appt)
-        lay.addLayout(late)
-        lay.addWidget(self.ticket_view)
+        lay.addLayout(lower, 1)
         if hub is not None:
             hub.card_read.connect(self.on_card)
         Op(self, self.client.queues).success(self._build_queues).failure(self._failed).run()
@@ -149,8 +167,21 @@ class KioskWindow(QWidget):
             self.grid.addWidget(b, i // 3, i % 3)
             self.queue_buttons[q["prefix"]] = b
 
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt API
+        # A portrait screen puts the keypad under the fields, a landscape one beside them.
+        from PySide6.QtWidgets import QBoxLayout
+
+        portrait = self.height() > self.width()
+        self.lower.setDirection(QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight)
+        super().resizeEvent(ev)
+
     def _failed(self, exc) -> None:
-        self.hint.setText(error_text(exc) + "　请到导服台人工取号。")
+        from sync.hallqueue.client import QueueOffline
+
+        if isinstance(exc, QueueOffline):
+            self.hint.setText("取号服务暂时连接不上。请到导服台人工取号，给您带来不便，敬请谅解。")
+        else:
+            self.hint.setText(error_text(exc) + "　请到导服台人工取号。")
         self.hint.setStyleSheet("font-size: 15pt; color: #b00020")
 
     def touch(self) -> None:

@@ -72,12 +72,19 @@ class TransferDialog(QDialog):
 
 
 class QueuePanel(QWidget):
+    """`compact`: the ticket strip on top of the workbench (one visit on one screen); else the
+    full page. `own_keys`: the panel binds its F-keys itself (used alone); in the main window the
+    window-wide actions of ui.keymap do, so no key is bound twice."""
+
     def __init__(self, url: str, window_code: str, window_name: str = "", clerk: str = "", served_queues=(),
-                 store=None, clerk_id: int | None = None, window_id: int | None = None, main_window=None, parent=None):
+                 store=None, clerk_id: int | None = None, window_id: int | None = None, main_window=None, parent=None,
+                 *, compact: bool = False, own_keys: bool = True, clerk_display: str = ""):
         super().__init__(parent)
         self.url, self.code, self.window_name = url, window_code, window_name or f"{window_code}号窗口"
         self.clerk, self.served_queues = clerk, list(served_queues)
+        self.clerk_display = clerk_display or clerk
         self.store, self.clerk_id, self.window_id, self.main_window = store, clerk_id, window_id, main_window
+        self.compact = compact
         self.client = QueueClient(url, timeout=5)
         self.current: dict | None = None
         self.status: dict = {}
@@ -86,79 +93,122 @@ class QueuePanel(QWidget):
         self.rating_dialog = None
         self.last_result: dict | None = None
         self._registering = False
+        self._offline_logged = False
 
         self.banner = QLabel(objectName="queue_banner")
         self.banner.setWordWrap(True)
         self.current_label = QLabel("—", objectName="current_ticket")
         self.current_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.current_label.setStyleSheet("font-size: 54pt; font-weight: bold; color: #0b5394")
+        self.current_label.setStyleSheet(f"font-size: {30 if compact else 54}pt; font-weight: bold; color: #0b5394")
         self.current_info = QLabel("尚未叫号", objectName="current_info")
-        self.current_info.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.current_info.setStyleSheet("font-size: 14pt")
+        self.current_info.setAlignment(Qt.AlignmentFlag.AlignLeft if compact else Qt.AlignmentFlag.AlignCenter)
+        self.current_info.setStyleSheet(f"font-size: {11 if compact else 14}pt")
         self.message = QLabel(objectName="queue_message")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("font-size: 12pt; color: #444")
+        self.message.setStyleSheet(f"font-size: {10 if compact else 12}pt; color: #444")
         self.waiting = QLabel(objectName="waiting_counts")
-        self.waiting.setStyleSheet("font-size: 13pt")
+        self.waiting.setStyleSheet(f"font-size: {10 if compact else 13}pt")
         self.waiting.setWordWrap(True)
 
         grid = QGridLayout()
+        grid.setSpacing(4 if compact else 6)
         self.buttons: dict[str, QPushButton] = {}
         for i, (key, label, fkey) in enumerate(ACTIONS):
             b = QPushButton(f"{label}\n{fkey}", objectName=f"btn_{key}")
-            b.setMinimumSize(120, 64)
-            b.setStyleSheet("font-size: 14pt")
+            if compact:
+                b.setMinimumSize(72, 44)
+                b.setStyleSheet("font-size: 10pt")
+            else:
+                b.setMinimumSize(120, 64)
+                b.setStyleSheet("font-size: 14pt")
             b.clicked.connect(getattr(self, f"do_{key}"))
-            grid.addWidget(b, i // 4, i % 4)
+            grid.addWidget(b, 0 if compact else i // 4, i if compact else i % 4)
             self.buttons[key] = b
-            sc = QShortcut(QKeySequence(fkey), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(b.click)
+            if own_keys:
+                sc = QShortcut(QKeySequence(fkey), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                sc.activated.connect(b.click)
         # Offline, a disabled 叫号 must not look pressable: the clerk would keep hitting F1.
-        self.buttons["call_next"].setStyleSheet("QPushButton { font-size: 16pt; font-weight: bold; background: #1b7f3b;"
-                                                " color: white } QPushButton:disabled { background: #c9d8cd; color: #7a8a7f }")
+        self.buttons["call_next"].setStyleSheet(f"QPushButton {{ font-size: {12 if compact else 16}pt; font-weight: bold;"
+                                                " background: #1b7f3b; color: white }"
+                                                " QPushButton:disabled { background: #c9d8cd; color: #7a8a7f }")
 
         # 叫指定号: Shift+F1 puts the cursor here, Enter calls the typed number (an applicant back
         # from fetching a copy, an appointment the clerk takes out of turn).
         self.specific_no = QLineEdit(objectName="specific_no")
         self.specific_no.setPlaceholderText("指定号码，如 A012")
-        self.specific_no.setMaximumWidth(180)
-        self.specific_no.setStyleSheet("font-size: 13pt")
+        self.specific_no.setMaximumWidth(150 if compact else 180)
+        self.specific_no.setStyleSheet(f"font-size: {10 if compact else 13}pt")
         self.specific_no.returnPressed.connect(self.do_call_specific)
-        self.specific_btn = QPushButton("叫指定号\nShift+F1", objectName="btn_call_specific")
-        self.specific_btn.setMinimumSize(120, 48)
+        self.specific_btn = QPushButton("叫指定号 Shift+F1" if compact else "叫指定号\nShift+F1", objectName="btn_call_specific")
+        self.specific_btn.setMinimumSize(0 if compact else 120, 0 if compact else 48)
         self.specific_btn.clicked.connect(self.do_call_specific)
-        sc = QShortcut(QKeySequence("Shift+F1"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        sc.activated.connect(self.focus_specific)
+        if own_keys:
+            sc = QShortcut(QKeySequence("Shift+F1"), self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(self.focus_specific)
         specific = QHBoxLayout()
-        specific.addWidget(QLabel("叫指定号："))
+        if not compact:
+            specific.addWidget(QLabel("叫指定号："))
         specific.addWidget(self.specific_no)
         specific.addWidget(self.specific_btn)
-        specific.addStretch()
+        if not compact:
+            specific.addStretch()
 
         # Offline fallback: announce a typed number on this window's own LED strip.
         self.manual_no = QLineEdit(objectName="manual_no")
         self.manual_no.setPlaceholderText("手动号码，如 A012")
-        self.manual_no.setMaximumWidth(180)
+        self.manual_no.setMaximumWidth(150 if compact else 180)
         self.manual_btn = QPushButton("在本窗口屏显示", objectName="manual_show")
         self.manual_btn.clicked.connect(self.show_manual)
-        manual = QHBoxLayout()
+        manual_box = QWidget(objectName="manual_box")
+        manual = QHBoxLayout(manual_box)
+        manual.setContentsMargins(0, 0, 0, 0)
         manual.addWidget(QLabel("离线叫号："))
         manual.addWidget(self.manual_no)
         manual.addWidget(self.manual_btn)
         manual.addStretch()
+        self.manual_box = manual_box
 
         lay = QVBoxLayout(self)
-        lay.addWidget(self.banner)
-        lay.addWidget(QLabel(f"<b>{self.window_name}</b>　当前号码"))
-        lay.addWidget(self.current_label)
-        lay.addWidget(self.current_info)
-        lay.addLayout(grid)
-        lay.addLayout(specific)
-        lay.addWidget(self.message)
-        lay.addWidget(QLabel("<b>等候人数</b>"))
-        lay.addWidget(self.waiting)
-        lay.addStretch()
-        lay.addLayout(manual)
+        if compact:
+            lay.setContentsMargins(4, 2, 4, 2)
+            lay.setSpacing(2)
+            top = QHBoxLayout()
+            ticket = QVBoxLayout()
+            ticket.setSpacing(0)
+            self.current_label.setMinimumWidth(120)
+            ticket.addWidget(self.current_label)
+            top.addLayout(ticket)
+            info = QVBoxLayout()
+            info.setSpacing(0)
+            self.visit_info = QLabel(objectName="visit_info")  # queue, waited, service timer (workbench)
+            self.visit_info.setTextFormat(Qt.TextFormat.RichText)
+            self.visit_info.setStyleSheet("font-size: 11pt")
+            info.addWidget(self.visit_info)
+            info.addWidget(self.current_info)
+            top.addLayout(info, 1)
+            top.addLayout(grid)
+            lay.addLayout(top)
+            second = QHBoxLayout()
+            second.addWidget(self.banner, 1)
+            second.addWidget(self.waiting, 2)
+            second.addWidget(self.message, 2)
+            second.addLayout(specific)
+            second.addWidget(manual_box)
+            lay.addLayout(second)
+            manual_box.setVisible(False)  # shown only while the service is offline
+        else:
+            self.visit_info = None
+            lay.addWidget(self.banner)
+            lay.addWidget(QLabel(f"<b>{self.window_name}</b>　当前号码"))
+            lay.addWidget(self.current_label)
+            lay.addWidget(self.current_info)
+            lay.addLayout(grid)
+            lay.addLayout(specific)
+            lay.addWidget(self.message)
+            lay.addWidget(QLabel("<b>等候人数</b>"))
+            lay.addWidget(self.waiting)
+            lay.addStretch()
+            lay.addWidget(manual_box)
 
         self.timer = QTimer(self, interval=3000)
         self.timer.timeout.connect(self.refresh)
@@ -168,12 +218,21 @@ class QueuePanel(QWidget):
 
     # -- service state ------------------------------------------------------------------------
     def _set_online(self, ok: bool | None, why: str = "") -> None:
+        if ok is not None and ok != self.online:
+            # The log gets one line per change of state, not one per poll.
+            if ok:
+                log.info("hall queue service %s reachable", self.url)
+            else:
+                log.warning("hall queue service %s unreachable: %s", self.url, why)
         self.online = ok
+        self.manual_box.setVisible(ok is False or not self.compact)
         if ok is False:
-            self.banner.setText(f"⚠ 大厅排队系统离线：{why or '连接不上叫号服务'}。可在下方输入号码，在本窗口屏上显示。")
-            self.banner.setStyleSheet("background: #fdecea; color: #b00020; font-size: 13pt; padding: 6px")
+            self.banner.setText("⚠ 大厅排队系统暂时连接不上。可输入号码在本窗口屏上显示，"
+                                "并请信息技术人员检查叫号服务。")
+            self.banner.setStyleSheet(f"background: #fdecea; color: #b00020; font-size: {10 if self.compact else 13}pt;"
+                                      " padding: 4px")
         elif ok:
-            self.banner.setText(f"叫号服务已连接　{self.url}")
+            self.banner.setText("叫号服务已连接")
             self.banner.setStyleSheet("color: #1b7f3b; padding: 4px")
         else:
             self.banner.setText("正在连接叫号服务…")
@@ -235,7 +294,10 @@ class QueuePanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, QueueOffline):
-            self._set_online(False, "连接不上叫号服务")
+            self._set_online(False, f"{self.url}: {exc.__cause__!r}")
+            self.message.setText("")  # the banner says it, in words for people
+            return
+        log.warning("queue action failed: %r", exc)
         self.message.setText(error_text(exc))
 
     # -- actions --------------------------------------------------------------------------------
@@ -374,11 +436,17 @@ class QueuePanel(QWidget):
             return
         from ui.queue.rating import RatingDialog
 
-        self.rating_dialog = RatingDialog(self.store, ticket_no, self.clerk_id, self.window_id, self.clerk, parent=self)
+        self.rating_dialog = RatingDialog(self.store, ticket_no, self.clerk_id, self.window_id, self.clerk_display,
+                                          parent=self, case_id=self.rating_case_id())
         self.rating_dialog.setWindowModality(Qt.WindowModality.NonModal)
         # The F-keys belong to the clerk's window again once the applicant has rated.
         self.rating_dialog.finished.connect(lambda _=0: (self.window().activateWindow(), self.setFocus()))
         self.rating_dialog.open()
+
+    def rating_case_id(self) -> str | None:
+        """The case of the visit being rated, when the host knows it (the workbench does)."""
+        fn = getattr(self.main_window, "rating_case_id", None)
+        return fn() if callable(fn) else None
 
     # -- offline -------------------------------------------------------------------------------
     def show_manual(self) -> None:

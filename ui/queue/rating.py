@@ -21,9 +21,9 @@ from ui.ops import Op, error_text
 COLOURS = {5: "#1b7f3b", 4: "#4c9a2a", 3: "#b58900", 2: "#d35400", 1: "#c0392b"}
 
 
-def save_rating(store, level, reasons, comment, ticket_no, clerk_id, window_id, source="screen") -> str:
+def save_rating(store, level, reasons, comment, ticket_no, clerk_id, window_id, source="screen", case_id=None) -> str:
     with store.session() as s:
-        return record_rating(s, level, reasons=reasons, comment=comment, ticket_no=ticket_no,
+        return record_rating(s, level, reasons=reasons, comment=comment, ticket_no=ticket_no, case_id=case_id,
                              clerk_id=clerk_id, window_id=window_id, source=source).id
 
 
@@ -31,11 +31,12 @@ class RatingDialog(QDialog):
     """Shown on the second (customer-facing) screen when there is no rating pad."""
 
     def __init__(self, store, ticket_no: str = "", clerk_id: int | None = None, window_id: int | None = None,
-                 clerk_name: str = "", parent=None, pad_level: int | None = None):
+                 clerk_name: str = "", parent=None, pad_level: int | None = None, case_id: str | None = None):
         """`pad_level`: the rating pad already gave this bad level without a reason; the window
         then only asks for the reason (the level stays the applicant's choice on the pad)."""
         super().__init__(parent)
         self.store, self.ticket_no, self.clerk_id, self.window_id = store, ticket_no, clerk_id, window_id
+        self.case_id = case_id
         self.source = "pad" if pad_level is not None else "screen"
         self.level: int | None = None
         self.rating_id: str | None = None
@@ -98,6 +99,19 @@ class RatingDialog(QDialog):
         self.submit.setEnabled(True)
         self.message.clear()
 
+    def keyPressEvent(self, event) -> None:
+        # Keys 1..5 choose a level, Enter submits: a keyboard or keypad on the applicant's side
+        # rates without a mouse.
+        text = event.text()
+        if text in ("1", "2", "3", "4", "5") and all(b.isEnabled() for b in self.level_buttons.values()) \
+                and not self.comment.hasFocus():
+            self.choose(int(text))
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.comment.hasFocus():
+            self.try_submit()
+            return
+        super().keyPressEvent(event)
+
     def reasons(self) -> list[str]:
         return [c.text() for c in self.reason_checks if c.isChecked()]
 
@@ -110,7 +124,7 @@ class RatingDialog(QDialog):
             return
         self.submit.setEnabled(False)
         Op(self, save_rating, self.store, self.level, self.reasons(), self.comment.text(), self.ticket_no,
-           self.clerk_id, self.window_id, source=self.source, writer=True).success(self._saved).failure(self._failed).run()
+           self.clerk_id, self.window_id, source=self.source, case_id=self.case_id, writer=True).success(self._saved).failure(self._failed).run()
 
     def _saved(self, rating_id: str) -> None:
         self.rating_id = rating_id
