@@ -20,9 +20,7 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -41,53 +39,13 @@ def main() -> int:
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.split("x"))
 
-    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    from sqlalchemy import select
 
-    from hallclient.context import open_context
-    from hallclient.models import Hall, User, Window
-    from hallclient.validation import id_check_char
-    from hallclient.workcalendar import LIBRARY_YEARS, set_year_schedule
-    from sync.hallqueue.client import QueueClient
-    from sync.hallqueue.server import serve_in_background
-    from ui.app import ensure_app
-    from ui.login import Session
-    from ui.main_window import MainWindow
+    from benchmarks.visitdriver import VisitDriver
 
-    app = ensure_app()
-    d = tempfile.mkdtemp()
-    ctx = open_context(d, seed=True)
-    srv = serve_in_background(f"sqlite:///{d}/queue.sqlite3")
-    ctx.services["demo_queue"] = srv
-    client = QueueClient(srv.url)
-    for _ in range(args.visits + 2):
-        client.issue("A")
-    with ctx.store.session() as s:
-        for year in (date.today().year, date.today().year + 1):
-            if year not in LIBRARY_YEARS:
-                set_year_schedule(s, year, {}, source="bench")
-        u = s.scalars(select(User).where(User.username == "clerk")).one()
-        win = s.scalars(select(Window).where(Window.code == "03")).one()
-        hall = s.scalars(select(Hall)).one()
-        session = Session(u.id, u.username, u.display_name, u.role, win.id, win.code, win.name, hall.code, hall.name)
-    mw = MainWindow(ctx, session)
-    mw.resize(w, h)
-    mw.show()
-    mw.activateWindow()
-    wb = mw.pages["workbench"]
-    panel, page = wb.ticket_panel, wb.intake
-
-    def until(cond, timeout=20.0):
-        end = time.perf_counter() + timeout
-        while not cond():
-            app.processEvents()
-            if time.perf_counter() > end:
-                raise TimeoutError
-            time.sleep(0.0005)
-
-    until(lambda: panel.online is True and bool(page.items.catalogue.items))
+    drv = VisitDriver(args.visits, (w, h))
+    app, mw, until = drv.app, drv.mw, drv.until
 
     acks: dict[str, list[float]] = {}
 
@@ -110,34 +68,13 @@ def main() -> int:
         mw.repaint()
         baseline.append((time.perf_counter() - t0) * 1000)
 
-    steps: dict[str, list[float]] = {k: [] for k in ("F1_ticket_shown", "id_enter", "item_enter", "ctrl_r", "F9_accept",
-                                                     "ctrl_p_print", "F8_end_rating")}
-    no = Qt.KeyboardModifier.NoModifier
-    ctrl = Qt.KeyboardModifier.ControlModifier
+    steps: dict[str, list[float]] = {}
+
+    def timed(name, key, mod, cond):
+        steps.setdefault(name, []).append(step(name, key, mod, cond))
+
     for n in range(args.visits):
-        expected = f"A{n + 1:03d}"
-        steps["F1_ticket_shown"].append(step("F1_ticket_shown", Qt.Key.Key_F1, no, lambda: panel.current_label.text() == expected))
-        first17 = f"44030519800101{n:03d}"
-        page.applicant.id_number.setFocus()
-        page.applicant.id_number.setText(first17 + id_check_char(first17))
-        page.applicant.name.setText("测试" + "一二三四五六七八九十"[n % 10])
-        steps["id_enter"].append(step("id_enter", Qt.Key.Key_Return, no, lambda: page.items.search.hasFocus()))
-        page.items.search.setText("GJJ-001")
-        until(lambda: page.items.list.count() >= 1)
-        steps["item_enter"].append(step("item_enter", Qt.Key.Key_Return, no, lambda: page.view is not None
-                                        and page.view.snapshot.state == "draft"))
-        steps["ctrl_r"].append(step("ctrl_r", Qt.Key.Key_R, ctrl, lambda: page.view.verdict.can_accept))
-        steps["F9_accept"].append(step("F9_accept", Qt.Key.Key_F9, no, lambda: page.view.snapshot.state == "accepted"
-                                       and page.preview.current is not None and page.preview.isVisible()))
-        page.preview.print_target = f"{d}/print-{n}.pdf"
-        steps["ctrl_p_print"].append(step("ctrl_p_print", Qt.Key.Key_P, ctrl, lambda: "已打印" in page.preview.confirmation.text()))
-        steps["F8_end_rating"].append(step("F8_end_rating", Qt.Key.Key_F8, no, lambda: panel.rating_dialog is not None
-                                           and panel.rating_dialog.isVisible()))
-        panel.rating_dialog.choose(5)
-        panel.rating_dialog.try_submit()
-        until(lambda: panel.rating_dialog.rating_id is not None)
-        panel.rating_dialog = None
-        until(lambda: not page.busy)
+        drv.visit(n, timed)
     out = {
         "size": args.size,
         "visits": args.visits,
@@ -153,7 +90,7 @@ def main() -> int:
     out["all_steps_p95_within_100ms"] = all(v["p95"] <= 100 for v in out["key_to_repaint_ms"].values())
     out["F1_p95_within_150ms"] = out["key_to_result_ms"]["F1_ticket_shown"]["p95"] <= 150
     print(json.dumps(out, ensure_ascii=False, indent=1))
-    srv.close()
+    drv.close()
     os._exit(0)
 
 

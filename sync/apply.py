@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from hallclient.caselog import record_event
 from hallclient.catalogue import load_catalogue
+from hallclient.intake.cases import apply_decision
 from hallclient.intake.numbering import note_issued_elsewhere, parse_case_number
-from hallclient.models import Case, ServiceItem, User, utcnow
+from hallclient.models import ServiceItem, User, utcnow
 from hallclient.syncstate import MirrorRow
 from hallclient.workcalendar import set_year_schedule
 
@@ -76,28 +76,16 @@ def _calendar(s: Session, rows: list[dict[str, Any]]) -> None:
 
 def _approvals(s: Session, rows: list[dict[str, Any]]) -> None:
     """A back-office decision changes the local case and its log, but is not queued for the
-    server: it is the server's own record."""
-    ids = [r["key"] for r in rows]
-    cases = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(ids)))}
+    server: it is the server's own record. Only a decision for a case of this hall, in a state
+    that may be decided, is applied; others are logged and left (the page still applies)."""
     for r in rows:
         d = r["data"]
-        case = cases.get(r["key"])
-        if d is None or case is None:
-            if d is not None:
-                log.warning("approval result for a case unknown here: %s", d.get("case_no"))
+        if d is None:
             continue
-        if case.state == d["state"]:
-            continue  # already applied (a page pulled twice after a crash)
-        case.state = d["state"]
-        case.outcome_reason = d.get("reason")
-        case.decided_at = _time(d.get("decided_at")) or utcnow()
-        record_event(
-            s,
-            case,
-            "decision",
-            {"decision": d["decision"], "reason": d.get("reason"), "source": "server"},
-            outbox=False,
-        )
+        outcome = apply_decision(s, r["key"], d.get("decision", ""), hall_code=d.get("hall_code"), reason=d.get("reason"),
+                                 decided_at=_time(d.get("decided_at")))
+        if outcome not in ("applied", "repeat"):
+            log.warning("approval result for case %s not applied: %s", d.get("case_no") or r["key"], outcome)
 
 
 def _time(v: Any) -> datetime | None:

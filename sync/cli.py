@@ -4,9 +4,9 @@
     hallclient sync status               the same counts, no network
     hallclient sync register --server URL --token T   (T "-" reads the token from stdin)
     hallclient sync rejected             parked items with the server's reasons
-    hallclient server [--db URL] [--host H] [--port P]
-    hallclient server admin register-device|load-catalogue|add-user|load-calendar|
-                            load-appointments|decide|stats  [--db URL]
+    hallclient server [--db URL | --db-file F] [--host H] [--port P] [--workers N]
+    hallclient server admin register-device|list-devices|revoke-device|load-catalogue|
+                            add-user|load-calendar|load-appointments|decide|stats  [--db URL | --db-file F]
 
 Keep top-level imports light: import what a command needs inside its handler.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -40,15 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=cmd_rejected)
 
     p = sub.add_parser("server", help="运行中心同步参考服务器")
-    p.add_argument("--db", default=None, help="数据库 URL（默认：数据目录下的 SQLite 文件；PostgreSQL 用 postgresql://…）")
+    _db_options(p, "db")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--workers", type=int, default=1, help="服务进程数（多进程须使用 PostgreSQL，且不提供 /queue）")
     p.add_argument("--queue-db", default=None, help="叫号服务数据库 URL（默认：与中心数据库同目录的 hall-queue.sqlite3，或同一 PostgreSQL 库）")
     p.add_argument("--no-queue", action="store_true", help="不在 /queue 下提供大厅排队叫号服务")
     p.set_defaults(func=cmd_server)
     ps = p.add_subparsers(dest="server_command", metavar="SUBCOMMAND")
     admin = ps.add_parser("admin", help="中心服务器管理命令")
-    admin.add_argument("--db", default=None, dest="admin_db", help="数据库 URL（同 server --db）")
+    _db_options(admin, "admin_db")
     a = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     x = a.add_parser("register-device", help="登记一台窗口电脑并签发设备令牌")
     x.add_argument("--name", required=True, help="设备名称，如“3号窗口”")
@@ -61,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     x.add_argument("username")
     x.add_argument("--name", required=True)
     x.add_argument("--role", default="clerk", choices=("clerk", "supervisor", "admin"))
+    x.add_argument("--password", default="-",
+                   help="密码只从标准输入读取（“-”，默认）：写在命令行上会出现在进程列表和命令历史中")
     x.add_argument("--initial", action="store_true",
                    help="初始密码：用户首次登录时必须修改（管理员代设的密码应加此项）")
     x.set_defaults(func=cmd_admin, action="add-user")
@@ -74,12 +78,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     x.add_argument("--hall", default="440300001")
     x.set_defaults(func=cmd_admin, action="load-appointments")
     x = a.add_parser("decide", help="对办件作出审批决定（代替后台审批）")
-    x.add_argument("case_no")
+    x.add_argument("case", help="办件 ID 或办件编号")
+    x.add_argument("--hall", default=None, help="大厅编码（办件编号被多个大厅使用时）")
     g = x.add_mutually_exclusive_group(required=True)
     g.add_argument("--approve", action="store_true")
     g.add_argument("--deny", action="store_true")
     x.add_argument("--reason", default="")
     x.set_defaults(func=cmd_admin, action="decide")
+    x = a.add_parser("list-devices", help="列出已登记的设备（JSON）")
+    x.add_argument("--hall", default=None, help="只列出该大厅的设备")
+    x.set_defaults(func=cmd_admin, action="list-devices")
+    x = a.add_parser("revoke-device", help="吊销设备令牌（立即生效）")
+    x.add_argument("device_id", help="设备 ID（见 list-devices）")
+    x.set_defaults(func=cmd_admin, action="revoke-device")
     x = a.add_parser("stats", help="以 JSON 输出设备、办件、事件等数量")
     x.set_defaults(func=cmd_admin, action="stats")
 
@@ -188,21 +199,82 @@ def cmd_rejected(args) -> int:
 # -- server ----------------------------------------------------------------------------------
 
 
-def _db_url(args, value: str | None) -> str:
+DB_ENV = "HALLCLIENT_SERVER_DB"  # the central database URL, when not on the command line
+
+
+def _db_options(p: argparse.ArgumentParser, dest: str) -> None:
+    p.add_argument("--db", default=None, dest=dest,
+                   help=f"数据库 URL（默认：环境变量 {DB_ENV}，否则数据目录下的 SQLite 文件）。含密码的 URL 请用 --db-file 或环境变量")
+    p.add_argument("--db-file", default=None, dest=dest + "_file",
+                   help="从文件读取数据库 URL（第一行），密码不会出现在进程列表中；PostgreSQL 密码也可用 PGPASSWORD / ~/.pgpass")
+
+
+def _db_url(args, value: str | None, file: str | None = None) -> str:
+    """The database URL: --db, else --db-file, else $HALLCLIENT_SERVER_DB, else the SQLite file
+    of the data directory. A password given with --db is visible to every user of the machine
+    (ps, /proc): said on stderr, once."""
+    from sqlalchemy.engine import make_url
+
     if value:
+        if "://" in value and make_url(value).password:
+            print("注意：命令行中的数据库密码可被本机其他用户看到（ps），请改用 --db-file 或环境变量 "
+                  f"{DB_ENV}。", file=sys.stderr)
         return value
+    if file:
+        from sync.server.admin import AdminError
+
+        try:
+            lines = [ln.strip() for ln in Path(file).read_text("utf-8").splitlines() if ln.strip()]
+        except (OSError, UnicodeDecodeError) as e:
+            raise AdminError(f"无法读取数据库 URL 文件 {file}：{getattr(e, 'strerror', None) or e}") from None
+        if not lines:
+            raise AdminError(f"数据库 URL 文件 {file} 是空的")
+        return lines[0]
+    if os.environ.get(DB_ENV, "").strip():
+        return os.environ[DB_ENV].strip()
     root = Path(args.data_dir).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{root.resolve() / 'central-server.sqlite3'}"
 
 
+def open_server_db(url: str):
+    """ServerDB on `url`, or an AdminError naming the database (password hidden) and why."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from sync.server.admin import AdminError
+    from sync.server.store import ServerDB
+
+    try:
+        return ServerDB(url)
+    except (SQLAlchemyError, ArgumentError, ValueError) as e:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
+        except ArgumentError:
+            shown = "（无法解析的 URL）"
+        detail = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
+        password = make_url(url).password if "://" in url else None
+        if password:
+            detail = detail.replace(str(password), "***")
+        raise AdminError(f"无法打开数据库 {shown}：{detail}。请检查地址、用户名和密码，以及数据库服务是否在运行") from None
+
+
 def cmd_server(args) -> int:
     from hallclient.logging_setup import setup_logging
-    from sync.server.run import serve
+    from sync.server.admin import AdminError
+    from sync.server.run import serve, serve_workers
 
     setup_logging(Path(args.data_dir).expanduser() / "logs")
-    db = _db_url(args, args.db)
-    return serve(db, args.host, args.port, None if args.no_queue else (args.queue_db or _queue_db_url(db)))
+    db = _db_url(args, args.db, args.db_file)
+    if args.workers > 1:
+        if db.startswith("sqlite") or "://" not in db:
+            raise AdminError("多进程运行（--workers）须使用 PostgreSQL 数据库")
+        if not args.no_queue:
+            raise AdminError("多进程运行时不能同时提供叫号服务：请加 --no-queue，叫号服务单独运行（hallclient queue serve）")
+        open_server_db(db).close()  # creates the schema once, and says so when the database is unreachable
+        return serve_workers(db, args.host, args.port, args.workers)
+    queue_db = None if args.no_queue else (args.queue_db or _queue_db_url(db))
+    return serve(open_server_db(db), args.host, args.port, queue_db)
 
 
 def _queue_db_url(db: str) -> str:
@@ -218,15 +290,19 @@ def cmd_admin(args) -> int:
     from sync.server import admin
     from sync.server.store import ServerDB
 
-    db = ServerDB(_db_url(args, args.admin_db or args.db))
+    db = open_server_db(_db_url(args, args.admin_db or args.db, args.admin_db_file or args.db_file))
     try:
         if args.action == "register-device":
             _print(admin.register_device(db, args.name, args.hall))
         elif args.action == "load-catalogue":
-            _print({"items": admin.load_catalogue(db, _read_json(args.file))})
+            _print(admin.load_catalogue(db, _read_json(args.file)))
         elif args.action == "add-user":
             # The password comes from standard input only: on the command line it would show
             # in `ps` and the shell history.
+            if args.password != "-":
+                print("为安全起见，密码不能写在命令行上（会出现在进程列表和命令历史中）。"
+                      "请用 --password - 运行，再从标准输入输入密码。", file=sys.stderr)
+                return 2
             _print(admin.add_user(db, args.username, args.name, args.role, _secret_from_stdin("密码"),
                                   must_change_password=args.initial))
         elif args.action == "audit-verify":
@@ -240,7 +316,11 @@ def cmd_admin(args) -> int:
         elif args.action == "load-appointments":
             _print({"appointments": admin.load_appointments(db, args.hall, _read_json(args.file))})
         elif args.action == "decide":
-            _print(admin.decide(db, args.case_no, approve=args.approve, reason=args.reason))
+            _print(admin.decide(db, args.case, approve=args.approve, reason=args.reason, hall_code=args.hall))
+        elif args.action == "list-devices":
+            _print(admin.list_devices(db, args.hall))
+        elif args.action == "revoke-device":
+            _print(admin.revoke_device(db, args.device_id))
         elif args.action == "stats":
             _print(admin.stats(db))
     finally:

@@ -335,6 +335,12 @@ class SyncEngine:
         now = utcnow()
         with self.store.session() as s:
             st = s.get(SyncState, 1) or SyncState(id=1)
+            # The log says when the state changes (failing, failing otherwise, working again),
+            # once: not silent, and not a line every cycle while the server stays away.
+            if error is not None and error != st.last_error:
+                log.warning("sync cycle failed: %s", error)
+            elif error is None and st.last_error is not None:
+                log.info("sync works again (the last failure: %s)", st.last_error)
             if error is None:
                 st.last_success_at = now
                 st.last_error = None

@@ -31,3 +31,6 @@ REJECTED = "rejected"
 
 # Decisions the back office sends down (approvals stream) and the case states they set.
 DECISION_STATES = {"approve": "approved", "deny": "denied"}
+# The case states a decision may follow: a case accepted at the window and waiting for the back
+# office. Refused, withdrawn, completed-on-the-spot or already decided cases get none.
+DECIDABLE_STATES = frozenset({"accepted"})

@@ -119,7 +119,7 @@ class SyncHTTP:
             raise Unauthorized(f"中心服务器拒绝了本机的设备令牌：{reason or status}。请联系管理员重新注册本机。", status)
         if status == 500:
             raise Transient(f"{SERVER_ERROR}（HTTP 500），稍后将自动重试", status)
-        if status == 429 or status > 500:
+        if status in (408, 429) or status > 500:  # 408: the server dropped a stalled upload
             raise Transient(f"中心服务器暂时不可用（HTTP {status}），稍后将自动重试", status)
         if 400 <= status < 500:
             if not _is_protocol_error(body):

@@ -56,6 +56,7 @@ class SyncWorker:
         self._listeners: list[Callable[[SyncStatus], None]] = []
         self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
         self._failures = 0
+        self._last_crash: str | None = None
         self._lock = threading.Lock()
         self._status = self._read_status(running=False, online=None, next_in=None)
         self.last_report: CycleReport | None = None
@@ -108,7 +109,7 @@ class SyncWorker:
             return self.interval_s
         try:
             self.last_report = engine.cycle()
-            self._failures, online = 0, True
+            self._failures, online, self._last_crash = 0, True, None
             delay = self.interval_s
         except Unauthorized:
             self._failures, online = self._failures + 1, True
@@ -116,8 +117,12 @@ class SyncWorker:
         except SyncFailure:
             self._failures, online = self._failures + 1, False
             delay = min(self.interval_s * 10, backoff_delay(self._failures))
-        except Exception:  # noqa: BLE001 - the worker must survive anything and say so
-            log.exception("sync cycle failed")
+        except Exception as e:  # noqa: BLE001 - the worker must survive anything and say so
+            # Once per kind of crash, with its traceback; the same crash every cycle is one line.
+            what = f"{type(e).__name__}: {e}"
+            if what != self._last_crash:
+                log.exception("sync cycle failed")
+            self._last_crash = what
             self._failures, online = self._failures + 1, None
             delay = min(self.interval_s * 10, backoff_delay(self._failures))
         finally:

@@ -68,6 +68,9 @@ def ask_pad_reason(mw, e):
 
     from ui.queue.rating import RatingDialog
 
+    old = getattr(mw, "pad_reason_dialog", None)
+    if old is not None:  # the previous one: one at a time, not one per bad rating
+        old.deleteLater()
     d = RatingDialog(mw.store, e.token, mw.session.user_id, mw.session.window_id, parent=mw, pad_level=e.level)
     d.setWindowModality(Qt.WindowModality.NonModal)
     d.rejected.connect(lambda: _save_pad_rating(mw, e, [], NO_REASON_GIVEN))

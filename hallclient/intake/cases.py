@@ -19,7 +19,7 @@ from hallclient.caselog import enqueue, record_event
 from hallclient.errors import CalendarMissing, ValidationFailed
 from hallclient.intake.checklist import checklist_verdict, rows_of
 from hallclient.intake.numbering import allocate_case_number
-from hallclient.models import Applicant, Case, CaseMaterial, ServiceItem, UnresolvedRequest, new_uuid, utcnow
+from hallclient.models import Applicant, Case, CaseMaterial, Hall, ServiceItem, UnresolvedRequest, Window, new_uuid, utcnow
 from hallclient.workcalendar import WorkCalendar
 
 STATE_LABELS = {
@@ -364,3 +364,39 @@ def waiting_cases(session: Session, applicant_id: int) -> list[tuple[str, str, s
         .where(Case.applicant_id == applicant_id, Case.state == "supplement").order_by(Case.updated_at.desc())
     ).all()
     return [(cid, name, at.astimezone().strftime("%Y-%m-%d")) for cid, name, at in rows]
+
+
+# A back-office decision (approve / deny) may follow only an accepted case: refused, withdrawn,
+# completed-on-the-spot or already decided cases get none. The central server keeps the same
+# rule (sync.protocol.DECIDABLE_STATES).
+DECIDABLE_STATES = ("accepted",)
+DECISION_STATES = {"approve": "approved", "deny": "denied"}
+
+
+def apply_decision(session: Session, case_id: str, decision: str, *, hall_code: str | None, reason: str | None,
+                   decided_at: datetime | None) -> str:
+    """Apply the back office's decision on a case of this store (from the central server):
+    state, reason, time and a `decision` event, without an outbox row (it is the server's own
+    record). Returns "applied", or why it was not: "unknown" case, "repeat" (already in the
+    decided state), "other_hall" (the case is another hall's), "illegal" (not a legal
+    transition of the case), "bad" (an unknown decision)."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return "unknown"
+    state = DECISION_STATES.get(decision)
+    if state is None:
+        return "bad"
+    if case.state == state:
+        return "repeat"  # already applied (a page pulled twice after a crash)
+    if hall_code and case.window_id is not None:
+        own = session.scalar(select(Hall.code).join(Window, Window.hall_id == Hall.id).where(Window.id == case.window_id))
+        if own is not None and own != hall_code:
+            return "other_hall"
+    if case.state not in DECIDABLE_STATES:
+        return "illegal"
+    case.state = state
+    case.outcome_reason = reason
+    case.decided_at = decided_at or utcnow()
+    record_event(session, case, "decision", {"decision": decision, "reason": reason, "source": "server"}, outbox=False)
+    return "applied"
+

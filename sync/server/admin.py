@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hallclient.errors import HallError
 from hallclient.models import utcnow
-from sync.protocol import DECISION_STATES
+from sync import protocol
 from sync.server.models import Device, Record, ServerCase, StreamRow
 from sync.server.service import case_row
 from sync.server.store import ServerDB, publish, token_hash
@@ -30,6 +30,8 @@ def register_device(db: ServerDB, name: str, hall_code: str) -> dict[str, str]:
     if not hall_code.isdigit() or not 6 <= len(hall_code) <= 12:
         raise AdminError("大厅编码应为 6–12 位数字")
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # `--token -abc…` would read as an option on a command line
+        token = secrets.token_urlsafe(32)
     dev_id = str(uuid.uuid4())
     with db.session() as s:
         s.add(Device(device_id=dev_id, name=name.strip(), hall_code=hall_code, token_hash=token_hash(token), created_at=utcnow()))
@@ -61,23 +63,37 @@ def _check_catalogue(data: Any) -> None:
         eng.dispose()
 
 
-def load_catalogue(db: ServerDB, data: dict[str, Any]) -> int:
-    """Publish a catalogue (the JSON shape hallclient.catalogue.load_catalogue takes)."""
+def load_catalogue(db: ServerDB, data: dict[str, Any]) -> dict[str, int]:
+    """Publish a catalogue (the JSON shape hallclient.catalogue.load_catalogue takes) as the
+    whole current catalogue: only rows that changed get a new seq, and rows no longer in it
+    are withdrawn (tombstones; devices retire the items). Returns the counts."""
     _check_catalogue(data)
     depts = {d["code"]: d for d in data.get("departments", [])}
-    rows: list[tuple[str, str, dict | None]] = []
+    rows: dict[str, dict] = {}
     for ct in data.get("case_types", []):
-        rows.append(("", f"type:{ct['key']}", {"case_types": [ct]}))
+        rows[f"type:{ct['key']}"] = {"case_types": [ct]}
     for d in depts.values():
-        rows.append(("", f"dept:{d['code']}", {"departments": [d]}))
+        rows[f"dept:{d['code']}"] = {"departments": [d]}
     for it in data["items"]:
         row = {"items": [it]}
         if it["department"] in depts:
             row["departments"] = [depts[it["department"]]]
-        rows.append(("", f"item:{it['code']}", row))
+        rows[f"item:{it['code']}"] = row
     with db.session() as s:
-        publish(s, "catalogue", rows)
-    return len(data["items"])
+        live = {
+            r.key: r.data
+            for r in s.execute(select(StreamRow.key, StreamRow.data).where(StreamRow.stream == "catalogue", StreamRow.scope == ""))
+            if r.data is not None
+        }
+        changed = [("", k, v) for k, v in rows.items() if live.get(k) != v]
+        withdrawn = [("", k, None) for k in live if k not in rows]
+        publish(s, "catalogue", changed + withdrawn)
+    return {
+        "items": len(data["items"]),
+        "changed": len(changed),
+        "withdrawn_items": sum(1 for _, k, _ in withdrawn if k.startswith("item:")),
+        "withdrawn": len(withdrawn),
+    }
 
 
 def add_user(db: ServerDB, username: str, display_name: str, role: str, password: str, active: bool = True,
@@ -127,25 +143,39 @@ def load_appointments(db: ServerDB, hall_code: str, items: Any) -> int:
     return len(items)
 
 
-def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[str, Any]:
-    """The back office's decision on a case; published on the case's hall's approvals stream."""
+def decide(db: ServerDB, case_ref: str, approve: bool, reason: str = "", hall_code: str | None = None) -> dict[str, Any]:
+    """The back office's decision on a case, named by its id or its number (with `hall_code`
+    when halls reused a number); published on the case's own hall's approvals stream. Only a
+    case waiting for a decision (state in DECIDABLE_STATES, not decided before) may get one."""
     decision = "approve" if approve else "deny"
     if not approve and not reason.strip():
         reason = "不予批准"
+    if len(reason) > 500:
+        raise AdminError("理由不超过 500 字")
     now = utcnow()
     with db.session() as s:
         # Locked like a push locks its cases, so neither overwrites the other's change.
-        cases = s.scalars(select(ServerCase).where(ServerCase.case_no == case_no).with_for_update()).all()
+        by = ServerCase.case_id == case_ref if protocol.UUID_RE.match(case_ref) else ServerCase.case_no == case_ref
+        stmt = select(ServerCase).where(by)
+        if hall_code:
+            stmt = stmt.where(ServerCase.hall_code == hall_code)
+        cases = s.scalars(stmt.order_by(ServerCase.case_id).with_for_update()).all()
         if not cases:
-            raise AdminError(f"中心服务器上没有办件 {case_no}（窗口的记录可能尚未同步）")
+            raise AdminError(f"中心服务器上没有办件 {case_ref}（窗口的记录可能尚未同步）")
         if len(cases) > 1:
-            raise AdminError(f"办件编号 {case_no} 对应多个办件，请按办件 ID 处理")
+            listed = "；".join(f"{c.case_id}（大厅 {c.hall_code}）" for c in cases[:10])
+            raise AdminError(f"办件编号 {case_ref} 对应多个办件：{listed}。请改用办件 ID，或加 --hall 大厅编码")
         c = cases[0]
+        if c.decision is not None:
+            raise AdminError(f"办件 {c.case_no or c.case_id} 已有审批决定（{c.state}），不能再次决定")
+        if c.state not in protocol.DECIDABLE_STATES:
+            raise AdminError(f"办件 {c.case_no or c.case_id} 当前状态为 {c.state}，只有已受理的办件可以审批")
         c.decision, c.reason, c.decided_at, c.updated_at = decision, reason.strip() or None, now, now
-        c.state = DECISION_STATES[decision]
+        c.state = protocol.DECISION_STATES[decision]
         result = {
             "case_id": c.case_id,
             "case_no": c.case_no,
+            "hall_code": c.hall_code,
             "decision": decision,
             "state": c.state,
             "reason": c.reason,
@@ -154,6 +184,36 @@ def decide(db: ServerDB, case_no: str, approve: bool, reason: str = "") -> dict[
         publish(s, "approvals", [(c.hall_code, c.case_id, result)], now)
         publish(s, "cases_today", [(c.hall_code, c.case_id, case_row(c))], now)
     return result
+
+
+def revoke_device(db: ServerDB, device_id: str) -> dict[str, Any]:
+    """Revoke a device's token: its next request is refused (401). Not reversible: a PC that
+    is trusted again gets a new registration and token."""
+    with db.session() as s:
+        dev = s.scalars(select(Device).where(Device.device_id == device_id.strip())).first()
+        if dev is None:
+            raise AdminError(f"没有设备 {device_id}（用 list-devices 查看设备 ID）")
+        was = dev.revoked
+        dev.revoked = True
+        return {"device_id": dev.device_id, "name": dev.name, "hall_code": dev.hall_code, "revoked": True, "already_revoked": was}
+
+
+def list_devices(db: ServerDB, hall_code: str | None = None) -> list[dict[str, Any]]:
+    with db.session(read_only=True) as s:
+        stmt = select(Device).order_by(Device.hall_code, Device.name, Device.id)
+        if hall_code:
+            stmt = stmt.where(Device.hall_code == hall_code)
+        return [
+            {
+                "device_id": d.device_id,
+                "name": d.name,
+                "hall_code": d.hall_code,
+                "revoked": d.revoked,
+                "created_at": d.created_at.isoformat() if d.created_at else None,
+                "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+            }
+            for d in s.scalars(stmt)
+        ]
 
 
 def stats(db: ServerDB) -> dict[str, Any]:

@@ -14,6 +14,8 @@ import uvicorn
 
 from sync.server.app import create_app
 
+DB_ENV = "HALLCLIENT_SERVER_DB"
+
 
 def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -30,7 +32,36 @@ def _config(app, log_level: str = "warning") -> uvicorn.Config:
     return uvicorn.Config(app, log_level=log_level, access_log=False, timeout_keep_alive=30)
 
 
-def serve(db_url: str, host: str, port: int, queue_db_url: str | None = None) -> int:
+def app_from_env():
+    """The application of one worker process of `serve_workers` (uvicorn imports it by name).
+    The URL comes from the environment, never from a command line `ps` would show."""
+    import logging
+    import os
+
+    # Workers share the parent's stderr (as uvicorn's own lines do); one rotating log file
+    # written by several processes would lose lines at rotation.
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
+    return create_app(os.environ[DB_ENV])
+
+
+def serve_workers(db_url: str, host: str, port: int, workers: int) -> int:
+    """The reference server as `workers` processes on one socket and one (PostgreSQL)
+    database, as a province deploys it: every rule that must hold across requests (exactly
+    once per UUID, the stream sequence, case locks) lives in the database, not in a process."""
+    import os
+
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[DB_ENV] = db_url  # inherited by the workers; not on any command line
+    sock = bind(host, port)
+    print(json.dumps({"listening": f"http://{host}:{sock.getsockname()[1]}", "workers": workers}), flush=True)
+    config = uvicorn.Config("sync.server.run:app_from_env", factory=True, workers=workers, log_level="info",
+                            access_log=False, timeout_keep_alive=30)
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+def serve(db_url, host: str, port: int, queue_db_url: str | None = None) -> int:
     """The reference server; with `queue_db_url` the hall queue service too, under /queue (a
     hall can run one process on its own LAN for both)."""
     app = create_app(db_url)

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, event, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +16,7 @@ from hallclient.models import utcnow
 from sync.server.models import Counter, ServerBase, StreamRow
 
 STREAM_COUNTER = "stream"
+SCHEMA_LOCK = 0x68616C6C  # PostgreSQL advisory lock key of schema creation ("hall")
 READ_ONLY = "hallclient_read_only"  # execution option of the engine read-only sessions use
 
 
@@ -61,9 +62,25 @@ class ServerDB:
     def __init__(self, url: str):
         self.url = normalise_url(url)
         self.engine = make_server_engine(self.url)
-        ServerBase.metadata.create_all(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessionmaker = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        if self.engine.dialect.name == "postgresql":
+            # Several server processes start together on one database (`--workers`, or one per
+            # host behind a balancer): one at a time creates the schema, the others find it.
+            with self.engine.connect() as c:
+                c.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SCHEMA_LOCK})
+                try:
+                    ServerBase.metadata.create_all(c)
+                    c.commit()
+                    self._init_counter()
+                finally:
+                    c.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEMA_LOCK})
+                    c.commit()
+        else:
+            ServerBase.metadata.create_all(self.engine)
+            self._init_counter()
+
+    def _init_counter(self) -> None:
         with self.session() as s:
             if s.get(Counter, STREAM_COUNTER) is None:
                 s.add(Counter(name=STREAM_COUNTER, value=0))

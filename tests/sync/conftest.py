@@ -126,3 +126,14 @@ def sx():
     from types import SimpleNamespace
 
     return SimpleNamespace(new_device=new_device, registered_store=registered_store, server_records=server_records, local_outbox=local_outbox)
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh PostgreSQL database (skips without HALLCLIENT_TEST_PG_URL)."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL not available: set {PG_ENV}")
+    url = _pg_database(base)
+    yield url
+    _pg_drop(url)

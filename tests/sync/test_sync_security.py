@@ -115,7 +115,7 @@ def test_a_device_of_hall_a_cannot_read_hall_b_and_a_revoked_device_is_refused(s
 def test_admin_secrets_come_from_standard_input_only(cli, tmp_path):
     srv = tmp_path / "srv"
     r = cli("server", "admin", "add-user", "lisi", "--name", "李四", "--password", "x12345678", data_dir=srv)
-    assert r.returncode == 2  # no such option any more: a password on the command line shows in `ps`
+    assert r.returncode == 2 and "不能写在命令行上" in r.stderr  # it would show in `ps`
     r = cli("server", "admin", "add-user", "lisi", "--name", "李四", "--initial", input="Start2026x\n", data_dir=srv)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)

@@ -436,6 +436,8 @@ class QueuePanel(QWidget):
             return
         from ui.queue.rating import RatingDialog
 
+        if self.rating_dialog is not None:  # the previous visit's window: one at a time, not one per visit
+            self.rating_dialog.deleteLater()
         self.rating_dialog = RatingDialog(self.store, ticket_no, self.clerk_id, self.window_id, self.clerk_display,
                                           parent=self, case_id=self.rating_case_id())
         self.rating_dialog.setWindowModality(Qt.WindowModality.NonModal)
