@@ -47,7 +47,7 @@ def load_specs(store) -> list[DeviceSpec]:
 
     from hallclient.models import DeviceConfig
 
-    with store.session() as s:
+    with store.read() as s:
         return [DeviceSpec.from_config(r) for r in s.scalars(select(DeviceConfig).order_by(DeviceConfig.id))]
 
 

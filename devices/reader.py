@@ -51,9 +51,11 @@ class SamReader:
         """Send `cmd`, return its reply frame. A broken frame (bad checksum, a LEN this command
         cannot have) is skipped: a valid frame may still follow before the deadline. Without
         one: the broken frame's typed error, "length" when a frame was left incomplete (a
-        dropped byte), "noise" for bytes that never formed a frame, "timeout" for silence."""
+        dropped byte), "noise" for bytes that never formed a frame, "timeout" for silence.
+        A reply's length is its LEN, checked against the reply's own fields as it arrives
+        (`sam.reply_len_problem`), so every documented variant is taken without a list."""
         self.decoder.reset()
-        self.decoder.expect = sam.REPLY_LENS.get(cmd)
+        self.decoder.reply_to = cmd
         self.t.reset_input_buffer()
         out = sam.command(cmd)
         self.t.write(out)
@@ -122,13 +124,18 @@ class SamReader:
 
 
 def parse_read_reply(data: bytes, fingerprint: bool) -> IdentityDocument:
-    """The data of a 30 01 / 30 10 reply: lengths, then text, photo (and fingerprint)."""
+    """The data of a 30 01 / 30 10 reply: lengths, then text, photo (and fingerprint).
+
+    The blocks are exactly what the length fields announce: text 256 bytes, the photo as
+    long as its field says (1024 on every card so far), the fingerprint 0, 512 or 1024 bytes
+    (cards before 2013 have none); it is not kept, only skipped."""
     hdr = 6 if fingerprint else 4
     if len(data) < hdr:
         raise ReaderError("阅读器返回的数据不完整，请重新放置证件", "length")
     text_len = int.from_bytes(data[0:2], "big")
     photo_len = int.from_bytes(data[2:4], "big")
-    if text_len != idcard.TEXT_LEN or len(data) < hdr + text_len + photo_len:
+    fp_len = int.from_bytes(data[4:6], "big") if fingerprint else 0
+    if text_len != idcard.TEXT_LEN or len(data) != hdr + text_len + photo_len + fp_len:
         raise ReaderError("阅读器返回的数据长度不对，请重新放置证件", "length")
     text = data[hdr : hdr + text_len]
     photo = data[hdr + text_len : hdr + text_len + photo_len]

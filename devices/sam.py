@@ -56,23 +56,18 @@ STATUS_MESSAGES = {
 #: The largest frame we accept (text + photo + fingerprint is 2 321 bytes): anything larger is a
 #: corrupted length field, not a frame worth waiting for.
 MAX_LEN = 4096
-#: LEN of an error-status reply: SW1 SW2 SW3 CHK.
+#: LEN of an error-status reply: SW1 SW2 SW3 CHK (DOMAIN.md: "An error status of any command
+#: is LEN 0x0004").
 STATUS_LEN = 4
-#: LEN of the success reply of 30 01: SW(3) + 2 lengths(4) + text 256 + photo 1024 + CHK = 1288.
-READ_LEN = 0x0508
-#: LEN of the success reply of 30 10: one more length (2) and the 1024-byte fingerprint = 2314.
-READ_FP_LEN = 0x090A
-#: LEN of 30 10 for a card without fingerprint data (cards issued before 2013): the third
-#: length is 0 and no fingerprint block follows.
-READ_NO_FP_LEN = READ_LEN + 2
-#: The only LEN values a reply to each command can have. Any other LEN is a corrupted length
-#: field: reported at once instead of waiting for bytes that will never come.
-REPLY_LENS = {
-    FIND_CARD: frozenset({STATUS_LEN}),
-    SELECT_CARD: frozenset({STATUS_LEN}),
-    READ_TEXT_PHOTO: frozenset({STATUS_LEN, READ_LEN}),
-    READ_TEXT_PHOTO_FP: frozenset({STATUS_LEN, READ_FP_LEN, READ_NO_FP_LEN}),
-}
+#: Find and select replies carry a few data bytes whose content no driver needs (real readers
+#: send four and eight 00 bytes: LEN 0x0008 / 0x000C). Makes differ in such opaque tails, so
+#: any count up to this bound is taken; more is a corrupted LEN, not a reply worth waiting for.
+SHORT_DATA_MAX = 32
+#: The read commands whose success reply carries its own length fields right after SW1..SW3:
+#: text and photo (30 01), plus fingerprint (30 10).
+READ_LENGTH_FIELDS = {(0x30, 0x01): 2, (0x30, 0x10): 3}
+#: Success status of each command (anything else is an error status: LEN 0x0004).
+SUCCESS = {(0x20, 0x01): 0x9F}
 MIN_LEN = 4  # SW1 SW2 SW3 CHK (or CMD PARA CHK + 1 for commands: 3, see `min_len`)
 
 
@@ -131,13 +126,45 @@ class FrameError:
         }.get(self.kind, "阅读器数据错误，请重试")
 
 
+NEED_MORE = object()
+
+
+def reply_len_problem(cmd: tuple[int, int], n: int, head: bytes):
+    """Check a reply's LEN `n` against what the reply itself says, as soon as enough of it
+    (`head`: the payload bytes received so far, SW1 first) has arrived.
+
+    Returns None when LEN agrees, a short description when it cannot be right, or NEED_MORE
+    while the bytes that decide have not arrived yet. An error status has no data (LEN 4);
+    a read's success reply is exactly its SW, its length fields and the blocks they announce;
+    other replies carry a short opaque tail (find: 4 bytes, select: 8 on real readers)."""
+    if n < STATUS_LEN:
+        return f"LEN={n}"
+    if len(head) < 3:
+        return NEED_MORE
+    ok = SUCCESS.get(cmd, 0x90)
+    if head[2] != ok:
+        return None if n == STATUS_LEN else f"LEN={n} for status {head[2]:02X}"
+    fields = READ_LENGTH_FIELDS.get(cmd)
+    if fields is None:
+        if cmd in (FIND_CARD, SELECT_CARD) and n > STATUS_LEN + SHORT_DATA_MAX:
+            return f"LEN={n} for a {cmd[0]:02X} {cmd[1]:02X} reply"
+        return None
+    hdr = 2 * fields
+    if n < STATUS_LEN + hdr:
+        return f"LEN={n} shorter than its length fields"
+    if len(head) < 3 + hdr:
+        return NEED_MORE
+    want = STATUS_LEN + hdr + sum(int.from_bytes(head[3 + 2 * i : 5 + 2 * i], "big") for i in range(fields))
+    return None if n == want else f"LEN={n}, its length fields say {want}"
+
+
 class FrameDecoder:
     """Incremental decoder. `feed(data)` returns the complete frames and errors found so far."""
 
-    def __init__(self, min_len: int = 3, max_len: int = MAX_LEN, expect: frozenset[int] | None = None):
+    def __init__(self, min_len: int = 3, max_len: int = MAX_LEN, reply_to: tuple[int, int] | None = None):
         self.buf = bytearray()
         self.min_len, self.max_len = min_len, max_len
-        self.expect = expect  # the LEN values allowed (REPLY_LENS of the command sent), or any
+        self.reply_to = reply_to  # the command whose reply this is: its LEN is checked against it
         self.garbage = 0  # bytes skipped before a preamble (diagnostics)
 
     @property
@@ -166,8 +193,14 @@ class FrameDecoder:
             if len(self.buf) < 7:
                 return out
             n = int.from_bytes(self.buf[5:7], "big")
-            if not self.min_len <= n <= self.max_len or (self.expect is not None and n not in self.expect):
-                out.append(FrameError("length", f"LEN={n}"))
+            problem = None if self.min_len <= n <= self.max_len else f"LEN={n}"
+            if problem is None and self.reply_to is not None:
+                verdict = reply_len_problem(self.reply_to, n, bytes(self.buf[7 : 7 + n - 1]))
+                if verdict is NEED_MORE:
+                    return out
+                problem = verdict
+            if problem is not None:
+                out.append(FrameError("length", problem))
                 del self.buf[:1]  # resync on the next preamble
                 continue
             if len(self.buf) < 7 + n:

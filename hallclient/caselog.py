@@ -7,6 +7,7 @@ or roll back together.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session
 from hallclient.models import Case, CaseEvent, OutboxEntry, new_uuid, utcnow
 
 
-def enqueue(session: Session, kind: str, payload: dict[str, Any], uuid: str | None = None) -> OutboxEntry:
-    """Queue a record for the central server in the caller's transaction."""
-    entry = OutboxEntry(uuid=uuid or new_uuid(), kind=kind, payload=payload, created_at=utcnow())
+def enqueue(session: Session, kind: str, payload: dict[str, Any], uuid: str | None = None, *,
+            now: datetime | None = None) -> OutboxEntry:
+    """Queue a record for the central server in the caller's transaction (stamped with the
+    operation's `now`, the clock only when the caller has none)."""
+    entry = OutboxEntry(uuid=uuid or new_uuid(), kind=kind, payload=payload, created_at=now or utcnow())
     session.add(entry)
     return entry
 
@@ -29,15 +32,22 @@ def record_event(
     actor_id: int | None = None,
     *,
     outbox: bool = True,
+    now: datetime | None = None,
 ) -> CaseEvent:
     """Append an event to the case's log (and its outbox row) in the caller's transaction.
 
     `outbox=False` records an event that came from the central server (an approval result):
-    sending it back would echo the server's own record to it."""
-    now = utcnow()
+    sending it back would echo the server's own record to it.
+
+    `now` is the operation's time (a training case generated for last Tuesday happened last
+    Tuesday); the event, the case's `updated_at` and, for a person's action, its
+    `last_activity_at` (today's cases of a window) all take it."""
+    now = now or utcnow()
     ev = CaseEvent(uuid=new_uuid(), case_id=case.id, type=type, payload=payload or {}, actor_id=actor_id, at=now)
     session.add(ev)
     case.updated_at = now
+    if actor_id is not None or type == "created":
+        case.last_activity_at = now
     if outbox and not case.training:
         enqueue(
             session,
@@ -53,5 +63,6 @@ def record_event(
                 "at": now.isoformat(),
             },
             uuid=ev.uuid,
+            now=now,
         )
     return ev

@@ -52,7 +52,7 @@ def cmd_calendar_due(args) -> int:
         print("工作日数不能为负数", file=sys.stderr)
         return 2
     with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             cal = WorkCalendar.from_session(s)
     print(cal.add_working_days(start, args.days).isoformat())
     return 0
@@ -74,7 +74,7 @@ def cmd_calendar_load(args) -> int:
         print(e.message, file=sys.stderr)
         return 2
     with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.write() as s:
             settled = load_schedule(s, schedule)
     moved = [m for m in settled if m.provisional != m.final]
     print(f"已导入 {schedule.year} 年节假日安排（{len(schedule.days)} 天）；"
@@ -87,7 +87,7 @@ def cmd_calendar_moved(args) -> int:
     from hallclient.provisional import moved_dates
 
     with open_context(args.data_dir, exclusive=False, seed=False) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             rows = moved_dates(s)
     print(json.dumps([{"case_id": m.case_id, "case_no": m.case_no, "field": m.field,
                        "provisional": m.provisional.isoformat(), "final": m.final.isoformat(),

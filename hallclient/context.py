@@ -76,7 +76,7 @@ def open_context(root: Path | str, *, exclusive: bool = True, seed: bool = False
         if seed:
             from hallclient import seed as seed_mod
 
-            with store.session() as s:
+            with store.write() as s:
                 seed_mod.seed_if_empty(s)
         return ctx
     except BaseException:

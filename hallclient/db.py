@@ -1,10 +1,19 @@
-"""The local SQLite store: engine with durable settings, sessions, migrations at start-up."""
+"""The local SQLite store: engine with durable settings, sessions, migrations at start-up.
+
+One writer, free readers. `Store.read()` is a read-only unit of work: a deferred `BEGIN` on a
+connection with `PRAGMA query_only`, so it never takes SQLite's write lock and never waits
+behind a writer (WAL gives it a snapshot). `Store.write()` is a unit of work that may write:
+it holds the process's one `Writer` (a lock every writing thread shares: the UI's writer
+operations, the sync worker, command-line commands) and begins `IMMEDIATE`. `Store.session()`
+is `write()`, kept for code written before the split; new code says `read()` or `write()`.
+"""
 
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
+import threading
+import traceback
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -36,18 +45,28 @@ def _on_connect(dbapi_conn, _record) -> None:
     cur.close()
 
 
-def make_engine(db_path: Path | str) -> Engine:
-    """An engine on the SQLite file with WAL, synchronous=FULL, foreign keys and busy timeout."""
+def make_engine(db_path: Path | str, *, read_only: bool = False) -> Engine:
+    """An engine on the SQLite file with WAL, synchronous=FULL, foreign keys and busy timeout.
+
+    Its transactions begin IMMEDIATE (a writer takes the write lock up front, so two writers
+    never deadlock on upgrade); with `read_only`, a deferred BEGIN on `query_only`
+    connections: readers never take the write lock and a stray write fails loudly."""
     engine = create_engine(
         f"sqlite:///{Path(db_path)}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )
     event.listen(engine, "connect", _on_connect)
-    # pysqlite's own transaction handling defers BEGIN; emit it ourselves so a write
-    # transaction is IMMEDIATE and two writers never deadlock on upgrade.
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
+    if read_only:
+        @event.listens_for(engine, "connect")
+        def _query_only(dbapi_conn, _rec):  # noqa: ANN001
+            dbapi_conn.execute("PRAGMA query_only=ON")
+
+    # pysqlite's own transaction handling is switched off; emit BEGIN ourselves.
     @event.listens_for(engine, "begin")
     def _begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
     @event.listens_for(engine, "connect")
     def _no_pysqlite_tx(dbapi_conn, _rec):  # noqa: ANN001
@@ -164,8 +183,36 @@ class SchemaTooNew(HallError):
     pass
 
 
+class WriteOnUiThread(RuntimeError):
+    """A programming error: a database write on the thread that must stay responsive."""
+
+
+class Writer:
+    """The process's one database writer: every write session holds it.
+
+    Re-entrant, so a write helper called inside another write of the same thread does not
+    deadlock. A UI registers its event-loop thread with `forbid_thread`: a write started
+    there is logged with its stack (or raised, with `strict`, as the tests do), because the
+    window would freeze for as long as another writer holds the lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.forbidden_thread: int | None = None
+        self.strict = False
+
+    def forbid_thread(self, thread: threading.Thread | None, strict: bool = False) -> None:
+        self.forbidden_thread = thread.ident if thread is not None else None
+        self.strict = strict
+
+    def check_thread(self) -> None:
+        if self.forbidden_thread is not None and threading.get_ident() == self.forbidden_thread:
+            if self.strict:
+                raise WriteOnUiThread("database write on the UI thread")
+            log.error("database write on the UI thread:\n%s", "".join(traceback.format_stack(limit=8)))
+
+
 class Store:
-    """The opened local store: engine plus session factory."""
+    """The opened local store: a write engine and a read engine on one file, one writer."""
 
     def __init__(self, db_path: Path, backup_dir: Path, keys=None):
         from hallclient import keystore, personal
@@ -179,12 +226,28 @@ class Store:
         personal.attach_keys(self.engine, self.keys)
         self.last_backup = migrate(self.engine, self.path, backup_dir,
                                    encrypt_backup_key=None if encrypted else self.keys.data)
+        self.read_engine = make_engine(self.path, read_only=True)
+        personal.attach_keys(self.read_engine, self.keys)  # readers decrypt too
+        self.writer = Writer()
+        #: Sessions on the write engine WITHOUT the writer: only for code that manages its own
+        #: commit (login's failed attempt); prefer `write()`.
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
-        with self.sessionmaker() as s:
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: never waits for the writer, never blocks it; any write
+        inside fails ("attempt to write a readonly database"). Closing ends the transaction;
+        objects loaded inside keep their values afterwards (detached, not expired)."""
+        with self.read_sessionmaker() as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A unit of work that may write: holds the process's writer; committed on success,
+        rolled back on any error."""
+        self.writer.check_thread()
+        with self.writer.lock, self.sessionmaker() as s:
             try:
                 yield s
                 s.commit()
@@ -192,5 +255,10 @@ class Store:
                 s.rollback()
                 raise
 
+    def session(self):
+        """Same as `write()` (the API before reads and writes were split)."""
+        return self.write()
+
     def close(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()

@@ -177,6 +177,12 @@ class Applicant(Base):
     id_number: Mapped[str] = mapped_column(PersonalText)
     id_key: Mapped[str] = mapped_column(String(128), index=True)  # hallclient.personal.id_lookup_key
     phone: Mapped[str | None] = mapped_column(PersonalText, default=None)
+    # Search columns (revision 0004). phone_key: hallclient.personal.phone_lookup_key, set by
+    # save_applicant. name_key: the name as searched (exact and prefix through its index), set
+    # by the store's own triggers from `name`, like the trigram index applicant_name_fts;
+    # names are searchable by design, so this column stays plain text.
+    phone_key: Mapped[str | None] = mapped_column(String(128), default=None, index=True)
+    name_key: Mapped[str | None] = mapped_column(String(200), default=None, index=True)
     address: Mapped[str | None] = mapped_column(PersonalText, default=None)
     photo_wlt: Mapped[bytes | None] = mapped_column(PersonalBytes, default=None)
     gender: Mapped[str | None] = mapped_column(String(4), default=None)
@@ -212,6 +218,9 @@ class Case(Base):
     training: Mapped[bool] = mapped_column(Boolean, default=False)  # training data, never synced
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last time a person worked on the case at its window (created, or an event with an
+    # actor): today's cases of a window are one range of ix_case_window_activity.
+    last_activity_at: Mapped[datetime | None] = mapped_column(default=None)
     item: Mapped[ServiceItem] = relationship()
     applicant: Mapped[Applicant] = relationship(foreign_keys=[applicant_id])
     agent: Mapped[Applicant | None] = relationship(foreign_keys=[agent_id])
@@ -222,7 +231,11 @@ class Case(Base):
         back_populates="case", order_by="CaseEvent.seq", viewonly=True
     )
 
-    __table_args__ = (Index("ix_case_created", "created_at"), Index("ix_case_window_day", "window_id", "created_at"))
+    __table_args__ = (Index("ix_case_created", "created_at"), Index("ix_case_window_day", "window_id", "created_at"),
+                      Index("ix_case_applicant", "applicant_id"), Index("ix_case_agent", "agent_id"),
+                      Index("ix_case_item_created", "item_id", "created_at"),
+                      Index("ix_case_window_activity", "window_id", "last_activity_at"),
+                      Index("ix_case_activity", "last_activity_at"))
 
 
 class CaseMaterial(Base):
@@ -230,7 +243,7 @@ class CaseMaterial(Base):
 
     __tablename__ = "case_material"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("case_record.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case_record.id"), index=True)  # ix_case_material_case_id (0004)
     material_id: Mapped[int | None] = mapped_column(ForeignKey("material.id"), default=None)
     seq: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))  # copied: the catalogue may change later
@@ -268,7 +281,7 @@ class UnresolvedRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicant.id"), default=None)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("service_item.id"), default=None)
-    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None, index=True)
     reason: Mapped[str] = mapped_column(Text)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), default=None)
@@ -295,7 +308,7 @@ class Rating(Base):
 
     __tablename__ = "rating"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case_record.id"), default=None, index=True)
     ticket_no: Mapped[str | None] = mapped_column(String(12), default=None)
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
     window_id: Mapped[int | None] = mapped_column(ForeignKey("window.id"), default=None)

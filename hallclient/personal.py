@@ -252,6 +252,13 @@ def id_lookup_key(id_number: str, keys: StoreKeys | None = None) -> str:
     return lookup_key("id", normalise_id(id_number), keys)
 
 
+def phone_lookup_key(phone: str, keys: StoreKeys | None = None) -> str:
+    """The value stored in `applicant.phone_key`: a phone number found by its digits whatever
+    separators were typed (138-1234-5678, 0755 1234 5678). Goes through `id_lookup_key`, so a
+    keyed hash there keys phones too."""
+    return id_lookup_key("".join(ch for ch in phone if ch.isdigit()), keys)
+
+
 # --- masking ---------------------------------------------------------------------------------
 
 

@@ -22,6 +22,8 @@ _SECRET_KEYS: frozenset[str] = frozenset()
 def change_settings(session: Session, actor: Actor, changes: dict[str, Any], now: datetime | None = None) -> list[str]:
     """Apply `changes` (key -> new value) as `actor`; returns the keys changed. Raises
     PermissionDenied for a role that may not change settings, ValueError (Chinese) for a bad value."""
+    if not changes:
+        return []
     require(actor, Action.CHANGE_SETTINGS)
     done = []
     for key, value in changes.items():

@@ -34,7 +34,7 @@ def queue_cases(store: Store, n: int, per_transaction: int = 1, seed: int = 7, p
     `per_transaction` groups cases per commit (1 is what a clerk does; benchmarks group to
     set up faster). Returns the case numbers."""
     rng = random.Random(seed)
-    with store.session() as s:
+    with store.read() as s:
         items = s.scalars(select(ServiceItem).options(selectinload(ServiceItem.materials)).where(ServiceItem.active.is_(True))).all()
         item_data = [(i.id, i.code, i.case_type, i.promised_limit_days, [(m.id, m.seq, m.name, m.required, m.original_count, m.copy_count) for m in i.materials]) for i in items]
         window_id = s.scalar(select(Window.id).order_by(Window.id))
@@ -46,7 +46,7 @@ def queue_cases(store: Store, n: int, per_transaction: int = 1, seed: int = 7, p
     stamp = utcnow().strftime("%Y%m%d%H%M%S")
     done = 0
     while done < n:
-        with store.session() as s:
+        with store.write() as s:
             for _ in range(min(per_transaction, n - done)):
                 done += 1
                 item_id, item_code, case_type, promised, materials = rng.choice(item_data)

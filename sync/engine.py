@@ -61,24 +61,24 @@ class CycleReport:
 
 
 def load_state(store: Store) -> SyncState:
-    with store.session() as s:
+    """The sync state row, detached (a blank one, not stored, before the first registration:
+    reading never writes)."""
+    with store.read() as s:
         st = s.get(SyncState, 1)
         if st is None:
-            st = SyncState(id=1)
-            s.add(st)
-        s.flush()
+            return SyncState(id=1)
         s.expunge(st)
         return st
 
 
 def server_url(store: Store) -> str:
-    with store.session() as s:
+    with store.read() as s:
         return (settings.get(s, settings.SYNC_SERVER_URL) or "").strip()
 
 
 def counts(store: Store) -> Counts:
     """Pending and rejected outbox rows (index ix_outbox_status_id: cost follows those rows)."""
-    with store.session() as s:
+    with store.read() as s:
         n = dict(
             s.execute(
                 select(OutboxEntry.status, func.count()).where(OutboxEntry.status.in_(("pending", "rejected"))).group_by(OutboxEntry.status)
@@ -112,7 +112,7 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, a
     b = ex.body
     if b.get("protocol") != protocol.PROTOCOL_VERSION:
         raise NotConfigured(f"中心服务器的同步协议版本 {b.get('protocol')} 与本机 {protocol.PROTOCOL_VERSION} 不一致")
-    with store.session() as s:
+    with store.write() as s:
         st = s.get(SyncState, 1) or SyncState(id=1)
         old = ((settings.get(s, settings.SYNC_SERVER_URL) or "").strip().rstrip("/"), st.device_id, st.hall_code)
         if old != (url, b.get("device_id"), b.get("hall_code")):
@@ -193,7 +193,7 @@ class SyncEngine:
     def push_all(self, report: CycleReport) -> None:
         after = 0
         while True:
-            with self.store.session() as s:
+            with self.store.read() as s:
                 batch = s.execute(
                     select(OutboxEntry.id, OutboxEntry.uuid, OutboxEntry.kind, OutboxEntry.payload, OutboxEntry.created_at, OutboxEntry.last_error)
                     .where(OutboxEntry.status == "pending", OutboxEntry.id > after)
@@ -244,7 +244,7 @@ class SyncEngine:
         sent = [by_uuid[x["uuid"]] for x in results if x["status"] == protocol.ACCEPTED]
         parked = {by_uuid[x["uuid"]]: str(x.get("reason") or "中心服务器拒收")[:500] for x in results if x["status"] == protocol.REJECTED}
         now = utcnow()
-        with self.store.session() as s:
+        with self.store.write() as s:
             for i in range(0, len(sent), 500):
                 s.execute(
                     update(OutboxEntry)
@@ -256,7 +256,7 @@ class SyncEngine:
         report.rejected_now += len(parked)
 
     def _park(self, reasons: dict[int, str]) -> None:
-        with self.store.session() as s:
+        with self.store.write() as s:
             self._park_in(s, reasons)
 
     @staticmethod
@@ -269,7 +269,7 @@ class SyncEngine:
 
     # -- pull ---------------------------------------------------------------------------------
     def pull_all(self, report: CycleReport, streams: tuple[str, ...] = protocol.STREAMS) -> None:
-        with self.store.session() as s:
+        with self.store.read() as s:
             cursors = {c.stream: c.cursor for c in s.scalars(select(SyncCursor).where(SyncCursor.stream.in_(streams)))}
         wanted = {st: cursors.get(st, "") for st in streams}
         while wanted:
@@ -278,7 +278,7 @@ class SyncEngine:
             if not isinstance(pages, dict) or set(pages) != set(wanted):
                 raise Transient("中心服务器的应答不完整或无法识别，稍后将自动重试")
             more = {}
-            with self.store.session() as s:
+            with self.store.write() as s:
                 for stream in protocol.STREAMS:  # apply in dependency order
                     page = pages.get(stream)
                     if page is None:
@@ -321,19 +321,19 @@ class SyncEngine:
 
     def _note_attempt(self, rows, message: str) -> None:
         ids = [r.id for r in rows]
-        with self.store.session() as s:
+        with self.store.write() as s:
             s.execute(update(OutboxEntry).where(OutboxEntry.id.in_(ids)).values(attempts=OutboxEntry.attempts + 1, last_error=message))
 
     def _mark_attempt(self) -> None:
         self._offset: int | None = None
-        with self.store.session() as s:
+        with self.store.write() as s:
             st = s.get(SyncState, 1) or SyncState(id=1)
             st.last_attempt_at = utcnow()
             s.add(st)
 
     def _mark_result(self, error: str | None) -> None:
         now = utcnow()
-        with self.store.session() as s:
+        with self.store.write() as s:
             st = s.get(SyncState, 1) or SyncState(id=1)
             # The log says when the state changes (failing, failing otherwise, working again),
             # once: not silent, and not a line every cycle while the server stays away.
@@ -362,7 +362,7 @@ def _check_page(page: Any) -> tuple[list[dict[str, Any]], str]:
 
 def requeue(store: Store, outbox_ids: list[int]) -> int:
     """Send parked items again (after the cause was fixed on the server side)."""
-    with store.session() as s:
+    with store.write() as s:
         res = s.execute(
             update(OutboxEntry).where(OutboxEntry.id.in_(outbox_ids), OutboxEntry.status == "rejected").values(status="pending")
         )
@@ -380,7 +380,7 @@ class RejectedItem:
 
 
 def rejected_items(store: Store, limit: int = 500) -> list[RejectedItem]:
-    with store.session() as s:
+    with store.read() as s:
         rows = s.scalars(select(OutboxEntry).where(OutboxEntry.status == "rejected").order_by(OutboxEntry.id).limit(limit)).all()
         return [
             RejectedItem(r.id, r.uuid, r.kind, (r.payload or {}).get("case_no"), r.created_at.isoformat(), r.last_error or "")

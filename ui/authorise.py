@@ -14,7 +14,7 @@ from ui.ops import Op, error_text
 
 
 def _check(store, action: Action, requester: Actor, username: str, password: str) -> Authorisation:
-    with store.sessionmaker() as s:
+    with store.write() as s:
         try:
             return authorise(s, action, requester, username, password)
         finally:

@@ -44,7 +44,7 @@ def _queue_settings(args) -> tuple[str, str, int]:
     from hallclient.context import open_context
 
     with open_context(args.data_dir, exclusive=False) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             url = args.url or settings.get(s, settings.QUEUE_SERVICE_URL)
             return url, settings.get(s, settings.HALL_NAME), settings.get(s, settings.VOICE_REPEAT)
 
@@ -58,7 +58,7 @@ def _hall_windows(args) -> list[tuple[str, str]]:
     from hallclient.models import Window
 
     with open_context(args.data_dir, exclusive=False) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             return [(w.code, w.name) for w in s.scalars(select(Window).where(Window.active.is_(True)))]
 
 
@@ -93,7 +93,7 @@ def cmd_kiosk(args) -> int:
         return 2
     with open_context(args.data_dir, exclusive=False) as ctx:
         specs = [s for s in load_specs(ctx.store) if s.kind in ("id_reader", "ticket_printer")]
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             progress_url = settings.get(s, settings.PROGRESS_URL)
     app = ensure_app()
     hub = DeviceHub(None, lambda: specs)

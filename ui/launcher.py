@@ -45,7 +45,7 @@ def run_client(data_dir: str, demo: bool = False) -> int:
         QMessageBox.critical(None, "无法启动", e.message)
         return 3
     try:
-        with ctx.store.session() as s:
+        with ctx.store.write() as s:  # start-up, before any window: nothing to freeze
             if not demo:
                 seed.provision_hall_if_empty(s)
             users = seed.has_users(s)
@@ -92,7 +92,7 @@ def _daily_backup(window, ctx) -> None:
     from hallclient.backup import daily_backup
     from ui.ops import Op
 
-    with ctx.store.session() as s:
+    with ctx.store.read() as s:
         keep = settings.get(s, settings.BACKUP_KEEP_DAYS)
     # A failed backup must not stop the counter: it is logged, and IT sees it in the log.
     Op(window, daily_backup, ctx.data_dir, keep).failure(lambda e: log.error("daily backup failed: %s", e)).run()

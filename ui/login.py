@@ -45,12 +45,12 @@ class Session:
 
 
 def _windows(store) -> list[tuple[int, str, str]]:
-    with store.session() as s:
+    with store.read() as s:
         return [(w.id, w.code, w.name) for w in s.scalars(select(Window).where(Window.active.is_(True)).order_by(Window.code))]
 
 
 def _login(store, username: str, password: str, window_id: int | None) -> Session:
-    with store.sessionmaker() as s:
+    with store.write() as s:
         win = s.get(Window, window_id) if window_id else None
         try:
             user = signin.sign_in(s, username, password, window_code=win.code if win else "")
@@ -81,7 +81,7 @@ class LoginDialog(QDialog):
         self.password = QLineEdit(objectName="password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.window_box = QComboBox(objectName="window")
-        with store.session() as s:
+        with store.read() as s:
             last = settings.get(s, settings.WINDOW_CODE)
         for wid, code, name in _windows(store):
             self.window_box.addItem(name, wid)

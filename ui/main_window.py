@@ -7,6 +7,7 @@ shown disabled so the layout clerks learn now stays the same.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -106,6 +107,9 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.store = ctx.store
         self.session = session
+        # From here on every write goes through Op(..., writer=True): one written on this
+        # thread would freeze the window while the sync worker holds the writer.
+        self.store.writer.forbid_thread(threading.current_thread())
         self.deps = PageDeps(ctx.store, ctx, session)
         self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
         self.resize(1280, 800)

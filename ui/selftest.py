@@ -124,7 +124,7 @@ def _main_window(work: Path) -> str:
 
         from hallclient.models import Hall, User, Window
 
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             user = s.scalars(select(User).order_by(User.id)).first()
             hall = s.scalars(select(Hall)).first()
             win = s.scalars(select(Window).order_by(Window.code)).first()

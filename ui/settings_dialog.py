@@ -16,7 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from hallclient import settings, settings_ops
-from hallclient.permissions import PermissionDenied
+from ui.ops import Op, error_text
+
+
+def save_settings(store, changes: dict, actor) -> None:
+    """Write the changed settings in one transaction as `actor` (role checked, change audited;
+    a ValueError names the bad value)."""
+    with store.write() as s:
+        settings_ops.change_settings(s, actor, changes)
 
 
 class SettingsDialog(QDialog):
@@ -28,7 +35,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("设置")
         self.setMinimumWidth(560)  # every group's tab visible at once
         self.editors: dict[str, QWidget] = {}
-        with store.session() as s:
+        with store.read() as s:
             values = settings.all_values(s)
         self._loaded = values
         tabs = QTabWidget()
@@ -46,7 +53,7 @@ class SettingsDialog(QDialog):
             forms[var.group].addRow(var.label, editor)
         self.message = QLabel()
         self.message.setStyleSheet("color: #b00020")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.save)
@@ -85,21 +92,18 @@ class SettingsDialog(QDialog):
         return w.text()
 
     def save(self) -> None:
-        # A few small rows: written synchronously; the dialog is modal and this takes ms.
+        # Written by the process's one writer, off the UI thread (a sync pull may hold it).
         # Only what the person changed is written, so opening and saving the dialog never
         # re-applies a value another path (e.g. device registration) has since changed.
         changes = {key: self.value_of(key) for key in settings.SETTINGS if self.value_of(key) != self._loaded[key]}
         if changes and self.actor is None:
             self.message.setText("未登录，不能修改设置")
             return
-        try:
-            if changes:
-                with self.store.session() as s:
-                    settings_ops.change_settings(s, self.actor, changes)
-        except PermissionDenied as e:
-            self.message.setText(e.message)
-            return
-        except ValueError as e:
-            self.message.setText(str(e))
-            return
-        self.accept()
+        self.message.setText("正在保存…")
+        self.buttons.setEnabled(False)
+        Op(self, save_settings, self.store, changes, self.actor, writer=True).success(lambda _: self.accept()).failure(
+            self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.message.setText(str(exc) if isinstance(exc, ValueError) else error_text(exc))

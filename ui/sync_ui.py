@@ -85,7 +85,7 @@ class SyncController(QObject):
     # -- worker -------------------------------------------------------------------------------
     def _initial_status(self) -> tuple[SyncStatus, int]:
         st, c, url = load_state(self.store), counts(self.store), server_url(self.store)
-        with self.store.session() as s:
+        with self.store.read() as s:
             interval = settings.get(s, settings.SYNC_INTERVAL_S)
         status = SyncStatus(bool(url and st.token), None, False, c.pending, c.rejected, st.last_success_at, st.last_error, None, url)
         return status, interval

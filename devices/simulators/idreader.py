@@ -32,6 +32,14 @@ _NAMES = {sam.FIND_CARD: "find", sam.SELECT_CARD: "select", sam.READ_TEXT_PHOTO:
           sam.READ_TEXT_PHOTO_FP: "read"}
 
 
+#: What real readers append to a successful find and select (DOMAIN.md section 8, published
+#: byte dumps of several makes): LEN 0x0008 and 0x000C. Error replies carry no data (LEN 4).
+FIND_OK_DATA = bytes(4)
+SELECT_OK_DATA = bytes(8)
+#: Fingerprint block sizes a card may hold (30 10): 1024, 512, or none before 2013.
+FINGERPRINT_SIZES = (1024, 512, 0)
+
+
 def load_card(path: str | os.PathLike) -> IdentityDocument:
     """A card from a JSON file (the shape `hallclient devices read-id` prints)."""
     p = Path(path)
@@ -56,7 +64,8 @@ class IdReaderSimulator(PtySimulator):
         self.card: IdentityDocument | None = None
         self.delays = {"find": find_delay, "select": select_delay, "read": read_delay}
         self.refind = refind  # True: like readers that find a card again while it lies there
-        # What 30 10 returns as the fingerprint block; b"" like a card issued before 2013.
+        # What 30 10 returns as the fingerprint block (1024 or 512 bytes, or b"" like a card
+        # issued before 2013; see FINGERPRINT_SIZES).
         self.fingerprint = bytes(range(256)) * 4
         self.faults: list[tuple[str, str]] = []
         self.commands: list[str] = []
@@ -120,9 +129,10 @@ class IdReaderSimulator(PtySimulator):
             if card is None or (consumed and not self.refind):
                 sw = sam.SW_NO_CARD
             else:
-                sw = sam.SW_FIND_OK
+                sw, data = sam.SW_FIND_OK, FIND_OK_DATA
         elif cmd == sam.SELECT_CARD:
             sw = sam.SW_SELECT_FAILED if card is None else sam.SW_SUCCESS
+            data = SELECT_OK_DATA if card is not None else b""
             self._selected = card is not None
         elif cmd in (sam.READ_TEXT_PHOTO, sam.READ_TEXT_PHOTO_FP):
             if card is None:

@@ -7,7 +7,7 @@ that encrypting personal data at rest later changes nothing here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hallclient.errors import ValidationFailed
 from hallclient.intake.id_types import ID_TYPE_LABELS  # noqa: F401 - re-exported
 from hallclient.models import Applicant, utcnow
-from hallclient.personal import id_lookup_key, keys_of, mask_id
+from hallclient.personal import id_lookup_key, keys_of, mask_id, phone_lookup_key
 from hallclient.validation import normalize, validate_id, validate_phone, validate_uscc
 
 PERSON_ID_TYPES = ("resident", "gat_permit", "foreign_old", "foreign_2023")
@@ -98,13 +98,13 @@ def check_applicant(inp: ApplicantInput) -> tuple[str, str, str, str]:
     return id_type, number, phone, rep_id
 
 
-def save_applicant(session: Session, inp: ApplicantInput) -> int:
+def save_applicant(session: Session, inp: ApplicantInput, *, now: datetime | None = None) -> int:
     """Create the applicant, or update the earlier one with the same ID number / credit code.
     Returns its id. Nothing is written when validation fails."""
     id_type, number, phone, rep_id = check_applicant(inp)
     key = id_lookup_key(number, keys_of(session))
     row = session.scalars(select(Applicant).where(Applicant.id_key == key, Applicant.kind == inp.kind)).first()
-    now = utcnow()
+    now = now or utcnow()
     if row is None:
         row = Applicant(kind=inp.kind, id_key=key, created_at=now)
         session.add(row)
@@ -115,6 +115,7 @@ def save_applicant(session: Session, inp: ApplicantInput) -> int:
     # Empty fields keep what an earlier visit recorded: a typed re-entry rarely has everything.
     if phone:
         row.phone = phone
+        row.phone_key = phone_lookup_key(phone)
     if inp.address.strip():
         row.address = inp.address.strip()
     if inp.gender:

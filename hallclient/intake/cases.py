@@ -117,9 +117,10 @@ def start_case(
     # CaseEvent.case is a view-only relationship, so the unit of work does not know events
     # depend on their case: the case row must exist before its first event is flushed.
     session.flush()
-    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id)
+    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id,
+                 now=now)
     if agent_id is not None:
-        attach_agent(session, case.id, agent_id, desk)
+        attach_agent(session, case.id, agent_id, desk, now=now)
     return case.id
 
 
@@ -127,7 +128,8 @@ def _is_letter(row: CaseMaterial) -> bool:
     return "委托" in row.name
 
 
-def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Desk) -> None:
+def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Desk, *,
+                 now: datetime | None = None) -> None:
     """Set (or clear, with None) the agent (代办人). With an agent the authorization letter is
     a required material: the item's own row if it has one, else a row added to the case."""
     case = editable_case(session, case_id)
@@ -154,7 +156,7 @@ def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Des
             case.materials.remove(letter)
         else:
             letter.required = _catalogue_required(session, letter)
-    record_event(session, case, "agent_set", {"agent_id": agent_id}, desk.user_id)
+    record_event(session, case, "agent_set", {"agent_id": agent_id}, desk.user_id, now=now)
 
 
 def _catalogue_required(session: Session, row: CaseMaterial) -> bool:
@@ -235,6 +237,7 @@ def accept(
             "materials": _materials_payload(case), "window_code": desk.window_code, "hall_code": desk.hall_code,
         },
         desk.user_id,
+        now=now,
     )
     return AcceptResult(case.id, case.case_no, case.query_password, promised, legal, tuple(warnings))
 
@@ -248,7 +251,7 @@ def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: dat
         raise ValidationFailed("只有即办件可以当场办结")
     case.state = "completed"
     case.decided_at = now
-    record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id)
+    record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id, now=now)
 
 
 def default_supplement_deadline(session: Session, today: date, calendar: WorkCalendar | None = None) -> date | None:
@@ -283,7 +286,7 @@ def request_supplement(session: Session, case_id: str, desk: Desk, *, deadline: 
     case.window_id = desk.window_id or case.window_id
     case.clerk_id = desk.user_id or case.clerk_id
     record_event(session, case, "supplement_requested",
-                 {"materials": listed, "deadline": deadline.isoformat() if deadline else None}, desk.user_id)
+                 {"materials": listed, "deadline": deadline.isoformat() if deadline else None}, desk.user_id, now=now)
     return listed
 
 
@@ -298,7 +301,7 @@ def resume(session: Session, case_id: str, desk: Desk, *, now: datetime | None =
     case.clock_start = local_today(now)
     case.window_id = desk.window_id or case.window_id
     case.clerk_id = desk.user_id or case.clerk_id
-    record_event(session, case, "resumed", {"received_at": now.isoformat()}, desk.user_id)
+    record_event(session, case, "resumed", {"received_at": now.isoformat()}, desk.user_id, now=now)
 
 
 def refuse(session: Session, case_id: str, desk: Desk, reason: str, redirect_authority: str, *,
@@ -317,7 +320,7 @@ def refuse(session: Session, case_id: str, desk: Desk, reason: str, redirect_aut
     case.decided_at = now
     record_event(session, case, "refused",
                  {"reason": reason, "redirect_authority": redirect_authority, "legal_basis": case.item.legal_basis},
-                 desk.user_id)
+                 desk.user_id, now=now)
 
 
 def withdraw(session: Session, case_id: str, desk: Desk, reason: str = "", *, now: datetime | None = None) -> None:
@@ -328,7 +331,7 @@ def withdraw(session: Session, case_id: str, desk: Desk, reason: str = "", *, no
     case.state = "withdrawn"
     case.outcome_reason = (reason or "").strip() or "申请人申请撤回"
     case.decided_at = now
-    record_event(session, case, "withdrawn", {"reason": case.outcome_reason}, desk.user_id)
+    record_event(session, case, "withdrawn", {"reason": case.outcome_reason}, desk.user_id, now=now)
 
 
 def record_unresolved(session: Session, desk: Desk, reason: str, *, applicant_id: int | None = None,
@@ -349,11 +352,12 @@ def record_unresolved(session: Session, desk: Desk, reason: str, *, applicant_id
     session.add(row)
     session.flush()
     if case_id:
-        record_event(session, case, "unresolved_recorded", {"unresolved_id": row.id, "reason": reason}, desk.user_id)
+        record_event(session, case, "unresolved_recorded", {"unresolved_id": row.id, "reason": reason}, desk.user_id,
+                     now=now)
     if not training:
         enqueue(session, "unresolved", {"id": row.id, "applicant_id": applicant_id, "item_id": item_id,
                                         "case_id": case_id, "reason": reason, "window_id": desk.window_id,
-                                        "clerk_id": desk.user_id, "at": now.isoformat()}, uuid=row.id)
+                                        "clerk_id": desk.user_id, "at": now.isoformat()}, uuid=row.id, now=now)
     return row.id
 
 

@@ -30,12 +30,12 @@ def cmd_generate(args) -> int:
         return 2
     t0 = time.perf_counter()
     with open_context(args.data_dir) as ctx:
-        with ctx.store.session() as s:
+        with ctx.store.read() as s:
             missing = training_prerequisites(s)
         if missing:
             print(missing, file=sys.stderr)
             return 2
-        r = generate(ctx.store.session, args.cases, seed=args.seed, with_outbox=args.with_outbox,
+        r = generate(ctx.store.write, args.cases, seed=args.seed, with_outbox=args.with_outbox,
                      batch=max(1, args.batch))
     print(json.dumps({"cases": r.cases, "first_case_no": r.first_case_no, "last_case_no": r.last_case_no,
                       "outbox_rows": r.outbox_rows, "days": r.days, "seconds": round(time.perf_counter() - t0, 2)},

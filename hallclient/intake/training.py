@@ -128,7 +128,11 @@ def generate(session_factory, n: int, *, seed: int = 1, with_outbox: bool = Fals
             todo = range(done, min(n, done + batch))
             # Applicants first (each needs its id), then the cases: these are flushed together
             # at commit, so the ORM inserts them in batches.
-            parties = [_parties(s, rng) for _ in todo]
+            # Applicants are registered on the day of their case (at opening time: the
+            # minute of the case is drawn below, in the order earlier versions drew it).
+            opening = [datetime.combine(days[min(k // per_day, len(days) - 1)], time(9)).astimezone()
+                       .astimezone(timezone.utc) for k in todo]
+            parties = [_parties(s, rng, at) for at in opening]
             for k, (applicant, agent) in zip(todo, parties):
                 day = days[min(k // per_day, len(days) - 1)]
                 wid, wcode = windows[k % len(windows)]
@@ -147,9 +151,9 @@ def generate(session_factory, n: int, *, seed: int = 1, with_outbox: bool = Fals
     return GenerateResult(done, first, last, outbox, len(days))
 
 
-def _parties(s: Session, rng: random.Random) -> tuple[int, int | None]:
-    applicant = save_applicant(s, _organisation(rng) if rng.random() < 0.12 else _person(rng))
-    agent = save_applicant(s, _person(rng)) if rng.random() < 0.08 else None
+def _parties(s: Session, rng: random.Random, now: datetime) -> tuple[int, int | None]:
+    applicant = save_applicant(s, _organisation(rng) if rng.random() < 0.12 else _person(rng), now=now)
+    agent = save_applicant(s, _person(rng), now=now) if rng.random() < 0.08 else None
     return applicant, agent
 
 
@@ -192,5 +196,5 @@ def _mirror_outbox(s: Session, case_ids: list[str]) -> int:
         enqueue(s, "case.event", {
             "event_uuid": ev.uuid, "case_id": cid, "case_no": c.case_no, "type": ev.type, "state": c.state,
             "payload": ev.payload, "actor_id": ev.actor_id, "at": ev.at.isoformat(), "training": True,
-        }, uuid=ev.uuid)
+        }, uuid=ev.uuid, now=ev.at)
     return len(rows)

@@ -17,7 +17,7 @@ BAD_REASONS = ("等候时间太长", "办事效率低", "服务态度差", "一�
 
 def record_rating(session: Session, level: int, *, reasons: list[str] | None = None, comment: str = "",
                   ticket_no: str = "", case_id: str | None = None, clerk_id: int | None = None,
-                  window_id: int | None = None, source: str = "screen") -> Rating:
+                  window_id: int | None = None, source: str = "screen", now: datetime | None = None) -> Rating:
     """Store a rating in the caller's transaction. A bad rating (≤ 2) needs a reason chosen or
     written; the case is found by the ticket number (today's latest case) when not given."""
     if level not in LEVELS:
@@ -26,16 +26,17 @@ def record_rating(session: Session, level: int, *, reasons: list[str] | None = N
     comment = (comment or "").strip()
     if level <= 2 and not reasons and not comment:
         raise ValidationFailed("不满意的评价请选择或填写原因")
+    now = now or utcnow()
     if case_id is None and ticket_no:
-        since = utcnow() - timedelta(hours=16)
+        since = now - timedelta(hours=16)
         case_id = session.scalar(select(Case.id).where(Case.ticket_no == ticket_no, Case.created_at >= since)
                                  .order_by(Case.created_at.desc()).limit(1))
     r = Rating(id=new_uuid(), case_id=case_id, ticket_no=ticket_no or None, clerk_id=clerk_id, window_id=window_id,
-               level=level, reasons=reasons, comment=comment, source=source, at=utcnow())
+               level=level, reasons=reasons, comment=comment, source=source, at=now)
     session.add(r)
     caselog.enqueue(session, "rating", {
         "rating_id": r.id, "case_id": case_id, "ticket_no": ticket_no, "clerk_id": clerk_id, "window_id": window_id,
         "level": level, "level_name": LEVELS[level], "reasons": reasons, "comment": comment, "source": source,
         "at": r.at.isoformat(),
-    }, uuid=r.id)
+    }, uuid=r.id, now=now)
     return r

@@ -68,7 +68,7 @@ def _check_resident(doc):
 def test_30_10_reply_fixture_decodes_with_its_offsets():
     frame = load("reply_30_10_resident.hex")
     assert len(frame) == 2321 and frame[5:7] == b"\x09\x0A" and frame[9] == 0x90
-    out = sam.FrameDecoder(min_len=4, expect=sam.REPLY_LENS[sam.READ_TEXT_PHOTO_FP]).feed(frame)
+    out = sam.FrameDecoder(min_len=4, reply_to=sam.READ_TEXT_PHOTO_FP).feed(frame)
     assert len(out) == 1 and isinstance(out[0], sam.Frame)
     _check_resident(parse_read_reply(out[0].data, fingerprint=True))
 

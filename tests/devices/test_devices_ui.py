@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMenu
+from PySide6.QtWidgets import QDialog, QLineEdit, QMenu
 
 from devices.simulators.idreader import IdReaderSimulator, sample_cards
 from devices.worker import DeviceSpec
@@ -150,7 +150,8 @@ def test_settings_dialog_saves_rows_and_tests_a_device(qtbot, ctx, tmp_path):
         dlg.show()
         dlg.grab().save(str(tmp_path / "dlg.png"))
         dlg.save()
-        with ctx.store.session() as s:
+        qtbot.waitUntil(lambda: dlg.result() == QDialog.DialogCode.Accepted, timeout=10_000)
+        with ctx.store.read() as s:
             rows = s.query(DeviceConfig).all()
             assert [(r.kind, r.port, r.baud) for r in rows] == [("ticket_printer", sim.port, 9600)]
     finally:

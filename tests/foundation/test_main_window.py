@@ -73,8 +73,8 @@ def test_settings_dialog_is_built_from_declared_settings_and_saves(qtbot, ctx):
     repeat = dlg.editors["queue.voice_repeat"]
     assert isinstance(repeat, QSpinBox) and repeat.maximum() == 5
     repeat.setValue(3)
-    dlg.save()
-    assert dlg.result() == QDialog.DialogCode.Accepted
+    dlg.save()  # by the writer, off the UI thread
+    qtbot.waitUntil(lambda: dlg.result() == QDialog.DialogCode.Accepted, timeout=10_000)
     with ctx.store.session() as s:
         assert settings.get(s, settings.HALL_NAME) == "福田区政务服务中心"
         assert settings.get(s, settings.VOICE_REPEAT) == 3
@@ -91,6 +91,7 @@ def _windows_offered_after_setting_count(qtbot, store, n: int) -> list[str]:
     qtbot.addWidget(dlg)
     dlg.editors["hall.windows"].setValue(n)
     dlg.save()
+    qtbot.waitUntil(lambda: dlg.result() == QDialog.DialogCode.Accepted, timeout=10_000)
     login = LoginDialog(store)
     qtbot.addWidget(login)
     return [login.window_box.itemText(i) for i in range(login.window_box.count())]
@@ -107,6 +108,7 @@ def test_a_wrong_hall_code_is_refused_with_the_reason(qtbot, ctx):
     qtbot.addWidget(dlg)
     dlg.editors["hall.code"].setText("44030")
     dlg.save()
+    qtbot.waitUntil(lambda: "9 位数字" in dlg.message.text(), timeout=10_000)
     assert dlg.result() != QDialog.DialogCode.Accepted
     assert "9 位数字" in dlg.message.text()
 

@@ -126,3 +126,14 @@ def test_older_documents_stay_reprintable_after_the_case_moves_on(mw, qtbot, ctx
     assert sig.args == ["supplement_notice", False]
     with ctx.store.session() as s:
         assert s.scalars(select(PrintRecord.document_kind)).all() == ["supplement_notice"]
+
+
+def test_a_huge_or_odd_query_is_said_in_the_page_not_a_database_error(mw, qtbot):  # noqa: F811
+    page = mw.show_page("cases")
+    qtbot.waitUntil(lambda: page.count.text().startswith("今日"), timeout=10_000)  # the page's own first list
+    page.search.setText("王" * 50_000)
+    page.run_search()
+    qtbot.waitUntil(lambda: "过长" in page.count.text(), timeout=10_000)
+    page.search.setText("\x00")
+    page.run_search()
+    qtbot.waitUntil(lambda: page.count.text() == "查询结果：0 件", timeout=10_000)

@@ -78,7 +78,7 @@ class DeviceSettingsDialog(QDialog):
 
         from hallclient.models import DeviceConfig
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             rows = [(r.id, DeviceSpec.from_config(r)) for r in s.scalars(select(DeviceConfig).order_by(DeviceConfig.id))]
         for rid, spec in rows:
             self.add_row(spec, rid)
@@ -171,20 +171,35 @@ class DeviceSettingsDialog(QDialog):
         except ValueError as e:
             QMessageBox.warning(self, "设备设置", str(e))
             return
-        from hallclient.permissions import PermissionDenied
-        from hallclient.settings_ops import record_device_change
+        from ui.ops import Op, error_text
 
         if self.actor is None:
             QMessageBox.warning(self, "设备设置", "未登录，不能修改设备设置")
             return
-        try:
-            with self.store.session() as s:
-                record_device_change(s, self.actor, {"count": len(specs), "kinds": sorted({sp.kind for sp in specs})})
-                self._write(s, specs)
-        except PermissionDenied as e:
-            QMessageBox.warning(self, "设备设置", e.message)
-            return
-        self.accept()
+        self.setEnabled(False)  # until the writer has saved (off the UI thread)
+        Op(self, save_device_configs, self.store, list(zip(self.ids, specs)), self.actor, writer=True).success(
+            lambda _: self.accept()).failure(lambda e: (self.setEnabled(True),
+                                                        QMessageBox.warning(self, "设备设置", error_text(e)))).run()
+
+
+def save_device_configs(store, rows: list, actor) -> None:
+    """Replace the device rows with (id or None, DeviceSpec) pairs, in one transaction; `actor`
+    must be allowed to manage devices (checked and audited in the same transaction)."""
+    from hallclient.models import DeviceConfig
+    from hallclient.settings_ops import record_device_change
+
+    with store.write() as s:
+        record_device_change(s, actor, {"count": len(rows), "kinds": sorted({spec.kind for _, spec in rows})})
+        keep = {rid for rid, _ in rows if rid is not None}
+        for row in s.query(DeviceConfig).all():
+            if row.id not in keep:
+                s.delete(row)
+        for rid, spec in rows:
+            row = s.get(DeviceConfig, rid) if rid is not None else None
+            if row is None:
+                row = DeviceConfig(options={})
+                s.add(row)
+            row.kind, row.driver, row.port, row.baud, row.enabled = spec.kind, spec.driver, spec.port, spec.baud, spec.enabled
 
     def _write(self, s, specs) -> None:
         from hallclient.models import DeviceConfig

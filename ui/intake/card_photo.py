@@ -33,7 +33,7 @@ def load_photo(store, wlt: bytes) -> PhotoResult:
 
     if not wlt:
         return PhotoResult(None, "证件未提供照片")
-    with store.session() as s:
+    with store.read() as s:
         path = settings.get(s, settings.WLT_DECODER)
     if not path:
         return PhotoResult(None, NO_DECODER)

@@ -184,7 +184,8 @@ class CasesPage(QWidget):
         if not q:
             self.show_today()
             return
-        Op(self, jobs.list_search, self.store, q).success(lambda rows: self._fill(rows, "查询结果")).run()
+        Op(self, jobs.list_search, self.store, q).success(lambda rows: self._fill(rows, "查询结果")).failure(
+            lambda e: self.count.setText(error_text(e))).run()  # e.g. a query too long: said in the page
 
     def _fill(self, rows, what: str) -> None:
         self.rows = list(rows)

@@ -78,7 +78,7 @@ class Catalogue:
 
 
 def load_catalogue_view(store, user_id: int | None, recent_limit: int = 6) -> Catalogue:
-    with store.session() as s:
+    with store.read() as s:
         rows = s.execute(select(ServiceItem, Department).join(Department).where(ServiceItem.active.is_(True))
                          .order_by(ServiceItem.code)).all()
         items = tuple(ItemEntry(i.id, i.code, i.name, d.code, d.name, i.case_type, i.pinyin_initials) for i, d in rows)
@@ -130,7 +130,7 @@ def _detail(m) -> str:
 
 
 def case_view(store, case_id: str, warnings: tuple[str, ...] = (), accept_result=None) -> CaseView:
-    with store.session() as s:
+    with store.read() as s:
         case = s.get(Case, case_id)
         cat = {m.id: m for m in s.scalars(select(Material).where(Material.item_id == case.item_id))}
         rows = tuple(
@@ -153,7 +153,7 @@ class LookupResult:
 
 
 def lookup_applicant(store, query: str) -> LookupResult:
-    with store.session() as s:
+    with store.read() as s:
         hits = tuple(find_applicants(s, query))
         waiting = tuple(waiting_cases(s, hits[0].id)) if len(hits) == 1 else ()
     return LookupResult(hits, waiting)
@@ -165,7 +165,7 @@ def start(store, desk: Desk, applicant: ApplicantInput, agent: ApplicantInput | 
     the applicant's own card was read on the reader, which settles the ID row."""
     from hallclient.intake.checklist import mark_card_verified
 
-    with store.session() as s:
+    with store.write() as s:
         aid = save_applicant(s, applicant)
         agent_id = save_applicant(s, agent) if agent else None
         cid = case_ops.start_case(s, desk, item_id, aid, agent_id=agent_id, ticket_no=ticket_no)
@@ -182,21 +182,21 @@ def set_row(store, case_id: str, row_id: int, status: str, detail: str = "", gap
         kw["e_licence_no"] = detail
     elif status == "gap":
         kw["gap_due_date"] = gap_due_date
-    with store.session() as s:
+    with store.write() as s:
         update_material(s, case_id, row_id, status, **kw)
     return case_view(store, case_id)
 
 
 def set_counts(store, case_id: str, row_id: int, originals: int, copies: int) -> CaseView:
     """Mark a row received with the originals and copies actually handed in."""
-    with store.session() as s:
+    with store.write() as s:
         update_material(s, case_id, row_id, "received", original_received=originals, copies_received=copies)
     return case_view(store, case_id)
 
 
 def receive_all(store, case_id: str) -> CaseView:
     """Mark every required material not yet settled as received (the common case)."""
-    with store.session() as s:
+    with store.write() as s:
         case = case_ops.editable_case(s, case_id)
         for m in case.materials:
             if m.required and m.status in ("missing", "defective"):
@@ -209,7 +209,7 @@ def decide(store, desk: Desk, case_id: str, action: str, **kw) -> CaseView:
     case as it now is."""
     result = None
     warnings: tuple[str, ...] = ()
-    with store.session() as s:
+    with store.write() as s:
         if action == "accept":
             result = case_ops.accept(s, case_id, desk)
             warnings = result.warnings
@@ -234,14 +234,14 @@ def decide(store, desk: Desk, case_id: str, action: str, **kw) -> CaseView:
 
 def supplement_deadline(store) -> date | None:
     """The deadline the F10 form proposes (working days from today), None without a calendar."""
-    with store.session() as s:
+    with store.read() as s:
         return case_ops.default_supplement_deadline(s, case_ops.local_today())
 
 
 def set_agent(store, desk: Desk, case_id: str, agent: ApplicantInput | None) -> CaseView:
     """Attach (save first) or remove the agent of a draft case; the authorization letter row
     follows (hallclient.intake.cases.attach_agent)."""
-    with store.session() as s:
+    with store.write() as s:
         agent_id = save_applicant(s, agent) if agent else None
         case_ops.attach_agent(s, case_id, agent_id, desk)
     return case_view(store, case_id)
@@ -250,7 +250,7 @@ def set_agent(store, desk: Desk, case_id: str, agent: ApplicantInput | None) -> 
 def record_unresolved(store, desk: Desk, reason: str, case_id: str | None, item_id: int | None,
                       applicant: ApplicantInput | None = None) -> str:
     """"办不成事", with or without a case; the applicant of the panel is saved and recorded."""
-    with store.session() as s:
+    with store.write() as s:
         applicant_id = save_applicant(s, applicant) if applicant and not case_id else None
         return case_ops.record_unresolved(s, desk, reason, case_id=case_id, item_id=item_id, applicant_id=applicant_id)
 
@@ -271,7 +271,7 @@ def render(store, case_id: str, kind: str, snapshot: CaseSnapshot | None = None)
     from printing.documents import render_document
 
     t0 = time.perf_counter()
-    with store.session() as s:
+    with store.read() as s:
         reprint = next_print_is_reprint(s, case_id, kind)
         snap = snapshot or case_snapshot(s, case_id)
     pdf = render_document(kind, snap, reprint=reprint)
@@ -279,23 +279,23 @@ def render(store, case_id: str, kind: str, snapshot: CaseSnapshot | None = None)
 
 
 def log_printed(store, case_id: str, kind: str, user_id: int | None, printer: str, reprint: bool, copies: int = 1) -> bool:
-    with store.session() as s:
+    with store.write() as s:
         return log_print(s, case_id, kind, user_id, printer=printer, reprint=reprint, copies=copies)
 
 
 # --- case list -----------------------------------------------------------------------------------
 
 def list_today(store, window_id: int | None):
-    with store.session() as s:
+    with store.read() as s:
         return today_cases(s, window_id)
 
 
 def list_search(store, query: str):
-    with store.session() as s:
+    with store.read() as s:
         return search_cases(s, query)
 
 
 def case_detail(store, case_id: str):
     """(snapshot, print log) of a case for the detail view."""
-    with store.session() as s:
+    with store.read() as s:
         return case_snapshot(s, case_id), tuple(prints_of(s, case_id))

@@ -470,7 +470,7 @@ def queue_page(mw) -> QueuePanel:
     from hallclient import settings
     from hallclient.models import Window
 
-    with mw.store.session() as s:
+    with mw.store.read() as s:
         url = settings.get(s, settings.QUEUE_SERVICE_URL)
         demo = mw.ctx.services.get("demo_queue")
         url = demo.url if demo is not None else url

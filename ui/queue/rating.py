@@ -22,7 +22,7 @@ COLOURS = {5: "#1b7f3b", 4: "#4c9a2a", 3: "#b58900", 2: "#d35400", 1: "#c0392b"}
 
 
 def save_rating(store, level, reasons, comment, ticket_no, clerk_id, window_id, source="screen", case_id=None) -> str:
-    with store.session() as s:
+    with store.write() as s:
         return record_rating(s, level, reasons=reasons, comment=comment, ticket_no=ticket_no, case_id=case_id,
                              clerk_id=clerk_id, window_id=window_id, source=source).id
 

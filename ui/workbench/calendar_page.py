@@ -22,7 +22,7 @@ from ui.ops import Op, error_text
 def _lists(store):
     from hallclient.provisional import moved_dates, open_provisional
 
-    with store.session() as s:
+    with store.read() as s:
         return open_provisional(s), moved_dates(s)
 
 
@@ -37,7 +37,7 @@ def _load(store, path: str):
     except OSError:
         raise ValidationFailed("无法读取该文件，请确认文件存在且可以打开") from None
     schedule = parse_schedule(text)
-    with store.session() as s:
+    with store.write() as s:
         settled = load_schedule(s, schedule)
     return schedule.year, len(settled), sum(1 for m in settled if m.final != m.provisional)
 

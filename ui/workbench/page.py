@@ -167,7 +167,7 @@ def _ticket_panel(mw, host: Workbench) -> QueuePanel:
     from hallclient import settings
     from hallclient.models import Window
 
-    with mw.store.session() as s:
+    with mw.store.read() as s:
         url = settings.get(s, settings.QUEUE_SERVICE_URL)
         w = s.get(Window, mw.session.window_id) if mw.session.window_id else None
         queues = list(w.queues) if w else []

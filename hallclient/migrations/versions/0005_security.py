@@ -2,7 +2,7 @@
 data encrypted at rest
 
 Revision ID: 0005
-Revises: 0009
+Revises: 0004
 
 The existing personal data (applicants' ID numbers, phones, addresses, photos; case event and
 outbox payloads; mirrored streams; the device token) is encrypted in place with the store's key,
@@ -23,7 +23,7 @@ from hallclient import personal
 
 
 revision = "0005"
-down_revision = "0009"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -78,12 +78,15 @@ def encrypt_existing() -> None:
         return json.dumps(personal.encrypt_text(k, json.dumps(obj, ensure_ascii=False, separators=(",", ":"))))
 
     rows = conn.exec_driver_sql(
-        "SELECT id, id_number, id_key, phone, address, photo_wlt, legal_rep_id_number FROM applicant").fetchall()
+        "SELECT id, id_number, id_key, phone, address, photo_wlt, legal_rep_id_number, phone_key FROM applicant").fetchall()
     for r in rows:
         new_key = r[2] if r[2].startswith("h1:") else personal.lookup_key("id", personal.normalise_id(r[2]), keys)
+        # revision 0004 stored the phone's digits: keyed like personal.phone_lookup_key now
+        phone_key = r[7] if r[7] is None or r[7].startswith("h1:") else personal.phone_lookup_key(r[7], keys)
         conn.exec_driver_sql(
-            "UPDATE applicant SET id_number=?, id_key=?, phone=?, address=?, photo_wlt=?, legal_rep_id_number=? WHERE id=?",
-            (text(r[1]), new_key, text(r[3]), text(r[4]), blob(r[5]), text(r[6]), r[0]))
+            "UPDATE applicant SET id_number=?, id_key=?, phone=?, address=?, photo_wlt=?, legal_rep_id_number=?, "
+            "phone_key=? WHERE id=?",
+            (text(r[1]), new_key, text(r[3]), text(r[4]), blob(r[5]), text(r[6]), phone_key, r[0]))
     conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_event_no_update")
     conn.exec_driver_sql("DROP TRIGGER IF EXISTS case_event_no_delete")
     for table, pk, col in (("case_event", "seq", "payload"), ("outbox", "id", "payload"), ("sync_mirror", "rowid", "data")):
