@@ -28,7 +28,7 @@ class VisitDriver:
         from hallclient.models import Hall, User, Window
         from hallclient.workcalendar import LIBRARY_YEARS, set_year_schedule
         from sync.hallqueue.client import QueueClient
-        from sync.hallqueue.server import serve_in_background
+        from sync.hallqueue.server import LocalHall, serve_in_background
         from ui.app import ensure_app
         from ui.login import Session
         from ui.main_window import MainWindow
@@ -38,7 +38,7 @@ class VisitDriver:
         self.ctx = open_context(self.dir, seed=True)
         self.srv = serve_in_background(f"sqlite:///{self.dir}/queue.sqlite3")
         self.ctx.services["demo_queue"] = self.srv
-        client = QueueClient(self.srv.url)
+        client = LocalHall(self.srv)
         for _ in range(visits + 2):
             client.issue("A")
         with self.ctx.store.session() as s:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hallclient.models import Case, CaseEvent, OutboxEntry, new_uuid, utcnow
+from hallclient.models import Case, CaseEvent, OutboxEntry, User, Window, new_uuid, utcnow
 
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any], uuid: str | None = None, *,
@@ -61,8 +61,21 @@ def record_event(
                 "payload": ev.payload,
                 "actor_id": actor_id,
                 "at": now.isoformat(),
+                # Names, not local row ids: the hall's supervisors read these on other PCs.
+                "actor": _username(session, actor_id),
+                "window_code": _window_code(session, case.window_id),
             },
             uuid=ev.uuid,
             now=now,
         )
     return ev
+
+
+def _username(session: Session, user_id: int | None) -> str:
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.username if user is not None else ""
+
+
+def _window_code(session: Session, window_id: int | None) -> str:
+    window = session.get(Window, window_id) if window_id is not None else None
+    return window.code if window is not None else ""

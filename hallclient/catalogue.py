@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
+import hallclient.certificates.models  # noqa: F401 - templates load with the catalogue (and its scratch checks)
 from hallclient.models import CaseMaterial, CaseType, Department, Material, ServiceItem, utcnow
 
 
@@ -37,6 +38,7 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
     for d in data.get("departments", []):
         row = depts.get(d["code"]) or Department(code=d["code"])
         row.name = d["name"]
+        row.uscc, row.authority = d.get("uscc", row.uscc or ""), d.get("authority", row.authority or "")
         session.add(row)
         depts[d["code"]] = row
     session.flush()
@@ -70,6 +72,10 @@ def load_catalogue(session: Session, data: dict[str, Any]) -> int:
         item.materials = fresh
         session.add(item)
     session.flush()
+    if data.get("certificate_templates"):
+        from hallclient.certificates.templates import load_templates
+
+        load_templates(session, data["certificate_templates"])
     return len(data.get("items", []))
 
 

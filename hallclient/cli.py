@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hallclient import cli_core, cli_ops, cli_security
     from hallclient.intake import cli as intake_cli
     from printing import cli as printing_cli
+    from printing import report_cli
     from sync import cli as sync_cli
     from sync.hallqueue import cli as queue_cli
     from ui import cli as ui_cli
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="数据目录（默认：$HALLCLIENT_DATA_DIR 或系统的用户数据目录）",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (ui_cli, cli_core, cli_security, printing_cli, sync_cli, intake_cli, queue_cli):
+    for module in (ui_cli, cli_core, cli_security, printing_cli, sync_cli, intake_cli, queue_cli, report_cli):
         module.register(sub)
     devices_cli.register(sub, make_test_ticket=_test_ticket)
     cli_ops.register(sub, devices_status=_devices_status)

@@ -117,6 +117,8 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(60))
+    uscc: Mapped[str] = mapped_column(String(18), default="")  # issuing authority's code (证照标识)
+    authority: Mapped[str] = mapped_column(String(100), default="")  # full name, e.g. 示例市市场监督管理局
 
 
 class ServiceItem(Base):

@@ -61,4 +61,7 @@ def seed_if_empty(session: Session) -> bool:
         for username, name, role, password in DEMO_USERS:
             create_user(session, username, name, role, password)
     load_catalogue(session, demo_catalogue())
+    from hallclient.certificates.stock import seed_demo_stock
+
+    seed_demo_stock(session)  # so the demo can print certificates at once
     return True

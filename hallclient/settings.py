@@ -30,6 +30,7 @@ class SettingVar:
     # Hall row's name, case numbers use its code): `apply` carries a new value there in the
     # same transaction, so the two never disagree.
     apply: Callable[[Session, Any], None] | None = field(default=None, compare=False)
+    secret: bool = False  # a credential: the settings dialog does not show it
 
     def coerce(self, value: Any) -> Any:
         """Convert and check a value; raises ValueError with a message for the clerk."""
@@ -113,6 +114,8 @@ SYNC_CA_BUNDLE = declare(SettingVar("sync.ca_bundle", str, "", "CA 证书文件"
 SYNC_SERVER_URL = declare(SettingVar("sync.server_url", str, "", "中心服务器地址", "同步", help="如 https://zwfw.example.gov.cn/api"))
 SYNC_INTERVAL_S = declare(SettingVar("sync.interval_s", int, 30, "同步间隔（秒）", "同步", minimum=5, maximum=3600))
 QUEUE_SERVICE_URL = declare(SettingVar("queue.service_url", str, "", "叫号服务地址", "叫号", help="如 http://192.168.1.10:8700"))
+QUEUE_TOKEN = declare(SettingVar("queue.token", str, "", "叫号服务凭据", "叫号", secret=True,
+                                 help="信息化人员用 hallclient queue token issue 为本机发放（窗口、叫号大屏或取号机各有一种）"))
 WLT_DECODER = declare(SettingVar("devices.wlt_decoder", str, "", "身份证照片解码库路径", "设备", help="阅读器厂商提供的 WLT 解码库（如 libwlt2bmp.so、WltRS.dll）；留空则不显示照片"))
 VOICE_REPEAT = declare(SettingVar("queue.voice_repeat", int, 2, "语音播报次数", "叫号", minimum=0, maximum=5))
 BACKUP_KEEP_DAYS = declare(SettingVar("backup.keep_days", int, 14, "每日自动备份保留天数", "备份", minimum=1, maximum=366,
@@ -140,3 +143,8 @@ def set_value(session: Session, var: SettingVar, value: Any) -> Any:
 def all_values(session: Session) -> dict[str, Any]:
     stored = {r.key: r.value for r in session.query(Setting).all()}
     return {k: stored.get(k, var.default) for k, var in SETTINGS.items()}
+
+
+# Settings declared by a package of the core, in its own module (imported here so the
+# settings dialog lists them).
+from hallclient.supervision import config as _supervision_config  # noqa: E402,F401

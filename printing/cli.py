@@ -36,5 +36,34 @@ def _samples(args) -> int:
         path = out / f"{kind}.pdf"
         path.write_bytes(render_document(kind, sample_snapshot(kind), reprint=args.reprint))
         written.append({"kind": kind, "title": title, "path": str(path)})
+    written += _certificate_samples(out)
     print(json.dumps(written, ensure_ascii=False, indent=1))
     return 0
+
+
+def _certificate_samples(out) -> list[dict]:
+    """Each demo certificate (plain paper, with its 证照标识), a calibration sheet and a 送达回证."""
+    from datetime import datetime, timezone
+
+    from hallclient.certificates.handover import DeliverySlip
+    from hallclient.certificates.templates import demo_templates, parse_template
+    from printing.certificates import render_calibration_sheet, render_certificate, render_delivery_receipt, sample_values
+
+    written = []
+    for data in demo_templates():
+        t = parse_template(data)
+        values = sample_values(t)
+        path = out / f"certificate_{t.key}.pdf"
+        path.write_bytes(render_certificate(t, values, mode="plain"))
+        written.append({"kind": f"certificate_{t.key}", "title": t.name, "path": str(path), "licence_id": values["licence_id"]})
+    path = out / "calibration_sheet.pdf"
+    path.write_bytes(render_calibration_sheet(297, 210, printer="示例打印机", station="3号窗口", current=(0.5, -1.0)))
+    written.append({"kind": "calibration_sheet", "title": "证照打印校准页", "path": str(path)})
+    slip = DeliverySlip(
+        "4403000012025111303000007", "个体工商户设立登记", "示例市政务服务中心", "示例市市场监督管理局", "李䶮",
+        (("营业执照（副本）", "44030020251103000017", 1),), "in_person", "张𠀀", "440305********002X", "受托代办人",
+        "受理时已提交授权委托书", "", "", "", datetime(2025, 11, 20, 2, 30, tzinfo=timezone.utc), "周晓梅", "3号窗口")
+    path = out / "delivery_receipt.pdf"
+    path.write_bytes(render_delivery_receipt(slip))
+    written.append({"kind": "delivery_receipt", "title": "送达回证", "path": str(path)})
+    return written

@@ -16,6 +16,7 @@ from hallclient.catalogue import load_catalogue
 from hallclient.intake.cases import apply_decision
 from hallclient.intake.numbering import note_issued_elsewhere, parse_case_number
 from hallclient.models import ServiceItem, User, utcnow
+from hallclient.supervision.mirror import apply_hall_records
 from hallclient.syncstate import MirrorRow
 from hallclient.workcalendar import set_year_schedule
 
@@ -31,7 +32,7 @@ def apply_rows(s: Session, stream: str, rows: list[dict[str, Any]]) -> int:
 
 
 def _catalogue(s: Session, rows: list[dict[str, Any]]) -> None:
-    merged: dict[str, list] = {"case_types": [], "departments": [], "items": []}
+    merged: dict[str, list] = {"case_types": [], "departments": [], "items": [], "certificate_templates": []}
     retired = []
     for r in rows:
         if r["data"] is None:
@@ -83,9 +84,20 @@ def _approvals(s: Session, rows: list[dict[str, Any]]) -> None:
         if d is None:
             continue
         outcome = apply_decision(s, r["key"], d.get("decision", ""), hall_code=d.get("hall_code"), reason=d.get("reason"),
-                                 decided_at=_time(d.get("decided_at")))
+                                 decided_at=_time(d.get("decided_at")),
+                                 fields=d.get("fields") if isinstance(d.get("fields"), dict) else None)
         if outcome not in ("applied", "repeat"):
             log.warning("approval result for case %s not applied: %s", d.get("case_no") or r["key"], outcome)
+        elif outcome == "applied" and d.get("decision") == "approve":
+            _issue_certificate(s, r["key"])
+
+
+def _issue_certificate(s: Session, case_id: str) -> None:
+    """An approval of an item with a certificate creates its certificate record now; a
+    template not configured yet is left for the certificate page to report."""
+    from hallclient.certificates.issue import issue_if_configured
+
+    issue_if_configured(s, case_id)
 
 
 def _time(v: Any) -> datetime | None:
@@ -142,4 +154,5 @@ APPLIERS = {
     "approvals": _approvals,
     "appointments": _mirror("appointments"),
     "cases_today": _cases_today,
+    "hall_day": apply_hall_records,  # a supervisor's PC: every record of the hall
 }

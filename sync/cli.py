@@ -84,7 +84,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--approve", action="store_true")
     g.add_argument("--deny", action="store_true")
     x.add_argument("--reason", default="")
+    x.add_argument("--field", action="append", default=[], metavar="名称=内容",
+                   help="证照字段（可多次），如 business_scope=软件开发；字段名见 docs/certificates.md")
     x.set_defaults(func=cmd_admin, action="decide")
+    x = a.add_parser("revoke-licence", help="注销电子证照库中的一张证照")
+    x.add_argument("licence_id")
+    x.set_defaults(func=cmd_admin, action="revoke-licence")
     x = a.add_parser("list-devices", help="列出已登记的设备（JSON）")
     x.add_argument("--hall", default=None, help="只列出该大厅的设备")
     x.set_defaults(func=cmd_admin, action="list-devices")
@@ -316,7 +321,15 @@ def cmd_admin(args) -> int:
         elif args.action == "load-appointments":
             _print({"appointments": admin.load_appointments(db, args.hall, _read_json(args.file))})
         elif args.action == "decide":
-            _print(admin.decide(db, args.case, approve=args.approve, reason=args.reason, hall_code=args.hall))
+            fields = dict(f.split("=", 1) for f in args.field if "=" in f)
+            if len(fields) != len(args.field):
+                raise admin.AdminError("--field 应写成 名称=内容")
+            _print(admin.decide(db, args.case, approve=args.approve, reason=args.reason, hall_code=args.hall,
+                                fields=fields or None))
+        elif args.action == "revoke-licence":
+            from sync.server import licences
+
+            _print(licences.revoke(db, args.licence_id))
         elif args.action == "list-devices":
             _print(admin.list_devices(db, args.hall))
         elif args.action == "revoke-device":

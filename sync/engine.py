@@ -28,6 +28,7 @@ from hallclient.errors import HallError
 from hallclient.models import OutboxEntry, SyncCursor, utcnow
 from hallclient.syncstate import MirrorRow, SyncState
 from sync import protocol
+from sync import hallday
 from sync.apply import apply_rows
 from sync.transport import SERVER_ERROR, Exchange, Refused, SyncFailure, SyncHTTP, Transient
 
@@ -171,7 +172,10 @@ class SyncEngine:
         self._held_back, self._answered = [], False
         try:
             self.push_all(report)
-            self.pull_all(report)
+            supervisor = hallday.is_supervisor_pc(self.store)
+            self.pull_all(report, protocol.STREAMS if supervisor else hallday.WINDOW_STREAMS)
+            if supervisor:
+                hallday.pull_queue_log(self.store)
             if self._held_back:
                 raise Transient(
                     f"有 {len(self._held_back)} 条记录每次发送都使中心服务器出错（HTTP 500），已暂缓发送，其余记录照常同步；"

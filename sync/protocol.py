@@ -13,9 +13,12 @@ API_PREFIX = "/v1"
 
 # Streams the server publishes, in the order a client applies them (the catalogue before
 # anything that refers to items, users before results that name clerks).
-STREAMS: tuple[str, ...] = ("catalogue", "users", "calendar", "approvals", "appointments", "cases_today")
+STREAMS: tuple[str, ...] = ("catalogue", "users", "calendar", "approvals", "appointments", "cases_today", "hall_day")
 # Streams whose rows belong to one hall; the others are global.
-HALL_STREAMS = frozenset({"approvals", "appointments", "cases_today"})
+HALL_STREAMS = frozenset({"approvals", "appointments", "cases_today", "hall_day"})
+# Streams only a supervisor's PC pulls (setting supervision.pull_hall_day): every record of
+# the hall, far more than a window needs.
+SUPERVISOR_STREAMS = frozenset({"hall_day"})
 
 MAX_PUSH_ITEMS = 1000  # items per push request
 MAX_PAYLOAD_BYTES = 64 * 1024  # one item's payload, serialised

@@ -39,14 +39,19 @@ def cmd_app(args) -> int:
     return run_client(args.data_dir, demo=args.demo)
 
 
-def _queue_settings(args) -> tuple[str, str, int]:
+def _queue_settings(args) -> tuple[str, str, int, str]:
+    """URL, hall name, voice repeat and the token (setting 叫号服务凭据, else the environment
+    variable HALLCLIENT_QUEUE_TOKEN; never a command-line argument, which `ps` would show)."""
+    import os
+
     from hallclient import settings
     from hallclient.context import open_context
 
     with open_context(args.data_dir, exclusive=False) as ctx:
         with ctx.store.read() as s:
             url = args.url or settings.get(s, settings.QUEUE_SERVICE_URL)
-            return url, settings.get(s, settings.HALL_NAME), settings.get(s, settings.VOICE_REPEAT)
+            token = settings.get(s, settings.QUEUE_TOKEN) or os.environ.get("HALLCLIENT_QUEUE_TOKEN", "")
+            return url, settings.get(s, settings.HALL_NAME), settings.get(s, settings.VOICE_REPEAT), token
 
 
 def _hall_windows(args) -> list[tuple[str, str]]:
@@ -66,13 +71,13 @@ def cmd_display(args) -> int:
     from ui.app import ensure_app
     from ui.queue.display import HallDisplay
 
-    url, hall, repeat = _queue_settings(args)
+    url, hall, repeat, token = _queue_settings(args)
     if not url:
         print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
         return 2
     app = ensure_app()
     w = HallDisplay(url, hall, voice_repeat=repeat, enable_speech=not args.no_voice,
-                    known_windows=_hall_windows(args))
+                    known_windows=_hall_windows(args), token=token)
     w.show() if args.windowed else w.showFullScreen()
     return app.exec()
 
@@ -87,7 +92,7 @@ def cmd_kiosk(args) -> int:
     from ui.devices import DeviceHub
     from ui.queue.kiosk import KioskWindow
 
-    url, hall, _ = _queue_settings(args)
+    url, hall, _, token = _queue_settings(args)
     if not url:
         print("未配置叫号服务地址：用 --url 指定，或在设置中填写“叫号服务地址”", file=__import__("sys").stderr)
         return 2
@@ -99,6 +104,6 @@ def cmd_kiosk(args) -> int:
     hub = DeviceHub(None, lambda: specs)
     hub.start()
     app.aboutToQuit.connect(hub.stop)
-    w = KioskWindow(url, hall, hub=hub, progress_url=progress_url)
+    w = KioskWindow(url, hall, hub=hub, progress_url=progress_url, token=token)
     w.show() if args.windowed else w.showFullScreen()
     return app.exec()

@@ -29,6 +29,9 @@ def connect_counter(mw) -> None:
 
 
 def on_card_read(mw, doc) -> None:
+    current = mw.stack.currentWidget()
+    if hasattr(current, "take_card") and current.take_card(doc):
+        return  # the certificate page waiting for the recipient of a hand-over took it
     page = mw.show_page("intake")
     if page is None:  # a role without intake (none today): say so rather than drop the card
         mw.statusBar().showMessage("已读取身份证，但当前账号不能受理办件", 8000)

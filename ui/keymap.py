@@ -72,6 +72,16 @@ KEYMAP: tuple[Binding, ...] = (
     Binding("row_na", "N", "材料表格：不适用", "材料核验（表格内）", False),
     Binding("row_counts", "C", "材料表格：实收份数", "材料核验（表格内）", False),
     Binding("rate", "1…5", "评价窗口：选择评价等级，回车提交", "评价窗口", False),
+    # -- mnemonics of the certificate page's buttons (Alt+letter; active while the page shows)
+    Binding("cert_print", "Alt+P", "证照打印：打印 / 补打", "证照打印（本页）", False),
+    Binding("cert_spoil", "Alt+V", "证照打印：作废已打印的证书", "证照打印（本页）", False),
+    Binding("cert_calibrate", "Alt+C", "证照打印：校准", "证照打印（本页）", False),
+    Binding("cert_stock", "Alt+S", "证照打印：空白证书管理", "证照打印（本页）", False),
+    Binding("cert_save_fields", "Alt+F", "证照打印：保存字段", "证照打印（本页）", False),
+    Binding("cert_handover", "Alt+H", "证照打印：出件（窗口领取）", "证照打印（本页）", False),
+    Binding("cert_mail", "Alt+M", "证照打印：寄递", "证照打印（本页）", False),
+    Binding("cert_receipt", "Alt+D", "证照打印：打印送达回证", "证照打印（本页）", False),
+    Binding("cases_certificate", "Alt+Z", "办件查询：打开所选办件的证照与出件", "办件查询（本页）", False),
 )
 
 BY_ID: dict[str, Binding] = {b.id: b for b in KEYMAP}

@@ -103,8 +103,7 @@ def start_demo_queue(ctx) -> None:
 
     A real hall runs `hallclient queue serve` on one machine and every window points its
     setting 叫号服务地址 at it; the demo keeps all of that inside this process."""
-    from sync.hallqueue.client import QueueClient
-    from sync.hallqueue.server import serve_in_background
+    from sync.hallqueue.server import LocalHall, serve_in_background
 
     try:
         srv = serve_in_background(f"sqlite:///{ctx.data_dir.root / 'demo-queue.sqlite3'}")
@@ -112,7 +111,11 @@ def start_demo_queue(ctx) -> None:
         log.warning("demo queue service unavailable: %s", e)
         return
     ctx.services["demo_queue"] = srv
-    client = QueueClient(srv.url, timeout=5)
-    if not any(q.get("waiting") for q in client.status().get("queues", [])):
+    # The demo wires its own callers: tokens of earlier demo starts are revoked, fresh ones
+    # issued (queue_page asks for its window's), so the demo never needs `queue token issue`.
+    srv.service.tokens.revoke_label("demo")
+    hall = LocalHall(srv, label="demo")
+    if not any(q.get("waiting") for q in hall.status().get("queues", [])):
         for prefix in "AABAB":
-            client.issue(prefix)
+            hall.issue(prefix)
+    hall.close()

@@ -28,6 +28,7 @@ from hallclient.accounts import Role
 from hallclient.drafts import DraftStore
 from hallclient.permissions import Action, allowed
 from ui import keymap
+from ui.certificates import make_certificates_page
 from ui.counter import connect_counter
 from ui.crash import CrashGuard
 from ui.devices import install_devices
@@ -35,6 +36,7 @@ from ui.intake import make_cases_page
 from ui.login import Session
 from ui.ops import Op
 from ui.settings_dialog import SettingsDialog
+from ui.supervisor import make_supervisor_page
 from ui.sync_ui import install_sync
 from ui.workbench import make_workbench_page
 from ui.workbench.calendar_page import make_calendar_page
@@ -82,8 +84,8 @@ PAGES: list[PageSpec] = [
     PageSpec("cases", "办件查询", "Ctrl+3", make_cases_page),
     PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
     PageSpec("fees", "收费", "Ctrl+5", None, action=Action.TAKE_FEE),
-    PageSpec("certificates", "证照打印", "Ctrl+6", None, action=Action.PRINT_CERTIFICATE),
-    PageSpec("supervisor", "值班长", "Ctrl+7", None, roles=("supervisor", "admin"), action=Action.SUPERVISE),
+    PageSpec("certificates", "证照打印", "Ctrl+6", make_certificates_page, action=Action.PRINT_CERTIFICATE),
+    PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin"), action=Action.SUPERVISE),
 ]
 
 

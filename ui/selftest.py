@@ -91,6 +91,17 @@ def _documents(work: Path) -> str:
         if not pdf.startswith(b"%PDF"):
             raise RuntimeError(f"{kind} did not render as PDF")
         sizes.append(len(pdf))
+    from hallclient.certificates.templates import background_path, demo_templates, parse_template
+    from printing.certificates import render_certificate, sample_values
+
+    for data in demo_templates():  # the certificate templates and their preview backgrounds ship too
+        t = parse_template(data)
+        if t.background and background_path(t.background) is None:
+            raise RuntimeError(f"certificate background {t.background} is missing")
+        pdf = render_certificate(t, sample_values(t), mode="plain")
+        if not pdf.startswith(b"%PDF"):
+            raise RuntimeError(f"certificate {t.key} did not render as PDF")
+        sizes.append(len(pdf))
     return f"{len(sizes)} document kinds rendered ({min(sizes)}-{max(sizes)} bytes)"
 
 

@@ -81,6 +81,8 @@ class SettingsDialog(QDialog):
             w.setValue(int(value))
         else:
             w = QLineEdit(str(value))
+            if var.secret:
+                w.setEchoMode(QLineEdit.EchoMode.Password)
         return w
 
     def value_of(self, key: str):

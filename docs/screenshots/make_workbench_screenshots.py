@@ -90,13 +90,13 @@ def visit(size):
 
 
 def hall_screens(size):
-    from sync.hallqueue.server import serve_in_background
+    from sync.hallqueue.server import LocalHall, serve_in_background
     from ui.queue.display import HallDisplay
     from ui.queue.kiosk import KioskWindow
 
     d = tempfile.mkdtemp()
     srv = serve_in_background(f"sqlite:///{d}/queue.sqlite3")
-    c = QueueClient(srv.url)
+    c = LocalHall(srv)
     for n in range(1, 37):
         c.set_window(f"{n:02d}", f"{n}号窗口", {"queues": ["A", "B"]})
     for _ in range(40):
@@ -104,7 +104,7 @@ def hall_screens(size):
     for n in range(1, 31):
         c.call_next(f"{n:02d}")
     tag = f"{size[0]}x{size[1]}"
-    disp = HallDisplay(srv.url, "示例市政务服务中心", enable_speech=False)
+    disp = HallDisplay(srv.url, "示例市政务服务中心", enable_speech=False, token=srv.token("display"))
     disp.resize(*size)
     disp.show()
     pump(2.0)
@@ -120,7 +120,7 @@ def hall_screens(size):
     off.shutdown()
     off.close()
     for name, ksize in ((tag, size), (f"portrait-{size[1]}x{size[0]}", (size[1], size[0]))):
-        k = KioskWindow(srv.url, "示例市政务服务中心")
+        k = KioskWindow(srv.url, "示例市政务服务中心", token=srv.token("kiosk"))
         k.resize(*ksize)
         k.show()
         pump(1.5)

@@ -29,6 +29,8 @@ STATE_LABELS = {
     "refused": "不予受理",
     "withdrawn": "已撤回",
     "completed": "已办结",
+    "approved": "已批准",
+    "denied": "不予批准",
 }
 AUTHORIZATION_LETTER = "授权委托书"
 # Neither the issue nor DOMAIN.md fixes how long the applicant has to bring the materials;
@@ -117,8 +119,8 @@ def start_case(
     # CaseEvent.case is a view-only relationship, so the unit of work does not know events
     # depend on their case: the case row must exist before its first event is flushed.
     session.flush()
-    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or ""}, desk.user_id,
-                 now=now)
+    record_event(session, case, "created", {"item_code": item.code, "ticket_no": ticket_no or "", "applicant": _party(applicant)},
+                 desk.user_id, now=now)
     if agent_id is not None:
         attach_agent(session, case.id, agent_id, desk, now=now)
     return case.id
@@ -233,6 +235,7 @@ def accept(
         {
             "case_no": case.case_no, "item_code": item.code, "case_type": case.case_type,
             "promised_date": promised.isoformat(), "legal_due_date": legal.isoformat() if legal else None,
+            "promised_provisional": promised_prov,
             "clock_start": today.isoformat(), "applicant": _party(case.applicant), "agent": _party(case.agent),
             "materials": _materials_payload(case), "window_code": desk.window_code, "hall_code": desk.hall_code,
         },
@@ -252,6 +255,9 @@ def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: dat
     case.state = "completed"
     case.decided_at = now
     record_event(session, case, "completed", {"on_the_spot": True}, desk.user_id, now=now)
+    from hallclient.certificates.issue import issue_if_configured
+
+    issue_if_configured(session, case.id, desk.user_id)  # the 即办件's certificate, if it has one
 
 
 def default_supplement_deadline(session: Session, today: date, calendar: WorkCalendar | None = None) -> date | None:
@@ -378,7 +384,7 @@ DECISION_STATES = {"approve": "approved", "deny": "denied"}
 
 
 def apply_decision(session: Session, case_id: str, decision: str, *, hall_code: str | None, reason: str | None,
-                   decided_at: datetime | None) -> str:
+                   decided_at: datetime | None, fields: dict | None = None) -> str:
     """Apply the back office's decision on a case of this store (from the central server):
     state, reason, time and a `decision` event, without an outbox row (it is the server's own
     record). Returns "applied", or why it was not: "unknown" case, "repeat" (already in the
@@ -401,6 +407,9 @@ def apply_decision(session: Session, case_id: str, decision: str, *, hall_code: 
     case.state = state
     case.outcome_reason = reason
     case.decided_at = decided_at or utcnow()
-    record_event(session, case, "decision", {"decision": decision, "reason": reason, "source": "server"}, outbox=False)
+    payload = {"decision": decision, "reason": reason, "source": "server"}
+    if isinstance(fields, dict):
+        payload["fields"] = fields  # certificate fields the approval fixes (hallclient.certificates.issue)
+    record_event(session, case, "decision", payload, outbox=False)
     return "applied"
 

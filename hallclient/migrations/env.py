@@ -2,6 +2,8 @@ from alembic import context
 
 from hallclient.models import Base
 import hallclient.syncstate  # noqa: F401 - sync's local tables
+import hallclient.supervision.tables  # noqa: F401 - the supervisor's view of the hall
+import hallclient.certificates.models  # noqa: F401 - certificates, stock, calibration
 import hallclient.audit  # noqa: F401 - the audit trail
 
 config = context.config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
@@ -122,13 +122,20 @@ class Ticket:
         return self.booked_at is not None and now >= self.booked_at
 
     def as_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        for k, v in list(d.items()):
+        # Field by field rather than dataclasses.asdict: asdict deep-copies every value, and
+        # this runs for every ticket in every answer of the queue service.
+        d = {}
+        for k in _TICKET_FIELDS:
+            v = getattr(self, k)
             if isinstance(v, (datetime, date)):
-                d[k] = v.isoformat()
+                v = v.isoformat()
             elif isinstance(v, Enum):
-                d[k] = v.value
+                v = v.value
+            d[k] = v
         return d
+
+
+_TICKET_FIELDS = tuple(f.name for f in fields(Ticket))
 
 
 @dataclass

@@ -7,6 +7,7 @@ LED strip.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
@@ -14,16 +15,44 @@ import requests
 
 from hallclient.errors import HallError
 
+log = logging.getLogger(__name__)
+
 
 class QueueOffline(HallError):
     pass
 
 
+class QueueRefused(HallError):
+    """The service refused the request: `status` is its HTTP status (401 no or bad credentials,
+    403 not this credential's right, 413 too large, 422 invalid)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def refusal_message(status: int, detail: str) -> str:
+    """What the clerk (or hall IT) reads when the service refuses a request."""
+    if status == 401:
+        return ("叫号服务不认可本机的凭据（没有填写、填写有误或已被收回）。请信息化人员为本机发放叫号服务凭据，"
+                "填入“设置 → 叫号 → 叫号服务凭据”后再试。")
+    if status == 403:
+        return f"本机的叫号服务凭据无权进行此操作：{detail}" if detail else "本机的叫号服务凭据无权进行此操作。"
+    if status == 413:
+        return "提交的内容过大，叫号服务拒绝接收，请缩短后再试。"
+    if status == 404 and detail:
+        return detail
+    return f"叫号服务拒绝了请求：{detail}" if detail else f"叫号服务拒绝了请求（{status}）。"
+
+
 class QueueClient:
-    def __init__(self, base_url: str, timeout: float = 5.0, session: requests.Session | None = None):
+    def __init__(self, base_url: str, timeout: float = 5.0, session: requests.Session | None = None, token: str = ""):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = session or requests.Session()
+        self.http.trust_env = False  # a proxy from the environment must not see the token
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token.strip()}"
 
     def close(self) -> None:
         self.http.close()
@@ -34,14 +63,18 @@ class QueueClient:
         try:
             r = self.http.request(method, self.base_url + path, json=json, params=params, timeout=timeout or self.timeout)
         except requests.RequestException as e:
-            # In words for people; the address and the cause stay on the exception for the log.
+            # In words for people; the address and the cause stay on the exception for the log
+            # (the callers log once per outage, not every retry).
             raise QueueOffline("连接不上叫号服务，大厅排队系统离线") from e
         if r.status_code >= 400:
             try:
                 detail = r.json().get("detail")
-            except ValueError:
-                detail = r.text[:200]
-            raise HallError(f"叫号服务拒绝了请求（{r.status_code}）：{detail}")
+            except (ValueError, AttributeError):
+                detail = ""
+            if not isinstance(detail, str):  # FastAPI's list of field errors: not for a clerk
+                detail = "提交的内容不符合要求"
+            log.warning("queue service refused %s %s: %s %s", method, path.split("?")[0], r.status_code, detail)
+            raise QueueRefused(refusal_message(r.status_code, detail[:300]), r.status_code)
         return r.json()
 
     # -- hall ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The hall queue service's transactions: one action = one database transaction.
 
-Atomic call-next: every write runs under the service's single writer lock and in one database
+Atomic call-next: every write runs on the service's single writer thread and in one database
 transaction (BEGIN IMMEDIATE on SQLite; SELECT … FOR UPDATE SKIP LOCKED of the candidates on
 PostgreSQL), and the ticket row carries a version column checked by the UPDATE. So a ticket is
 never called by two windows, and events commit in `seq` order — which is what lets a display
@@ -15,9 +15,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import create_engine, event, func, select
-from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from sqlalchemy import Connection, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from hallclient.errors import ValidationFailed
 
 from hallclient.personal import id_lookup_key
 from hallclient.queue import actions
@@ -36,6 +39,8 @@ from hallclient.queue.model import (
 from hallclient.queue.profile import WorkProfile
 from hallclient.queue.validate import check_profile, check_rules
 from sync.hallqueue.tables import QAppointment, QBase, QConfig, QEvent, QQueue, QSequence, QTicket, QWindow
+from sync.hallqueue.rawsql import TICKET_COLS, TICKET_SELECT, WINDOW_SELECT, Raw
+from sync.hallqueue.tokens import TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,8 @@ DEFAULT_QUEUES = [
 DEMO_WINDOWS = {"01": ["A"], "02": ["A"], "03": ["A", "B"], "04": ["B"], "05": ["C"], "06": ["C", "D"], "07": ["E", "F"], "08": ["G", "A"]}
 
 CANDIDATES_PER_QUEUE = 5
+MAX_QUEUES = 64  # a hall has a dozen business categories; the cap keeps /status bounded
+MAX_WINDOWS = 200
 _TICKET_FIELDS = [f.name for f in fields(Ticket)]
 
 
@@ -81,31 +88,73 @@ def make_engine(db_url: str, *, writer: bool = True):
     return create_engine(db_url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
-def _to_ticket(r: QTicket) -> Ticket:
-    d = {k: getattr(r, k) for k in _TICKET_FIELDS}
+
+
+
+T, W, E = QTicket.__table__, QWindow.__table__, QEvent.__table__
+Q, S, A, C = QQueue.__table__, QSequence.__table__, QAppointment.__table__, QConfig.__table__
+
+
+_INSERT_TICKET = ("INSERT INTO q_ticket (version, " + ", ".join(f'"{c}"' for c in TICKET_COLS) + ") VALUES (:version, "
+                  + ", ".join(f":{c}" for c in TICKET_COLS) + ")")
+
+
+class Conflict(Exception):
+    """Another process changed a row between our read and our UPDATE: decide again."""
+
+
+def _to_ticket(r) -> Ticket:
+    m = r._mapping
+    d = {k: m[k] for k in _TICKET_FIELDS}
     d["state"] = TicketState(d["state"])
     return Ticket(**d)
 
 
-def _write_ticket(r: QTicket, t: Ticket) -> None:
-    for k in _TICKET_FIELDS:
-        v = getattr(t, k)
-        v = v.value if isinstance(v, TicketState) else v
-        if getattr(r, k) != v:
-            setattr(r, k, v)
+class Held:
+    """A ticket row read by the writer: its id and version, the values as read, the Ticket."""
+
+    __slots__ = ("id", "version", "before", "t")
+
+    def __init__(self, raw: Raw, row: tuple):
+        self.id, self.version, self.t = raw.ticket(row)
+        self.before = raw.ticket_params(self.t)
 
 
-def _to_window(r: QWindow) -> WindowState:
-    return WindowState(code=r.code, name=r.name, current=r.current, paused=r.paused, pause_reason=r.pause_reason,
-                       clerk=r.clerk, consecutive_priority=r.consecutive_priority, served=dict(r.served or {}))
+def _save_ticket(raw: Raw, h: Held) -> None:
+    """Write what the action changed in ticket `h.t`, checking its version (optimistic guard:
+    even a second service process on the same database could never call a ticket twice)."""
+    now = raw.ticket_params(h.t)
+    changes = {k: v for k, v in now.items() if h.before[k] != v}
+    if not changes:
+        return
+    sets = ", ".join(f'"{k}" = :{k}' for k in changes)
+    n = raw.run(f"UPDATE q_ticket SET {sets}, version = :nv WHERE id = :id AND version = :v",
+                {**changes, "nv": h.version + 1, "id": h.id, "v": h.version})
+    if n != 1:
+        raise Conflict("ticket")
 
 
-def _write_window(r: QWindow, w: WindowState) -> None:
-    for k in ("current", "paused", "pause_reason", "clerk", "consecutive_priority"):
-        if getattr(r, k) != getattr(w, k):
-            setattr(r, k, getattr(w, k))
-    if dict(r.served or {}) != w.served:
-        r.served = dict(w.served)
+def _save_window(raw: Raw, row: dict, w: WindowState) -> None:
+    changes = {k: getattr(w, k) for k in ("current", "paused", "pause_reason", "clerk", "consecutive_priority")
+               if row[k] != getattr(w, k)}
+    if "paused" in changes:
+        changes["paused"] = raw.b(w.paused)
+    if row["served"] != w.served:
+        changes["served"] = raw.js(dict(w.served))
+    if not changes:
+        return
+    sets = ", ".join(f'"{k}" = :{k}' for k in changes)
+    n = raw.run(f"UPDATE q_window SET {sets}, version = :nv WHERE code = :code AND version = :v",
+                {**changes, "nv": row["version"] + 1, "code": row["code"], "v": row["version"]})
+    if n != 1:
+        raise Conflict("window")
+
+
+def _event_json(r) -> dict:
+    """An event row as the API shows it (QueueEvent.as_json, without building the dataclass)."""
+    return {"seq": r.seq, "type": r.type, "outcome": r.outcome, "at": r.at.isoformat(), "window": r.window,
+            "clerk": r.clerk, "ticket": r.ticket, "queue": r.queue,
+            "issued_at": r.issued_at.isoformat() if r.issued_at else None, "data": r.data or {}}
 
 
 class Notifier:
@@ -152,75 +201,156 @@ class QueueService:
         QBase.metadata.create_all(self.engine)
         for ix in QEvent.__table__.indexes:  # create_all skips indexes added to an existing table
             ix.create(self.engine, checkfirst=True)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Reads never take the write lock (see make_engine); on PostgreSQL one engine does both.
         self.read_engine = make_engine(db_url, writer=False) if self.is_sqlite else self.engine
-        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self.clock = clock
-        self.writer = threading.Lock()
         self.notifier = Notifier()
+        self.tokens = TokenStore(self.read_engine)  # lookups are reads: never the write lock
         self._rules_cache: Rules | None = None
-        with self.sessions() as s:
-            self.notifier.last_seq = s.scalar(select(func.max(QEvent.seq))) or 0
+        # The single writer: one thread, jobs in arrival order. Fifty windows' call-next queue
+        # here in FIFO order instead of forty threads fighting over a lock (and the interpreter
+        # lock) in whatever order the OS wakes them: that unfairness was the tail of the latency.
+        self._writer_ident = 0
+        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="queue-writer", initializer=self._writer_init)
+        self._conn: Connection | None = None  # the writer's SQLAlchemy connection (configuration)
+        self._raw: Raw | None = None  # the writer's DBAPI connection (actions)
+        self._new_seq = 0
+        self.generation = 0  # bumped by every committed write: the status cache's key
+        self._status_cache: tuple[tuple, dict] | None = None
+        with self.read_engine.connect() as c:
+            self.notifier.last_seq = c.scalar(select(func.max(E.c.seq))) or 0
         if seed_demo:
             self._seed()
 
+    def _writer_init(self) -> None:
+        self._writer_ident = threading.get_ident()
+
     def close(self) -> None:
+        self._writer_pool.submit(self._drop_conns).result()
+        self._writer_pool.shutdown(wait=True)
         self.engine.dispose()
         self.read_engine.dispose()
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _write(self, fn: Callable[[Session, datetime], Any]) -> Any:
-        """Run `fn` as the single writer in one transaction; publish its events after commit."""
+    def submit(self, fn: Callable[..., Any], *args) -> Future:
+        """Run `fn(*args)` on the writer thread (the app awaits this: no thread of the request
+        pool ever waits for the writer)."""
+        return self._writer_pool.submit(fn, *args)
+
+    def _drop_conns(self) -> None:
+        self._drop_raw()
+        self._drop_conn()
+
+    def _drop_conn(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except DBAPIError:
+                pass
+            self._conn = None
+
+    def _write(self, fn: Callable[[Connection, datetime], Any]) -> Any:
+        """Run configuration `fn` (SQLAlchemy) as the single writer in one transaction."""
+        if threading.get_ident() != self._writer_ident:
+            return self._writer_pool.submit(self._write, fn).result()
         for attempt in range(5):
-            with self.writer:
-                with self.sessions() as s:
-                    self._new_events: list[QEvent] = []
-                    try:
-                        with s.begin():
-                            result = fn(s, self.clock())
-                    except StaleDataError:  # someone else changed the row: decide again
-                        log.warning("queue write conflict, retrying (%d)", attempt + 1)
-                        continue
-                    if self._new_events:
-                        self.notifier.publish(max(e.seq for e in self._new_events))
-                    return result
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            try:
+                with self._conn.begin():
+                    result = fn(self._conn, self.clock())
+            except (Conflict, IntegrityError) as e:  # another process changed the rows: decide again
+                log.warning("queue write conflict, retrying (%d): %s", attempt + 1, type(e).__name__)
+                continue
+            except DBAPIError as e:
+                if e.connection_invalidated or isinstance(e, OperationalError):
+                    self._drop_conn()  # the database restarted or dropped us: reconnect next time
+                raise
+            self.generation += 1
+            return result
         raise RuntimeError("queue write kept conflicting")
 
-    def _record(self, s: Session, ev: QueueEvent) -> dict:
-        row = QEvent(at=ev.at, type=ev.type, outcome=ev.outcome, window=ev.window, clerk=ev.clerk,
-                     ticket=ev.ticket, queue=ev.queue, issued_at=ev.issued_at, data=ev.data)
-        s.add(row)
-        s.flush()
-        self._new_events.append(row)
-        ev.seq = row.seq
+    def _act(self, fn: Callable[[Raw, datetime], Any]) -> Any:
+        """Run action `fn` (plain SQL, rawsql.py) as the single writer in one transaction;
+        publish its events after the commit."""
+        if threading.get_ident() != self._writer_ident:
+            return self._writer_pool.submit(self._act, fn).result()
+        dbapi = self.engine.dialect.loaded_dbapi
+        for attempt in range(5):
+            if self._raw is None:
+                self._raw = Raw(self.engine)
+            raw = self._raw
+            self._new_seq = 0
+            try:
+                raw.begin()
+                result = fn(raw, self.clock())
+                raw.commit()
+            except (Conflict, dbapi.IntegrityError) as e:  # another process changed the rows: decide again
+                self._rollback()
+                log.warning("queue write conflict, retrying (%d): %s", attempt + 1, type(e).__name__)
+                continue
+            except dbapi.Error as e:
+                self._rollback()
+                if isinstance(e, (dbapi.OperationalError, dbapi.InterfaceError)):
+                    self._drop_raw()  # the database restarted or dropped us: reconnect next time
+                raise DBAPIError.instance(None, None, e, dbapi.Error) from None
+            except BaseException:
+                self._rollback()
+                raise
+            self.generation += 1
+            if self._new_seq:
+                self.notifier.publish(self._new_seq)
+            return result
+        raise RuntimeError("queue write kept conflicting")
+
+    def _rollback(self) -> None:
+        try:
+            self._raw.rollback()
+        except Exception:  # noqa: BLE001 - a broken connection: start afresh
+            self._drop_raw()
+
+    def _drop_raw(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+    def _record(self, raw: Raw, ev: QueueEvent) -> dict:
+        ev.seq = raw.insert_event(ev)
+        self._new_seq = max(self._new_seq, ev.seq)
         return ev.as_json()
 
-    def _rules(self, s: Session) -> Rules:
+    def _rules(self, raw: Raw | Connection) -> Rules:
         # Cached: this process is the only writer of the rules (set_rules clears the cache).
         if self._rules_cache is None:
-            row = s.get(QConfig, "rules")
-            self._rules_cache = Rules.from_json(row.value if row else None)
+            if isinstance(raw, Raw):
+                r = raw.one("SELECT value FROM q_config WHERE key = :k", {"k": "rules"})
+                value = raw.js_in(r[0]) if r else None
+            else:
+                value = raw.scalar(select(C.c.value).where(C.c.key == "rules"))
+            self._rules_cache = Rules.from_json(value)
         return self._rules_cache
 
-    def _window(self, s: Session, code: str) -> QWindow:
-        w = s.get(QWindow, code)
-        if w is None:
+    def _window(self, raw: Raw, code: str):
+        r = raw.one(WINDOW_SELECT, {"code": code})
+        if r is None:
             raise UnknownWindow(code)
-        return w
+        return raw.window(r)
 
-    def _ticket_row(self, s: Session, no: str, day) -> QTicket | None:
-        return s.scalar(select(QTicket).where(QTicket.day == day, QTicket.no == no.strip().upper()))
+    def _prefixes(self, c: Raw | Connection) -> list[str]:
+        if isinstance(c, Raw):
+            return [r[0] for r in c.all("SELECT prefix FROM q_queue ORDER BY sort")]
+        return list(c.scalars(select(Q.c.prefix).order_by(Q.c.sort)))
 
-    def _waiting_rows(self, s: Session, day, queues: Iterable[str] | None = None, window: str = "") -> list[QTicket]:
-        q = select(QTicket).where(QTicket.day == day, QTicket.state == TicketState.WAITING.value)
-        if queues is not None:
-            q = q.where((QTicket.queue.in_(list(queues)) & (QTicket.target_window == "")) | (QTicket.target_window == window))
-        if not self.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        return list(s.scalars(q))
+    def _ticket_row(self, raw: Raw, no: str, day) -> Held | None:
+        r = raw.one(TICKET_SELECT + 'WHERE "day" = :day AND "no" = :no', {"day": raw.day(day), "no": no.strip().upper()})
+        return Held(raw, r) if r else None
 
-    def _candidate_rows(self, s: Session, day, profile: WorkProfile, window: str) -> list[QTicket]:
+    def _waiting_rows(self, raw: Raw, day, queue: str) -> list[Held]:
+        """The waiting tickets of one queue, not reserved for a window."""
+        sql = raw.lock(TICKET_SELECT + "WHERE \"day\" = :day AND state = 'waiting' AND queue = :q AND target_window = ''")
+        return [Held(raw, r) for r in raw.all(sql, {"day": raw.day(day), "q": queue})]
+
+    def _candidate_rows(self, raw: Raw, day, profile: WorkProfile, window: str) -> list[Held]:
         """The waiting tickets call-next has to look at: per served queue the first
         CANDIDATES_PER_QUEUE ordinary tickets by position, plus every priority, appointment or
         transferred ticket (few). Reading the whole day's queue on every call would make
@@ -228,122 +358,150 @@ class QueueService:
         (`profile._oldest`). Condition rules ("C waited over 30 min") see the oldest issue time
         among these rows: a late-comer re-queued further back, who missed their call, does not
         trigger them."""
-        base = select(QTicket).where(QTicket.day == day, QTicket.state == TicketState.WAITING.value)
-        lock = (lambda q: q) if self.is_sqlite else (lambda q: q.with_for_update(skip_locked=True))
-        queues = list(profile.queues)
-        if profile.help_others:
-            queues = [q.prefix for q in s.scalars(select(QQueue))]
-        rows: dict[int, QTicket] = {}
+        queues = self._prefixes(raw) if profile.help_others else list(profile.queues)
+        rows: dict[int, Held] = {}
+        d = raw.day(day)
+        # Ordinary tickets only: priority ones come below, all of them, so a morning of
+        # green-channel tickets at the head of a queue cannot hide its ordinary ones.
+        head = raw.lock(TICKET_SELECT + "WHERE \"day\" = :day AND state = 'waiting' AND queue = :q AND target_window = '' "
+                                        f"AND priority = '' ORDER BY \"position\" LIMIT {CANDIDATES_PER_QUEUE}")
         for q in queues:
-            # Ordinary tickets only: priority ones come below, all of them, so a morning of
-            # green-channel tickets at the head of a queue cannot hide its ordinary ones.
-            for r in s.scalars(lock(base.where(QTicket.queue == q, QTicket.target_window == "", QTicket.priority == "")
-                                    .order_by(QTicket.position).limit(CANDIDATES_PER_QUEUE))):
-                rows[r.id] = r
-        special = base.where(((QTicket.priority != "") & QTicket.queue.in_(queues) & (QTicket.target_window == ""))
-                             | (QTicket.target_window == window))
-        for r in s.scalars(lock(special)):
-            rows[r.id] = r
+            for r in raw.all(head, {"day": d, "q": q}):
+                rows[r[0]] = Held(raw, r)
+        names = {f"q{i}": q for i, q in enumerate(queues)}
+        in_list = ", ".join(f":{k}" for k in names) or "''"
+        special = raw.lock(TICKET_SELECT + "WHERE \"day\" = :day AND state = 'waiting' AND ((priority <> '' AND target_window = '' "
+                                           f"AND queue IN ({in_list})) OR target_window = :w)")
+        for r in raw.all(special, {"day": d, "w": window, **names}):
+            if r[0] not in rows:
+                rows[r[0]] = Held(raw, r)
         return list(rows.values())
 
-    def _result(self, s: Session, ev: dict, ticket: Ticket | None = None, **extra) -> dict:
+    def _result(self, ev: dict, ticket: Ticket | None = None, **extra) -> dict:
         return {"ok": ev["outcome"] == Outcome.OK.value, "event": ev,
                 "message": OUTCOME_TEXT.get(Outcome(ev["outcome"]), ev["outcome"]),
                 "ticket": ticket.as_json() if ticket else None, **extra}
 
     # -- configuration ----------------------------------------------------------------------
     def _seed(self) -> None:
-        def fn(s: Session, now):
-            if s.scalar(select(func.count()).select_from(QQueue)):
+        def fn(c: Connection, now):
+            if c.scalar(select(func.count()).select_from(Q)):
                 return
-            for i, (p, n) in enumerate(DEFAULT_QUEUES):
-                s.add(QQueue(prefix=p, name=n, sort=i))
-            for code, queues in DEMO_WINDOWS.items():
-                s.add(QWindow(code=code, name=f"{int(code)}号窗口", profile={"queues": queues}))
+            c.execute(insert(Q), [{"prefix": p, "name": n, "sort": i, "active": True} for i, (p, n) in enumerate(DEFAULT_QUEUES)])
+            c.execute(insert(W), [{"code": code, "name": f"{int(code)}号窗口", "profile": {"queues": queues}, "clerk": "",
+                                   "current": "", "paused": False, "pause_reason": "", "consecutive_priority": 0,
+                                   "served": {}, "version": 0} for code, queues in DEMO_WINDOWS.items()])
 
         self._write(fn)
 
     def queues(self) -> list[QueueDef]:
-        with self.read_sessions() as s:
-            return [QueueDef(q.prefix, q.name) for q in s.scalars(select(QQueue).where(QQueue.active.is_(True)).order_by(QQueue.sort))]
+        with self.read_engine.connect() as c:
+            return [QueueDef(r.prefix, r.name) for r in c.execute(select(Q.c.prefix, Q.c.name).where(Q.c.active.is_(True)).order_by(Q.c.sort))]
 
     def set_queue(self, prefix: str, name: str) -> dict:
-        def fn(s: Session, now):
-            q = s.get(QQueue, prefix) or QQueue(prefix=prefix, name=name, sort=99)
-            q.name, q.active = name, True
-            s.add(q)
+        def fn(c: Connection, now):
+            if c.execute(select(Q.c.prefix).where(Q.c.prefix == prefix)).first():
+                c.execute(update(Q).where(Q.c.prefix == prefix).values(name=name, active=True))
+            else:
+                if c.scalar(select(func.count()).select_from(Q)) >= MAX_QUEUES:
+                    raise ValidationFailed(f"业务类别最多 {MAX_QUEUES} 个")
+                c.execute(insert(Q).values(prefix=prefix, name=name, sort=99, active=True))
             return {"prefix": prefix, "name": name}
 
         return self._write(fn)
 
-    def set_window(self, code: str, name: str = "", profile: dict | None = None, clerk: str | None = None) -> dict:
-        def fn(s: Session, now):
-            w = s.get(QWindow, code)
-            if w is None:
-                w = QWindow(code=code, name=name or f"{int(code) if code.isdigit() else code}号窗口", profile={})
-                s.add(w)
-            if name:
-                w.name = name
-            if profile is not None:
+    def window_exists(self, code: str) -> bool:
+        with self.read_engine.connect() as c:
+            return c.execute(select(W.c.code).where(W.c.code == code)).first() is not None
+
+    def set_window(self, code: str, name: str = "", profile: dict | None = None, clerk: str | None = None,
+                   create_only_profile: bool = False) -> dict:
+        """Register window `code` or change it. `create_only_profile`: a window's own credential
+        may give its name and profile only when it registers (the hall's settings win after)."""
+        def fn(c: Connection, now):
+            r = c.execute(select(W).where(W.c.code == code)).first()
+            values: dict[str, Any] = {}
+            if name and (r is None or not create_only_profile):
+                values["name"] = name
+            if profile is not None and (r is None or not create_only_profile):
                 # Refuse a malformed profile here, not at call time (ValidationFailed, in Chinese).
-                check_profile(profile, [q.prefix for q in s.scalars(select(QQueue))])
-                w.profile = profile
+                check_profile(profile, self._prefixes(c))
+                values["profile"] = profile
             if clerk is not None:
-                w.clerk = clerk
-            s.flush()
-            return {"code": w.code, "name": w.name, "profile": w.profile, "clerk": w.clerk}
+                values["clerk"] = clerk
+            if r is None:
+                if c.scalar(select(func.count()).select_from(W)) >= MAX_WINDOWS:
+                    raise ValidationFailed(f"窗口最多 {MAX_WINDOWS} 个")
+                values = {"code": code, "name": f"{int(code) if code.isdigit() else code}号窗口", "profile": {},
+                          "clerk": "", "current": "", "paused": False, "pause_reason": "", "consecutive_priority": 0,
+                          "served": {}, "version": 0, **values}
+                c.execute(insert(W).values(**values))
+            elif values:
+                c.execute(update(W).where(W.c.code == code).values(version=r.version + 1, **values))
+            r = c.execute(select(W).where(W.c.code == code)).first()
+            return {"code": r.code, "name": r.name, "profile": r.profile, "clerk": r.clerk}
 
         return self._write(fn)
 
     def rules(self) -> dict:
-        with self.read_sessions() as s:
-            return Rules.from_json(self._rules(s).__dict__).__dict__
+        with self.read_engine.connect() as c:
+            return dict(Rules.from_json(c.scalar(select(C.c.value).where(C.c.key == "rules"))).__dict__)
 
     def set_rules(self, values: dict) -> dict:
-        def fn(s: Session, now):
-            rules = check_rules({**self._rules(s).__dict__, **values})  # ValidationFailed, in Chinese
-            row = s.get(QConfig, "rules") or QConfig(key="rules", value={})
-            row.value = dict(rules.__dict__)
-            s.add(row)
+        def fn(c: Connection, now):
+            rules = check_rules({**self._rules(c).__dict__, **values})  # ValidationFailed, in Chinese
+            if c.execute(select(C.c.key).where(C.c.key == "rules")).first():
+                c.execute(update(C).where(C.c.key == "rules").values(value=dict(rules.__dict__)))
+            else:
+                c.execute(insert(C).values(key="rules", value=dict(rules.__dict__)))
             self._rules_cache = None
             return dict(rules.__dict__)
 
         return self._write(fn)
 
     # -- tickets ----------------------------------------------------------------------------
-    def _issue(self, s: Session, now, prefix: str, priority: str, booked_at=None) -> tuple[dict, Ticket | None, int]:
-        if s.get(QQueue, prefix) is None:
+    def _issue(self, raw: Raw, now, prefix: str, priority: str, booked_at=None) -> tuple[dict, Ticket | None, int, str]:
+        q = raw.one("SELECT name FROM q_queue WHERE prefix = :p", {"p": prefix})
+        if q is None:
             ev = QueueEvent("issue", Outcome.UNKNOWN_QUEUE.value, now, queue=prefix)
-            return self._record(s, ev), None, 0
+            return self._record(raw, ev), None, 0, ""
         day = local_day(now)
-        seq = s.get(QSequence, (prefix, day))
-        if seq is None:
-            seq = QSequence(queue=prefix, day=day, value=0)
-            s.add(seq)
-        seq.value += 1
-        t, ev = actions.issue(prefix, seq.value, now, priority, booked_at)
-        ahead = s.scalar(select(func.count()).select_from(QTicket).where(
-            QTicket.day == day, QTicket.queue == prefix, QTicket.state == "waiting", QTicket.target_window == ""))
-        row = QTicket(day=t.day, no=t.no)
-        _write_ticket(row, t)
-        s.add(row)
-        return self._record(s, ev), t, ahead
+        key = {"q": prefix, "day": raw.day(day)}
+        r = raw.one('SELECT value FROM q_sequence WHERE queue = :q AND "day" = :day', key)
+        if r is None:
+            n = 1
+            raw.run('INSERT INTO q_sequence (queue, "day", value) VALUES (:q, :day, 1)', key)
+        else:
+            n = r[0] + 1
+            if raw.run('UPDATE q_sequence SET value = :n WHERE queue = :q AND "day" = :day AND value = :old',
+                       {**key, "n": n, "old": r[0]}) != 1:
+                raise Conflict("sequence")
+        t, ev = actions.issue(prefix, n, now, priority, booked_at)
+        ahead = raw.one("SELECT count(*) FROM q_ticket WHERE \"day\" = :day AND queue = :q AND state = 'waiting' "
+                        "AND target_window = ''", key)[0]
+        raw.run(_INSERT_TICKET, {**raw.ticket_params(t), "version": 0})
+        return self._record(raw, ev), t, ahead, q[0]
 
     def issue(self, prefix: str, priority: str = "") -> dict:
         if priority and priority not in ("elderly", "disabled", "pregnant", "military"):
             priority = ""
 
-        def fn(s: Session, now):
-            ev, t, ahead = self._issue(s, now, prefix.strip().upper(), priority)
-            q = s.get(QQueue, t.queue) if t else None
-            return self._result(s, ev, t, people_ahead=ahead, queue_name=q.name if q else "")
+        def fn(raw: Raw, now):
+            ev, t, ahead, qname = self._issue(raw, now, prefix.strip().upper(), priority)
+            return self._result(ev, t, people_ahead=ahead, queue_name=qname)
 
-        return self._write(fn)
+        return self._act(fn)
 
     def add_appointment(self, code: str, queue: str, booked_at: datetime, id_number: str = "", name: str = "") -> dict:
-        def fn(s: Session, now):
-            s.merge(QAppointment(code=code, queue=queue, booked_at=booked_at, name=name,
-                                 id_key=id_lookup_key(id_number) if id_number else ""))
+        def fn(c: Connection, now):
+            if c.execute(select(Q.c.prefix).where(Q.c.prefix == queue)).first() is None:
+                raise ValidationFailed(f"没有业务类别“{queue}”")
+            values = {"queue": queue, "booked_at": booked_at, "name": name,
+                      "id_key": id_lookup_key(id_number) if id_number else ""}
+            if c.execute(select(A.c.code).where(A.c.code == code)).first():
+                c.execute(update(A).where(A.c.code == code).values(**values))
+            else:
+                c.execute(insert(A).values(code=code, ticket_no="", checked_in_at=None, **values))
             return {"code": code}
 
         return self._write(fn)
@@ -352,162 +510,174 @@ class QueueService:
         """Appointment check-in by appointment code or ID number: a priority ticket once the
         booked time comes."""
 
-        def fn(s: Session, now):
+        def fn(raw: Raw, now):
             day = local_day(now)
-            q = select(QAppointment).where(QAppointment.checked_in_at.is_(None))
+            sql = "SELECT code, queue, booked_at FROM q_appointment WHERE checked_in_at IS NULL AND "
             if code:
-                q = q.where(QAppointment.code == code.strip())
+                rows = raw.all(sql + "code = :k LIMIT 100", {"k": code.strip()})
             elif id_number:
-                q = q.where(QAppointment.id_key == id_lookup_key(id_number))
+                rows = raw.all(sql + "id_key = :k LIMIT 100", {"k": id_lookup_key(id_number)})
             else:
-                q = None
-            appts = [a for a in (s.scalars(q) if q is not None else []) if local_day(a.booked_at) == day]
+                rows = []
+            appts = [(r[0], r[1], raw.dt_in(r[2])) for r in rows]
+            appts = [a for a in appts if local_day(a[2]) == day]
             if not appts:
                 ev = QueueEvent("checkin", Outcome.NOT_FOUND.value, now, data={"code": code})
-                return self._result(s, self._record(s, ev))
-            a = min(appts, key=lambda a: abs((a.booked_at - now).total_seconds()))
-            outcome = actions.check_in_window(a.booked_at, now, self._rules(s))
+                return self._result(self._record(raw, ev))
+            a_code, a_queue, booked = min(appts, key=lambda a: abs((a[2] - now).total_seconds()))
+            outcome = actions.check_in_window(booked, now, self._rules(raw))
             if outcome is not Outcome.OK:
-                ev = QueueEvent("checkin", outcome.value, now, queue=a.queue, data={"code": a.code, "booked_at": a.booked_at.isoformat()})
-                return self._result(s, self._record(s, ev))
-            ev, t, ahead = self._issue(s, now, a.queue, "appointment", a.booked_at)
-            a.checked_in_at, a.ticket_no = now, t.no
-            qd = s.get(QQueue, t.queue)
-            return self._result(s, ev, t, people_ahead=ahead, queue_name=qd.name, appointment=a.code)
+                ev = QueueEvent("checkin", outcome.value, now, queue=a_queue, data={"code": a_code, "booked_at": booked.isoformat()})
+                return self._result(self._record(raw, ev))
+            ev, t, ahead, qname = self._issue(raw, now, a_queue, "appointment", booked)
+            if t is None:  # its queue was withdrawn since the booking
+                return self._result(ev)
+            raw.run("UPDATE q_appointment SET checked_in_at = :at, ticket_no = :no WHERE code = :code",
+                    {"at": raw.dt(now), "no": t.no, "code": a_code})
+            return self._result(ev, t, people_ahead=ahead, queue_name=qname, appointment=a_code)
 
-        return self._write(fn)
+        return self._act(fn)
 
     # -- window actions -----------------------------------------------------------------------
-    def _window_action(self, code: str, act: Callable[[Session, datetime, QWindow, WindowState], tuple[QueueEvent, Ticket | None]]) -> dict:
-        def fn(s: Session, now):
-            wrow = self._window(s, code)
-            w = _to_window(wrow)
-            ev, t = act(s, now, wrow, w)
-            _write_window(wrow, w)
-            return self._result(s, self._record(s, ev), t if ev.outcome == Outcome.OK.value else None)
+    def _window_action(self, code: str, act: Callable[[Raw, datetime, dict, WindowState], tuple[QueueEvent, Ticket | None]]) -> dict:
+        def fn(raw: Raw, now):
+            w, profile, _version, row = self._window(raw, code)
+            ev, t = act(raw, now, profile, w)
+            _save_window(raw, row, w)
+            return self._result(self._record(raw, ev), t if ev.outcome == Outcome.OK.value else None)
 
-        return self._write(fn)
+        return self._act(fn)
 
-    def _with_ticket(self, s: Session, no: str, now, fn) -> tuple[QueueEvent, Ticket | None]:
-        row = self._ticket_row(s, no, local_day(now)) if no else None
-        t = _to_ticket(row) if row else None
+    def _with_ticket(self, raw: Raw, no: str, now, fn) -> tuple[QueueEvent, Ticket | None]:
+        h = self._ticket_row(raw, no, local_day(now)) if no else None
+        t = h.t if h else None
         ev = fn(t)
-        if row is not None and ev.outcome == Outcome.OK.value:
-            _write_ticket(row, t)
+        if h is not None and ev.outcome == Outcome.OK.value:
+            _save_ticket(raw, h)
         return ev, t
 
     def call_next(self, code: str) -> dict:
-        def act(s, now, wrow, w):
-            profile = WorkProfile.from_json(wrow.profile)
+        def act(raw, now, profile_json, w):
+            profile = WorkProfile.from_json(profile_json)
             if w.paused or w.current:  # refuse before reading the queue
                 return actions.call_next(w, profile, [], now)
-            rows = self._candidate_rows(s, local_day(now), profile, code)
-            tickets = [_to_ticket(r) for r in rows]
-            ev, t = actions.call_next(w, profile, tickets, now)
+            held = self._candidate_rows(raw, local_day(now), profile, code)
+            ev, t = actions.call_next(w, profile, [h.t for h in held], now)
             if t is not None:
-                _write_ticket(rows[tickets.index(t)], t)
+                _save_ticket(raw, next(h for h in held if h.t is t))
             return ev, t
 
         return self._window_action(code, act)
 
     def call_specific(self, code: str, ticket_no: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: self._with_ticket(s, ticket_no, now, lambda t: actions.call(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, ticket_no, now, lambda t: actions.call(w, t, now)))
 
     def recall(self, code: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: self._with_ticket(
-            s, w.current, now, lambda t: actions.recall(w, t, self._rules(s), now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(
+            raw, w.current, now, lambda t: actions.recall(w, t, self._rules(raw), now)))
 
     def no_show(self, code: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: self._with_ticket(
-            s, w.current, now, lambda t: actions.no_show(w, t, self._rules(s), now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(
+            raw, w.current, now, lambda t: actions.no_show(w, t, self._rules(raw), now)))
 
     def transfer(self, code: str, to_queue: str = "", to_window: str = "", keep_position: bool = True) -> dict:
-        def act(s, now, wrow, w):
-            if to_window and s.get(QWindow, to_window) is None:
+        def act(raw, now, p, w):
+            if to_window and raw.one("SELECT code FROM q_window WHERE code = :c", {"c": to_window}) is None:
                 return QueueEvent("transfer", Outcome.BAD_REQUEST.value, now, window=code, data={"to_window": to_window}), None
-            known = [q.prefix for q in s.scalars(select(QQueue))]
-            return self._with_ticket(s, w.current, now, lambda t: actions.transfer(
+            known = self._prefixes(raw)
+            return self._with_ticket(raw, w.current, now, lambda t: actions.transfer(
                 w, t, now, to_queue.strip().upper(), to_window, keep_position, known))
 
         return self._window_action(code, act)
 
     def park(self, code: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: self._with_ticket(s, w.current, now, lambda t: actions.park(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, w.current, now, lambda t: actions.park(w, t, now)))
 
     def call_back(self, code: str, ticket_no: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: self._with_ticket(s, ticket_no, now, lambda t: actions.call_back(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, ticket_no, now, lambda t: actions.call_back(w, t, now)))
 
     def pause(self, code: str, reason: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: (actions.pause(w, reason, now), None))
+        return self._window_action(code, lambda raw, now, p, w: (actions.pause(w, reason, now), None))
 
     def resume(self, code: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: (actions.resume(w, now), None))
+        return self._window_action(code, lambda raw, now, p, w: (actions.resume(w, now), None))
 
     def end(self, code: str) -> dict:
-        return self._window_action(code, lambda s, now, wrow, w: self._with_ticket(s, w.current, now, lambda t: actions.end(w, t, now)))
+        return self._window_action(code, lambda raw, now, p, w: self._with_ticket(raw, w.current, now, lambda t: actions.end(w, t, now)))
 
     def requeue_late(self, ticket_no: str) -> dict:
-        def fn(s: Session, now):
+        def fn(raw: Raw, now):
             day = local_day(now)
-            row = self._ticket_row(s, ticket_no, day)
-            t = _to_ticket(row) if row else None
-            waiting = [_to_ticket(r) for r in self._waiting_rows(s, day, [t.queue] if t else [], "\0")] if t else []
-            ev = actions.requeue_late(t, self._rules(s), now, waiting)
-            if row is None or ev.outcome != Outcome.OK.value:
-                return self._result(s, self._record(s, ev))
-            _write_ticket(row, t)
+            h = self._ticket_row(raw, ticket_no, day)
+            t = h.t if h else None
+            waiting = [x.t for x in self._waiting_rows(raw, day, t.queue)] if t else []
+            ev = actions.requeue_late(t, self._rules(raw), now, waiting)
+            if h is None or ev.outcome != Outcome.OK.value:
+                return self._result(self._record(raw, ev))
+            _save_ticket(raw, h)
             # What the kiosk tells the late-comer: the ordinary tickets of the queue before it.
             ahead = sum(1 for w in waiting if w.queue == t.queue and not w.target_window and w.no != t.no
                         and (w.position, w.no) < (t.position, t.no))
-            return self._result(s, self._record(s, ev), t, people_ahead=ahead)
+            return self._result(self._record(raw, ev), t, people_ahead=ahead)
 
-        return self._write(fn)
+        return self._act(fn)
 
     # -- reading ----------------------------------------------------------------------------
     def events_after(self, after: int, limit: int = 500) -> tuple[list[dict], int]:
-        with self.read_sessions() as s:
-            rows = list(s.scalars(select(QEvent).where(QEvent.seq > after).order_by(QEvent.seq).limit(limit)))
-        evs = [QueueEvent(r.type, r.outcome, r.at, r.window, r.clerk, r.ticket, r.queue, r.issued_at, r.data or {}, r.seq).as_json() for r in rows]
-        return evs, (rows[-1].seq if rows else after)
+        if after >= self.notifier.last_seq:  # nothing newer committed by this process: no read
+            return [], after
+        with self.read_engine.connect() as c:
+            rows = c.execute(select(E).where(E.c.seq > after).order_by(E.c.seq).limit(limit)).all()
+        return [_event_json(r) for r in rows], (rows[-1].seq if rows else after)
 
     def all_events(self, since: datetime | None = None, until: datetime | None = None) -> list[QueueEvent]:
         """Events with `since <= at < until` (either open), in seq order."""
-        with self.read_sessions() as s:
-            q = select(QEvent).order_by(QEvent.seq)
+        with self.read_engine.connect() as c:
+            q = select(E).order_by(E.c.seq)
             if since:
-                q = q.where(QEvent.at >= since)
+                q = q.where(E.c.at >= since)
             if until:
-                q = q.where(QEvent.at < until)
-            return [QueueEvent(r.type, r.outcome, r.at, r.window, r.clerk, r.ticket, r.queue, r.issued_at, r.data or {}, r.seq) for r in s.scalars(q)]
+                q = q.where(E.c.at < until)
+            return [QueueEvent(r.type, r.outcome, r.at, r.window, r.clerk, r.ticket, r.queue, r.issued_at, r.data or {}, r.seq)
+                    for r in c.execute(q)]
 
-    def status(self, window: str = "") -> dict:
-        """What a display or a window panel shows: windows, waiting counts, latest calls."""
-        now = self.clock()
-        day = local_day(now)
-        with self.read_sessions() as s:
-            cursor = s.scalar(select(func.max(QEvent.seq))) or 0
-            queues = list(s.scalars(select(QQueue).where(QQueue.active.is_(True)).order_by(QQueue.sort)))
-            counts = dict(s.execute(select(QTicket.queue, func.count()).where(
-                QTicket.day == day, QTicket.state == "waiting").group_by(QTicket.queue)).all())
-            windows = list(s.scalars(select(QWindow).order_by(QWindow.code)))
-            calls = list(s.scalars(select(QEvent).where(QEvent.type.in_(("call", "recall", "call_back")), QEvent.outcome == "ok")
-                                   .order_by(QEvent.seq.desc()).limit(10)))
-            parked = []
-            if window:
-                parked = [r.no for r in s.scalars(select(QTicket).where(QTicket.day == day, QTicket.state == "parked", QTicket.window == window))]
-            current = {}
-            for w in windows:
-                if w.current:
-                    r = self._ticket_row(s, w.current, day)
-                    current[w.code] = _to_ticket(r).as_json() if r else None
+    def _hall_status(self, day) -> dict:
+        with self.read_engine.connect() as c:
+            cursor = c.scalar(select(func.max(E.c.seq))) or 0
+            queues = c.execute(select(Q.c.prefix, Q.c.name).where(Q.c.active.is_(True)).order_by(Q.c.sort)).all()
+            counts = dict(c.execute(select(T.c.queue, func.count()).where(T.c.day == day, T.c.state == "waiting")
+                                    .group_by(T.c.queue)).all())
+            windows = c.execute(select(W).order_by(W.c.code)).all()
+            calls = c.execute(select(E.c.seq, E.c.ticket, E.c.window, E.c.at, E.c.data)
+                              .where(E.c.type.in_(("call", "recall", "call_back")), E.c.outcome == "ok")
+                              .order_by(E.c.seq.desc()).limit(10)).all()
+            # The windows' current tickets in one read, not one per window.
+            current = {r.window: _to_ticket(r).as_json() for r in c.execute(select(T).where(T.c.day == day, T.c.state == "called"))}
         return {
             "cursor": cursor,
-            "now": now.isoformat(),
             "queues": [{"prefix": q.prefix, "name": q.name, "waiting": counts.get(q.prefix, 0)} for q in queues],
             "windows": [{"code": w.code, "name": w.name, "current": w.current, "paused": w.paused,
                          "pause_reason": w.pause_reason, "clerk": w.clerk, "profile": w.profile,
-                         "ticket": current.get(w.code)} for w in windows],
+                         "ticket": current.get(w.code) if w.current else None} for w in windows],
             "recent_calls": [{"seq": e.seq, "ticket": e.ticket, "window": e.window, "at": e.at.isoformat(),
                               "window_name": (e.data or {}).get("window_name", "")} for e in calls],
-            "parked": parked,
         }
+
+    def status(self, window: str = "") -> dict:
+        """What a display or a window panel shows: windows, waiting counts, latest calls.
+
+        The hall part is cached until the next write: fifty panels refreshing every few
+        seconds and every display after each burst of calls then cost one dictionary copy each,
+        not seven queries competing with call-next for the interpreter."""
+        now = self.clock()
+        day = local_day(now)
+        key = (self.generation, day)
+        cached = self._status_cache
+        if cached is None or cached[0] != key:
+            hall = self._hall_status(day)
+            self._status_cache = cached = (key, hall)
+        parked: list[str] = []
+        if window:
+            with self.read_engine.connect() as c:
+                parked = list(c.scalars(select(T.c.no).where(T.c.day == day, T.c.state == "parked", T.c.window == window)))
+        return {**cached[1], "now": now.isoformat(), "parked": parked}

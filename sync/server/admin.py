@@ -79,6 +79,8 @@ def load_catalogue(db: ServerDB, data: dict[str, Any]) -> dict[str, int]:
         if it["department"] in depts:
             row["departments"] = [depts[it["department"]]]
         rows[f"item:{it['code']}"] = row
+    for t in data.get("certificate_templates", []):  # validated by the loader above
+        rows[f"tpl:{t['key']}"] = {"certificate_templates": [t]}
     with db.session() as s:
         live = {
             r.key: r.data
@@ -143,10 +145,15 @@ def load_appointments(db: ServerDB, hall_code: str, items: Any) -> int:
     return len(items)
 
 
-def decide(db: ServerDB, case_ref: str, approve: bool, reason: str = "", hall_code: str | None = None) -> dict[str, Any]:
+def decide(db: ServerDB, case_ref: str, approve: bool, reason: str = "", hall_code: str | None = None,
+           fields: dict[str, str] | None = None) -> dict[str, Any]:
     """The back office's decision on a case, named by its id or its number (with `hall_code`
     when halls reused a number); published on the case's own hall's approvals stream. Only a
-    case waiting for a decision (state in DECIDABLE_STATES, not decided before) may get one."""
+    case waiting for a decision (state in DECIDABLE_STATES, not decided before) may get one.
+    `fields`: certificate fields the approval fixes (经营范围, 注册资本 …), sent with it."""
+    if fields is not None and (not isinstance(fields, dict) or len(fields) > 40
+                               or not all(isinstance(k, str) and isinstance(v, str) and len(v) <= 2000 for k, v in fields.items())):
+        raise AdminError("证照字段应为 名称=内容，最多 40 项，每项不超过 2000 字")
     decision = "approve" if approve else "deny"
     if not approve and not reason.strip():
         reason = "不予批准"
@@ -181,6 +188,8 @@ def decide(db: ServerDB, case_ref: str, approve: bool, reason: str = "", hall_co
             "reason": c.reason,
             "decided_at": now.isoformat(),
         }
+        if fields and approve:
+            result["fields"] = fields
         publish(s, "approvals", [(c.hall_code, c.case_id, result)], now)
         publish(s, "cases_today", [(c.hall_code, c.case_id, case_row(c))], now)
     return result

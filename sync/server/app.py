@@ -14,12 +14,12 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from hallclient import __version__
-from sync.server import web
+from sync.server import licences, web
 from sync.server.routes import sync_v1
 from sync.server.store import ServerDB
 
 # Add a concern's router here (fees, certificates, the supervisor's day...).
-ROUTERS: list[APIRouter] = [sync_v1.router]
+ROUTERS: list[APIRouter] = [sync_v1.router, licences.router]
 
 # Kept for callers of the former single module.
 read_json = web.read_json

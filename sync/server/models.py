@@ -86,3 +86,5 @@ class Counter(ServerBase):
     __tablename__ = "srv_counter"
     name: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+import sync.server.licence_models  # noqa: E402,F401 - the 电子证照库 table, created with the others

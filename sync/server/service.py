@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from hallclient.models import utcnow
 from sync import protocol
 from sync.server import security
+from sync.server import hallday
 from sync.server.models import Device, Record, ServerCase, StreamRow
 from sync.server.store import ServerDB, publish, token_hash
 
@@ -105,6 +106,10 @@ def validate_item(item: dict[str, Any]) -> str | None:
             return "字段 at 缺失、不是带时区的 ISO 8601 时间，或不在 1970–2199 年之间"
         if not isinstance(payload.get("payload", {}), dict):
             return "字段 payload 必须是 JSON 对象"
+    if kind == "certificate.issued":
+        from sync.server import licences
+
+        return licences.validate(payload)
     return None
 
 
@@ -165,6 +170,7 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
         cases = _lock_cases(s, {cid for _, it in fresh if (cid := _case_id(it["payload"]))})
         new_rows: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
+        issued: list[dict[str, Any]] = []
         for n, it in fresh:
             payload = it["payload"]
             cid = _case_id(payload)
@@ -189,6 +195,8 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
             results[n] = {"uuid": it["uuid"], "status": protocol.ACCEPTED, "received_at": now.isoformat()}
             if it["kind"] == "case.event":
                 events.append(payload)
+            elif it["kind"] == "certificate.issued":
+                issued.append(payload)
         if new_rows:
             s.execute(insert(Record), new_rows)
             ids = dict(s.execute(select(Record.uuid, Record.id).where(Record.uuid.in_([r["uuid"] for r in new_rows]))).all())
@@ -198,6 +206,14 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
         if events:
             prune_daily_streams(s, db.url, now)
             _fold_case_events(s, device, events, cases, now)
+        # Audit records and password changes are not the hall's business of the day.
+        day_rows = [r for r in new_rows if r["kind"] not in security.KINDS]
+        if day_rows:
+            hallday.publish_records(s, device.hall_code, day_rows, now)
+        if issued:
+            from sync.server import licences  # the 电子证照库
+
+            licences.fold(s, device.hall_code, issued)
         security.after_push(s, [r for r in new_rows if r["kind"] in security.KINDS])
         dev = s.get(Device, device.id)
         dev.last_seen_at = now

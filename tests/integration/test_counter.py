@@ -20,13 +20,13 @@ from ui.ops import wait_all
 @pytest.fixture
 def counter(ctx, qtbot, tmp_path):
     from devices.demo import start_demo_devices
-    from sync.hallqueue.client import QueueClient
+    from sync.hallqueue.server import LocalHall
     from sync.hallqueue.server import serve_in_background
     from ui.main_window import MainWindow
 
     ctx.services["demo_devices"] = start_demo_devices(str(tmp_path / "devices"), card="", realistic=False)
     ctx.services["demo_queue"] = queue = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    QueueClient(queue.url).issue("A")
+    LocalHall(queue).issue("A")
     with ctx.store.session() as s:
         user = s.scalars(select(User).where(User.username == "clerk")).one()
         win = s.scalars(select(Window).where(Window.code == "03")).one()

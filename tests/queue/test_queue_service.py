@@ -8,21 +8,23 @@ from datetime import timedelta
 import pytest
 
 from hallclient.queue.model import utc_now
+from sync.hallqueue.server import LocalHall
 from sync.hallqueue.client import QueueClient, QueueOffline
 from sync.hallqueue.server import serve_in_background
 
 
 @pytest.fixture
-def client(service):
-    c = QueueClient(service.url)
+def client(any_service):
+    """The whole hall's callers, on SQLite and on PostgreSQL."""
+    c = LocalHall(any_service)
     yield c
     c.close()
 
 
-def test_openapi_and_basic_flow(client, service):
+def test_openapi_and_basic_flow(client, any_service):
     import requests
 
-    spec = requests.get(service.url + "/openapi.json", timeout=5).json()
+    spec = requests.get(any_service.url + "/openapi.json", timeout=5).json()
     assert "/windows/{code}/call-next" in spec["paths"] and "/events" in spec["paths"]
     a1 = client.issue("A")
     assert a1["ticket"]["no"] == "A001" and a1["people_ahead"] == 0 and a1["queue_name"] == "综合受理"
@@ -93,7 +95,7 @@ def test_appointment_check_in(client):
     assert client.check_in(code="YY0001")["event"]["outcome"] == "not_found"  # used once
 
 
-def test_concurrent_call_next_never_double_calls(client, service):
+def test_concurrent_call_next_never_double_calls(client, any_service):
     n_windows, n_tickets = 16, 240
     for i in range(n_windows):
         client.set_window(f"{i + 1:02d}", profile={"queues": ["A", "B"], "mode": "longest_wait"})
@@ -104,7 +106,7 @@ def test_concurrent_call_next_never_double_calls(client, service):
     barrier = threading.Barrier(n_windows)
 
     def window(code):
-        c = QueueClient(service.url, timeout=30)
+        c = LocalHall(any_service, timeout=30)
         barrier.wait()  # all windows start calling at the same moment
         while True:
             r = c.call_next(code)
@@ -126,7 +128,7 @@ def test_concurrent_call_next_never_double_calls(client, service):
     assert len(calls) == n_tickets and len({e["ticket"] for e in calls}) == n_tickets
 
 
-def test_reconnecting_display_receives_every_call_exactly_once(client, service):
+def test_reconnecting_display_receives_every_call_exactly_once(client, any_service):
     for i in range(60):
         client.issue("A")
     seen: list[str] = []
@@ -134,7 +136,7 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
     cursor = [client.status()["cursor"]]
 
     def follow(max_batches):
-        c = QueueClient(service.url)  # a fresh connection: as after a network drop
+        c = LocalHall(any_service)  # a fresh connection: as after a network drop
         for _ in range(max_batches):
             batch = c.events(cursor[0], timeout=2, limit=7)
             seen.extend(e["ticket"] for e in batch["events"] if e["type"] == "call" and e["outcome"] == "ok")
@@ -145,7 +147,7 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
         return False
 
     def caller():
-        c = QueueClient(service.url)
+        c = LocalHall(any_service)
         for _ in range(60):
             c.call_next("01")
             c.end("01")
@@ -160,12 +162,12 @@ def test_reconnecting_display_receives_every_call_exactly_once(client, service):
     assert len(seen) == 60 and len(set(seen)) == 60
 
 
-def test_long_poll_wakes_on_new_event(client, service):
+def test_long_poll_wakes_on_new_event(client, any_service):
     cur = client.status()["cursor"]
     result = {}
     t = threading.Thread(target=lambda: result.update(client.events(cur, timeout=20)))
     t.start()
-    QueueClient(service.url).issue("C")
+    LocalHall(any_service).issue("C")
     t.join(20)
     assert [e["ticket"] for e in result["events"]] == ["C001"]
 
@@ -187,17 +189,19 @@ def test_bench_command_reports_no_double_calls(cli, tmp_path):
     assert set(out["call_next_latency_ms"]) >= {"p50", "p99"}
 
 
-def test_reads_do_not_wait_for_the_write_lock(client, service, tmp_path):
+def test_reads_do_not_wait_for_the_write_lock(hall, service, tmp_path):
+    client = hall
     """Another connection holds SQLite's write lock (as a long call-next would): status, events,
     queues, rules and stats still answer at once, because reads never send BEGIN IMMEDIATE."""
     import sqlite3
     import time
 
     client.issue("A")
+    quick, slow = LocalHall(service, timeout=3), LocalHall(service, timeout=1)
+    quick.as_("display"), quick.as_("admin"), slow.as_("kiosk")  # their tokens, issued before the lock is taken
     raw = sqlite3.connect(tmp_path / "queue.sqlite3", isolation_level=None, timeout=0)
     raw.execute("BEGIN IMMEDIATE")  # the write lock, held
     try:
-        quick = QueueClient(service.url, timeout=3)
         t0 = time.monotonic()
         assert quick.status()["queues"][0]["waiting"] == 1
         assert quick.events(0, timeout=0)["events"][0]["ticket"] == "A001"
@@ -206,7 +210,7 @@ def test_reads_do_not_wait_for_the_write_lock(client, service, tmp_path):
         assert quick.stats("queue") == {}  # issues only: nothing called yet
         assert time.monotonic() - t0 < 3
         with pytest.raises(QueueOffline):  # a write does wait for the lock (and times out here)
-            QueueClient(service.url, timeout=1).issue("A")
+            slow.issue("A")
     finally:
         raw.execute("ROLLBACK")
         raw.close()
@@ -225,7 +229,7 @@ def test_stats_read_one_hall_day(tmp_path):
     svc = QueueService(f"sqlite:///{tmp_path / 'q.sqlite3'}", clock=lambda: now[0])
     srv = RunningServer(create_queue_app("", service=svc)).start()
     try:
-        c = QueueClient(srv.url)
+        c = LocalHall(srv)
         for _ in range(2):
             c.issue("A")
             c.call_next("01")
@@ -246,13 +250,13 @@ def test_contradicting_rules_and_bad_profiles_are_refused_over_http(client):
 
     with pytest.raises(HallError) as e:
         client.set_rules(recall_limit=0, no_show_after_calls=2)
-    assert "422" in e.value.message and "既不能重呼也不能过号" in e.value.message
+    assert e.value.status == 422 and "既不能重呼也不能过号" in e.value.message
     assert client._do("GET", "/rules")["recall_limit"] == 3  # nothing stored
     with pytest.raises(HallError) as e:
         client.set_rules(late_requeue="later")
-    assert "过号重排方式“later”未知" in e.value.message
+    assert "过号重排方式：不是允许的取值" in e.value.message and "'behind'" in e.value.message
     with pytest.raises(HallError) as e:
         client.set_window("09", profile={"queues": ["A"], "mode": "random"})
-    assert "叫号方式“random”未知" in e.value.message
+    assert "窗口工作方案.叫号方式：不是允许的取值" in e.value.message
     assert all(w["code"] != "09" for w in client.status()["windows"])  # not registered half-way
     assert client.set_rules(recall_limit=0, no_show_after_calls=1)["recall_limit"] == 0

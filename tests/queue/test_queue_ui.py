@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from hallclient.models import OutboxEntry, Rating
+from sync.hallqueue.server import LocalHall
 from sync.hallqueue.client import QueueClient
 
 
@@ -34,10 +35,11 @@ def cjk_font(qapp):
 
 
 
-def make_panel(qtbot, url, store=None, main=None):
+def make_panel(qtbot, service, store=None, main=None):
     from ui.queue.panel import QueuePanel
 
-    p = QueuePanel(url, "03", "3号窗口", "clerk", ["A", "B"], store=store, clerk_id=1, window_id=3, main_window=main)
+    p = QueuePanel(service.url, "03", "3号窗口", "clerk", ["A", "B"], store=store, clerk_id=1, window_id=3, main_window=main,
+                   token=service.token("window", "03"))
     qtbot.addWidget(p)
     p.resize(760, 620)
     p.show()
@@ -48,12 +50,12 @@ def make_panel(qtbot, url, store=None, main=None):
 
 
 def test_panel_f_keys_drive_the_queue(qtbot, service, store, shots, fake_main):
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     c.set_rules(recall_min_gap_s=0, no_show_after_calls=2)
     for q in "AAB":
         c.issue(q)
     main = fake_main
-    p = make_panel(qtbot, service.url, store, main)
+    p = make_panel(qtbot, service, store, main)
     assert p.buttons["call_next"].text() == "叫号\nF1" and p.buttons["end"].text() == "结束/评价\nF8"
     qtbot.keyClick(p, Qt.Key.Key_F1)
     qtbot.waitUntil(lambda: p.current_label.text() == "A001", timeout=10000)
@@ -134,11 +136,11 @@ def test_panel_offline_says_so_and_uses_own_led(qtbot, shots):
 def test_display_shows_calls_and_queues_announcements_silently(qtbot, service, shots):
     from ui.queue.display import HallDisplay
 
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     for q in "AAB":
         c.issue(q)
     c.call_next("01")  # before the display starts: shown from the status
-    d = HallDisplay(service.url, "示例市政务服务中心", voice_repeat=2, enable_speech=False)
+    d = HallDisplay(service.url, "示例市政务服务中心", voice_repeat=2, enable_speech=False, token=service.token("display"))
     qtbot.addWidget(d)
     d.resize(1280, 720)
     d.show()
@@ -170,9 +172,9 @@ def test_kiosk_issues_priority_after_card_and_checks_in(qtbot, service, shots):
     from hallclient.queue.model import utc_now
     from ui.queue.kiosk import KioskWindow, age_on
 
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     c.add_appointment("YY0009", "B", (utc_now() + timedelta(minutes=3)).isoformat())
-    k = KioskWindow(service.url, "示例市政务服务中心")
+    k = KioskWindow(service.url, "示例市政务服务中心", token=service.token("kiosk"))
     qtbot.addWidget(k)
     k.resize(1024, 768)
     k.show()
@@ -210,7 +212,8 @@ def test_kiosk_prints_the_ticket_and_reads_the_card_through_real_devices(qtbot, 
     hub.start([DeviceSpec("ticket_printer", printer.port, 9600, name="printer"),
                DeviceSpec("id_reader", reader.port, 115200, name="reader", options={"poll_interval": 0.05})])
     try:
-        k = KioskWindow(service.url, "示例市政务服务中心", hub=hub, progress_url="https://zwfw.example.gov.cn/q?t={no}")
+        k = KioskWindow(service.url, "示例市政务服务中心", hub=hub, progress_url="https://zwfw.example.gov.cn/q?t={no}",
+                        token=service.token("kiosk"))
         qtbot.addWidget(k)
         qtbot.waitUntil(lambda: "A" in k.queue_buttons, timeout=10000)
         qtbot.waitUntil(lambda: hub.states.get("reader", ("", ""))[1] == "ready", timeout=10000)

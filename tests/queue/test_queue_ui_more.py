@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hallclient.models import Rating
 from hallclient.queue.model import utc_now
+from sync.hallqueue.server import LocalHall
 from sync.hallqueue.client import QueueClient
 
 
@@ -36,11 +37,11 @@ def _ratings(store):
 def test_shift_f1_and_enter_call_a_specific_number(qtbot, service, fake_main):
     from ui.queue.panel import QueuePanel
 
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     for _ in range(3):
         c.issue("A")
     main = fake_main
-    p = show(qtbot, QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], main_window=main))
+    p = show(qtbot, QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], main_window=main, token=service.token("window", "03")))
     qtbot.waitUntil(lambda: p.online is True, timeout=10000)
     qtbot.keyClick(p, Qt.Key.Key_F1, Qt.KeyboardModifier.ShiftModifier)
     assert p.specific_no.hasFocus()
@@ -94,11 +95,17 @@ def test_window_registers_once_the_service_comes_up(qtbot, tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    p = show(qtbot, QueuePanel(f"http://127.0.0.1:{port}", "12", "12号窗口", "clerk", ["C"]))
+    from sync.hallqueue.tokens import TokenStore
+
+    db = f"sqlite:///{tmp_path / 'late.sqlite3'}"
+    store = TokenStore.open(db)  # issued at registration, before the service first runs
+    token = store.issue("window", "12")["token"]
+    store.close()
+    p = show(qtbot, QueuePanel(f"http://127.0.0.1:{port}", "12", "12号窗口", "clerk", ["C"], token=token))
     qtbot.waitUntil(lambda: p.online is False, timeout=10000)  # the service is down at start
-    srv = RunningServer(create_queue_app(f"sqlite:///{tmp_path / 'late.sqlite3'}"), port=port).start()
+    srv = RunningServer(create_queue_app(db), port=port).start()
     try:
-        c = QueueClient(srv.url)
+        c = LocalHall(srv)
         c.issue("C")
         qtbot.waitUntil(lambda: any(w["code"] == "12" for w in c.status()["windows"]), timeout=15000)
         qtbot.waitUntil(lambda: p.online is True and p.buttons["call_next"].isEnabled(), timeout=10000)
@@ -123,8 +130,9 @@ def test_broken_rating_pad_opens_the_screen_rating(qtbot, service, store, tmp_pa
     # Configured, but nothing is plugged in at that port.
     host.devices.start([DeviceSpec("rating_pad", str(tmp_path / "ttyPAD"), 9600, name="pad")])
     try:
-        QueueClient(service.url).issue("A")
-        p = QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], store=store, clerk_id=1, window_id=3, parent=host)
+        LocalHall(service).issue("A")
+        p = QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], store=store, clerk_id=1, window_id=3, parent=host,
+                       token=service.token("window", "03"))
         show(qtbot, host)
         qtbot.waitUntil(lambda: p.online is True, timeout=10000)
         assert host.devices.worker("rating_pad") is not None
@@ -158,8 +166,8 @@ def test_working_rating_pad_gets_the_request_and_no_screen(qtbot, service, store
     host.devices.start([DeviceSpec("rating_pad", pad.port, 9600, name="pad")])
     try:
         qtbot.waitUntil(lambda: host.devices.states.get("pad", ("", ""))[1] == "ready", timeout=10000)
-        QueueClient(service.url).issue("A")
-        p = QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], store=store, parent=host)
+        LocalHall(service).issue("A")
+        p = QueuePanel(service.url, "03", "3号窗口", "clerk", ["A"], store=store, parent=host, token=service.token("window", "03"))
         show(qtbot, host)
         qtbot.waitUntil(lambda: p.online is True, timeout=10000)
         p.do_call_next()
@@ -233,13 +241,13 @@ def test_pad_bad_rating_without_reason_opens_the_reason_picker(qtbot, store, cou
 def test_kiosk_requeues_a_late_comer(qtbot, service):
     from ui.queue.kiosk import KioskWindow
 
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     c.set_rules(no_show_after_calls=1, late_requeue="end")
     for _ in range(3):
         c.issue("A")
     assert c.call_next("01")["ticket"]["no"] == "A001"
     assert c.no_show("01")["ok"]
-    k = show(qtbot, KioskWindow(service.url, "示例市政务服务中心"), (1024, 768))
+    k = show(qtbot, KioskWindow(service.url, "示例市政务服务中心", token=service.token("kiosk")), (1024, 768))
     qtbot.waitUntil(lambda: "A" in k.queue_buttons, timeout=10000)
     k.late_input.setText("a001")
     k.findChild(type(k.queue_buttons["A"]), "late_requeue").click()
@@ -271,10 +279,10 @@ def test_kiosk_masks_the_card_uses_its_birth_date_and_forgets_the_person(qtbot, 
     from PySide6.QtWidgets import QLabel, QLineEdit
     from ui.queue.kiosk import DEFAULT_HINT, KioskWindow
 
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     young_number = "110105199003070017"
     c.add_appointment("YY0100", "B", (utc_now() + timedelta(minutes=3)).isoformat(), id_number=young_number)
-    k = show(qtbot, KioskWindow(service.url, "示例市政务服务中心"), (1024, 768))
+    k = show(qtbot, KioskWindow(service.url, "示例市政务服务中心", token=service.token("kiosk")), (1024, 768))
     qtbot.waitUntil(lambda: "A" in k.queue_buttons, timeout=10000)
 
     def on_screen() -> str:
@@ -319,13 +327,13 @@ def test_display_speaks_only_fresh_calls_on_the_service_clock(qtbot, tmp_path):
     svc = QueueService(f"sqlite:///{tmp_path / 'q.sqlite3'}", clock=lambda: utc_now() + shift[0])
     srv = RunningServer(create_queue_app("", service=svc)).start()
     try:
-        c = QueueClient(srv.url)
+        c = LocalHall(srv)
         c.issue("A")
         c.issue("B")
         c.call_next("01")  # A001: a call of 10 minutes ago
         shift[0] = timedelta(minutes=-10)
         c.call_next("04")  # B001: now, on the service's clock
-        d = HallDisplay(srv.url, "示例市政务服务中心", voice_repeat=2, enable_speech=False)
+        d = HallDisplay(srv.url, "示例市政务服务中心", voice_repeat=2, enable_speech=False, token=srv.token("display"))
         show(qtbot, d, (1280, 720))
         qtbot.waitUntil(lambda: d.follower is not None, timeout=10000)
         d.calls.clear()

@@ -34,7 +34,7 @@ def test_republished_catalogue_sends_changes_and_withdraws_items(ctx, sqlite_ser
     store = sx.registered_store(ctx, sqlite_server.url, token)
     cat = copy.deepcopy(demo_catalogue())
     first = admin.load_catalogue(db, cat)
-    assert first["changed"] == len(cat["items"]) + len(cat["case_types"]) + len(cat["departments"])
+    assert first["changed"] == len(cat["items"]) + len(cat["case_types"]) + len(cat["departments"]) + len(cat["certificate_templates"])
     _cycle(store, sqlite_server.url, token)
     assert admin.load_catalogue(db, cat) == {"items": len(cat["items"]), "changed": 0, "withdrawn_items": 0, "withdrawn": 0}
     assert _cycle(store, sqlite_server.url, token).pulled == 0  # the same catalogue again: nothing to pull

@@ -40,8 +40,12 @@ def test_server_admin_and_client_commands(tmp_path, cli):
                 time.sleep(0.1)
         # the same process serves the hall queue under /queue
         from sync.hallqueue.client import QueueClient
+        from sync.hallqueue.tokens import TokenStore
 
-        assert QueueClient(listening["queue"]).issue("A")["ticket"]["no"] == "A001"
+        tokens = TokenStore.open(f"sqlite:///{tmp_path / 'hall-queue.sqlite3'}")  # the hall queue wants a kiosk's token
+        kiosk = tokens.issue("kiosk")["token"]
+        tokens.close()
+        assert QueueClient(listening["queue"], token=kiosk).issue("A")["ticket"]["no"] == "A001"
         assert (tmp_path / "hall-queue.sqlite3").exists()
         dev = _json(cli("server", "admin", "--db", db, "register-device", "--name", "3号窗口", data_dir=srv_dir))
         cat = tmp_path / "cat.json"

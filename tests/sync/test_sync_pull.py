@@ -39,7 +39,7 @@ def test_catalogue_users_calendar_mirrors(ctx, sqlite_server, sx):
     admin.load_calendar(db, {"year": 2031, "days": {"2031-01-01": [False, "元旦"], "2031-01-04": [True, "调休上班"]}})
     admin.load_appointments(db, "440300001", [{"id": "YY-1", "item_code": "NEW-001", "start": "2031-01-06T09:00:00+08:00"}])
     r = _cycle(store, sqlite_server.url, token)
-    assert r.pulled == len(cat["items"]) + len(cat["case_types"]) + len(cat["departments"]) + 3
+    assert r.pulled == len(cat["items"]) + len(cat["case_types"]) + len(cat["departments"]) + len(cat.get("certificate_templates", [])) + 3
     with store.session() as s:
         assert s.scalar(select(ServiceItem.name).where(ServiceItem.code == cat["items"][0]["code"])) == "个体工商户设立登记（新版）"
         new = s.scalars(select(ServiceItem).where(ServiceItem.code == "NEW-001")).one()

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QRect
 
 from sync.hallqueue.client import QueueClient
-from sync.hallqueue.server import serve_in_background
+from sync.hallqueue.server import LocalHall, serve_in_background
 from ui.ops import wait_all
 
 
@@ -41,12 +41,12 @@ def _readable_and_inside(d):
 
 
 def test_thirty_six_windows_in_columns_and_pages(service, qtbot):
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     for n in range(1, 37):
         c.set_window(f"{n:02d}", f"{n}号窗口", {"queues": ["A"]})
     c.issue("A")
     c.call_next("07")
-    d = _display(qtbot, service.url)
+    d = _display(qtbot, service.url, token=service.token("display"))
     qtbot.waitUntil(lambda: len(d.window_labels) == 30, timeout=10_000)  # 3 columns x 10 rows
     assert d.pages == 2 and "1/2" in d.page_label.text()
     assert d.window_labels["07"].text() == "A001"

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QBoxLayout
 
 from sync.hallqueue.client import QueueClient
-from sync.hallqueue.server import serve_in_background
+from sync.hallqueue.server import LocalHall, serve_in_background
 from ui.ops import wait_all
 
 
@@ -26,12 +26,12 @@ def _tap(qtbot, w):
 def test_late_comer_registers_by_touch_only(service, qtbot):
     from ui.queue.kiosk import KioskWindow
 
-    c = QueueClient(service.url)
+    c = LocalHall(service)
     c.set_window("03", "3号窗口", {"queues": ["A"]})
     c.issue("A")
     c.call_next("03")
     c.no_show("03")  # A001 was passed
-    k = KioskWindow(service.url, "示例市政务服务中心")
+    k = KioskWindow(service.url, "示例市政务服务中心", token=service.token("kiosk"))
     qtbot.addWidget(k)
     k.resize(1080, 1920)  # portrait
     k.show()

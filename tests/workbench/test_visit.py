@@ -63,7 +63,7 @@ class Resizes(QObject):
 def hall(ctx, tmp_path):
     from devices.demo import start_demo_devices
     from sync.hallqueue.client import QueueClient
-    from sync.hallqueue.server import serve_in_background
+    from sync.hallqueue.server import LocalHall, serve_in_background
 
     with ctx.store.session() as s:
         for year in (date.today().year, date.today().year + 1):
@@ -71,7 +71,7 @@ def hall(ctx, tmp_path):
                 set_year_schedule(s, year, {}, source="test")
     ctx.services["demo_devices"] = start_demo_devices(str(tmp_path / "devices"), card="", realistic=False)
     ctx.services["demo_queue"] = queue = serve_in_background(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    QueueClient(queue.url).issue("A")
+    LocalHall(queue).issue("A")
     yield ctx
     queue.close()
 

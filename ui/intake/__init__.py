@@ -13,4 +13,6 @@ def make_intake_page(mw):
 def make_cases_page(mw):
     from ui.intake.cases_page import CasesPage
 
-    return CasesPage(mw.store, mw.session)
+    page = CasesPage(mw.store, mw.session)
+    page.certificate_requested.connect(lambda case_id: mw.show_page("certificates").open_case(case_id))
+    return page

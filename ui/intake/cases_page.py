@@ -3,7 +3,7 @@ the event timeline, the print log and the documents (reprint from there, marked 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,6 +32,9 @@ COLUMNS = ("办件编号", "状态", "事项", "申请人", "证件号码", "登
 EVENT_LABELS = {
     "created": "登记", "agent_set": "代办人", "accepted": "受理", "completed": "办结", "supplement_requested": "一次性告知补正",
     "resumed": "补正后继续办理", "refused": "不予受理", "withdrawn": "撤回", "unresolved_recorded": "办不成事登记",
+    "decision": "审批决定", "certificate_issued": "制证", "certificate_fields": "补充证照内容",
+    "certificate_printed": "打印证照", "certificate_reprinted": "补打证照", "certificate_spoiled": "证书作废",
+    "handed_over": "出件",
 }
 
 
@@ -138,6 +141,8 @@ class CaseDetail(QWidget):
 
 
 class CasesPage(QWidget):
+    certificate_requested = Signal(str)  # case id: open it on the certificate page
+
     def __init__(self, store, session, parent=None):
         super().__init__(parent)
         self.store = store
@@ -148,6 +153,8 @@ class CasesPage(QWidget):
         self.today_button = QPushButton("本窗口今日办件（Ctrl+T）", objectName="cases_today")
         self.today_button.setToolTip("今日办件（Ctrl+T）")  # the key is window-wide (ui.keymap); F5 is 挂起
         self.count = QLabel(objectName="cases_count")
+        self.certificate_button = QPushButton("证照与出件(&Z)", objectName="cases_certificate")
+        self.certificate_button.clicked.connect(self._open_certificate)
         self.table = QTableWidget(0, len(COLUMNS), objectName="cases_table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -163,6 +170,7 @@ class CasesPage(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.today_button)
         top.addWidget(self.count)
+        top.addWidget(self.certificate_button)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -208,3 +216,8 @@ class CasesPage(QWidget):
     def _select(self, row: int) -> None:
         if 0 <= row < len(self.rows):
             self.detail.show_case(self.rows[row].id)
+
+    def _open_certificate(self) -> None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.rows):
+            self.certificate_requested.emit(self.rows[row].id)

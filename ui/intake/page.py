@@ -87,6 +87,9 @@ class IntakePage(QWidget):
         self.checklist.receive_all_requested.connect(self.receive_all)
         self.decisions.triggered.connect(self.trigger)
         self.preview.rendered.connect(self._rendered)
+        from ui.certificates.licence_assist import LicenceAssist
+
+        self.licences = LicenceAssist(self)  # 电子证照库: materials 免于提交 by themselves
         self._show(None)
 
     def showEvent(self, event) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePol
 
 from hallclient.queue.announce import announcement, display_text, window_label
 from hallclient.queue.model import HALL_TZ
-from sync.hallqueue.client import QueueClient
+from sync.hallqueue.client import QueueClient, QueueRefused
 from ui.ops import Op
 from ui.queue.follower import EventFollower
 from ui.queue.voice import Announcer
@@ -48,7 +48,8 @@ QLabel#offline { color: #ff8a80; font-size: 16pt; }
 
 class HallDisplay(QWidget):
     def __init__(self, url: str, hall_name: str = "政务服务中心", notice: str = "", voice_repeat: int = 2,
-                 enable_speech: bool = True, parent=None, known_windows: list[tuple[str, str]] | None = None):
+                 enable_speech: bool = True, parent=None, known_windows: list[tuple[str, str]] | None = None,
+                 token: str = ""):
         """`known_windows`: (code, name) of the hall's windows from the local store, shown at
         once, also when the display starts while the queue service is down."""
         super().__init__(parent)
@@ -56,7 +57,8 @@ class HallDisplay(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet(STYLE)
         self.url, self.voice_repeat = url, voice_repeat
-        self.client = QueueClient(url, timeout=5)
+        self.token = token
+        self.client = QueueClient(url, timeout=5, token=token)
         self.announcer = Announcer(self, enable_speech=enable_speech)
         self.calls: list[dict] = []  # latest first
         self.window_labels: dict[str, QLabel] = {}
@@ -137,13 +139,15 @@ class HallDisplay(QWidget):
     # -- data ---------------------------------------------------------------------------------
     def refresh_status(self, start_following: bool = False) -> None:
         Op(self, self.client.status).success(lambda st: self._apply_status(st, start_following)) \
-            .failure(lambda e: self._offline(start_following)).run()
+            .failure(lambda e: self._offline(start_following, e)).run()
 
-    def _offline(self, start_following: bool) -> None:
+    def _offline(self, start_following: bool, exc: BaseException | None = None) -> None:
+        refused = isinstance(exc, QueueRefused) and exc.status in (401, 403)
         if not self._offline_logged:  # once per outage, not every retry
-            log.warning("hall queue service %s unreachable; the display keeps retrying", self.url)
+            log.warning("hall queue service %s unreachable or refusing (%r); the display keeps retrying", self.url, exc)
             self._offline_logged = True
-        self.offline.setText("叫号服务连接中断，正在重连…")
+        # Shown on the hall's wall: says what is wrong, for the IT staff walking by.
+        self.offline.setText("大屏的叫号服务凭据无效，请信息化人员处理" if refused else "叫号服务连接中断，正在重连…")
         if start_following:
             QTimer.singleShot(2000, lambda: self.refresh_status(start_following=True))
 
@@ -163,7 +167,7 @@ class HallDisplay(QWidget):
             self.calls = [dict(c) for c in st["recent_calls"]]
             self._show_calls()
         if start_following and self.follower is None:
-            self.follower = EventFollower(self.url, st["cursor"], parent=self)
+            self.follower = EventFollower(self.url, st["cursor"], parent=self, token=self.token)
             self.follower.received.connect(self.on_events)
             self.follower.online.connect(lambda ok: self.offline.setText("" if ok else "叫号服务连接中断，正在重连…"))
             self.follower.start()

@@ -6,7 +6,7 @@ import logging
 
 from PySide6.QtCore import QThread, Signal
 
-from sync.hallqueue.client import QueueClient, QueueOffline
+from sync.hallqueue.client import QueueClient, QueueOffline, QueueRefused
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +18,9 @@ class EventFollower(QThread):
     received = Signal(list)
     online = Signal(bool)
 
-    def __init__(self, url: str, cursor: int = 0, poll_s: float = 1.0, parent=None):
+    def __init__(self, url: str, cursor: int = 0, poll_s: float = 1.0, parent=None, token: str = ""):
         super().__init__(parent)
-        self.url, self.cursor, self.poll_s = url, cursor, poll_s
+        self.url, self.cursor, self.poll_s, self.token = url, cursor, poll_s, token
         self._stop = False
 
     def stop(self) -> None:
@@ -28,12 +28,12 @@ class EventFollower(QThread):
         self.wait(5000)
 
     def run(self) -> None:
-        client = QueueClient(self.url, timeout=5)
+        client = QueueClient(self.url, timeout=5, token=self.token)
         was_online = None
         while not self._stop:
             try:
                 batch = client.events(self.cursor, timeout=self.poll_s)
-            except QueueOffline:
+            except (QueueOffline, QueueRefused):  # refused: a revoked token may be replaced
                 if was_online is not False:
                     self.online.emit(False)
                     was_online = False

@@ -69,11 +69,11 @@ def ticket_for(hall_name: str, r: dict, progress_url: str = PROGRESS_URL.default
 
 class KioskWindow(QWidget):
     def __init__(self, url: str, hall_name: str = "政务服务中心", hub=None, parent=None,
-                 progress_url: str = PROGRESS_URL.default):
+                 progress_url: str = PROGRESS_URL.default, token: str = ""):
         super().__init__(parent)
         self.progress_url = progress_url
         self.setObjectName("kiosk")
-        self.client = QueueClient(url, timeout=5)
+        self.client = QueueClient(url, timeout=5, token=token)
         self.hall_name, self.hub = hall_name, hub
         self.priority = ""
         self.last_ticket: dict | None = None

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from hallclient.queue.announce import display_text
 from hallclient.queue.model import PRIORITY_REASONS
-from sync.hallqueue.client import QueueClient, QueueOffline
+from sync.hallqueue.client import QueueClient, QueueOffline, QueueRefused
 from ui.ops import Op, error_text
 from ui.queue import bridge
 
@@ -78,14 +78,14 @@ class QueuePanel(QWidget):
 
     def __init__(self, url: str, window_code: str, window_name: str = "", clerk: str = "", served_queues=(),
                  store=None, clerk_id: int | None = None, window_id: int | None = None, main_window=None, parent=None,
-                 *, compact: bool = False, own_keys: bool = True, clerk_display: str = ""):
+                 *, compact: bool = False, own_keys: bool = True, clerk_display: str = "", token: str = ""):
         super().__init__(parent)
         self.url, self.code, self.window_name = url, window_code, window_name or f"{window_code}号窗口"
         self.clerk, self.served_queues = clerk, list(served_queues)
         self.clerk_display = clerk_display or clerk
         self.store, self.clerk_id, self.window_id, self.main_window = store, clerk_id, window_id, main_window
         self.compact = compact
-        self.client = QueueClient(url, timeout=5)
+        self.client = QueueClient(url, timeout=5, token=token)
         self.current: dict | None = None
         self.status: dict = {}
         self.online: bool | None = None
@@ -297,6 +297,8 @@ class QueuePanel(QWidget):
             self._set_online(False, f"{self.url}: {exc.__cause__!r}")
             self.message.setText("")  # the banner says it, in words for people
             return
+        if isinstance(exc, QueueRefused) and exc.status == 401:  # the service cannot be used at all
+            self._set_online(False, "叫号服务不认可本机的凭据，请信息化人员发放")
         log.warning("queue action failed: %r", exc)
         self.message.setText(error_text(exc))
 
@@ -471,10 +473,12 @@ def queue_page(mw) -> QueuePanel:
     from hallclient.models import Window
 
     with mw.store.read() as s:
-        url = settings.get(s, settings.QUEUE_SERVICE_URL)
+        url, token = settings.get(s, settings.QUEUE_SERVICE_URL), settings.get(s, settings.QUEUE_TOKEN)
         demo = mw.ctx.services.get("demo_queue")
-        url = demo.url if demo is not None else url
+        if demo is not None:  # the demo's own service, and a token for this window on it
+            url, token = demo.url, demo.token("window", mw.session.window_code or "00", label="demo")
         w = s.get(Window, mw.session.window_id) if mw.session.window_id else None
         queues = list(w.queues) if w else []
     return QueuePanel(url, mw.session.window_code or "00", mw.session.window_name, mw.session.username, queues,
-                      store=mw.store, clerk_id=mw.session.user_id, window_id=mw.session.window_id, main_window=mw)
+                      store=mw.store, clerk_id=mw.session.user_id, window_id=mw.session.window_id, main_window=mw,
+                      token=token)

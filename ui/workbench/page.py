@@ -171,8 +171,10 @@ def _ticket_panel(mw, host: Workbench) -> QueuePanel:
         url = settings.get(s, settings.QUEUE_SERVICE_URL)
         w = s.get(Window, mw.session.window_id) if mw.session.window_id else None
         queues = list(w.queues) if w else []
+        token = settings.get(s, settings.QUEUE_TOKEN)
     demo = mw.ctx.services.get("demo_queue")
-    url = demo.url if demo is not None else url
+    if demo is not None:  # the demo's own service, and a token for this window on it
+        url, token = demo.url, demo.token("window", mw.session.window_code or "00", label="demo")
     return QueuePanel(url, mw.session.window_code or "00", mw.session.window_name, mw.session.username, queues,
                       store=mw.store, clerk_id=mw.session.user_id, window_id=mw.session.window_id, main_window=host,
-                      compact=True, own_keys=False, clerk_display=mw.session.display_name)
+                      compact=True, own_keys=False, clerk_display=mw.session.display_name, token=token)

@@ -2,7 +2,7 @@
 data encrypted at rest
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0007
 
 The existing personal data (applicants' ID numbers, phones, addresses, photos; case event and
 outbox payloads; mirrored streams; the device token) is encrypted in place with the store's key,
@@ -23,7 +23,7 @@ from hallclient import personal
 
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
