@@ -18,7 +18,7 @@ from hallclient.paths import default_data_dir
 
 def build_parser() -> argparse.ArgumentParser:
     from devices import cli as devices_cli
-    from hallclient import cli_core, cli_ops
+    from hallclient import cli_core, cli_ops, cli_security
     from hallclient.fees import cli as fees_cli
     from hallclient.intake import cli as intake_cli
     from printing import cli as printing_cli
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="数据目录（默认：$HALLCLIENT_DATA_DIR 或系统的用户数据目录）",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (ui_cli, cli_core, printing_cli, sync_cli, intake_cli, queue_cli, report_cli, fees_cli):
+    for module in (ui_cli, cli_core, cli_security, printing_cli, sync_cli, intake_cli, queue_cli, report_cli, fees_cli):
         module.register(sub)
     devices_cli.register(sub, make_test_ticket=_test_ticket)
     cli_ops.register(sub, devices_status=_devices_status)

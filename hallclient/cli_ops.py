@@ -27,7 +27,11 @@ def cmd_backup(args) -> int:
     from hallclient.backup import backup_to
     from hallclient.paths import DataDir
 
+    from hallclient.audit import AuditAction
+    from hallclient.cli_security import audit_command
+
     info = backup_to(DataDir(args.data_dir).database, Path(args.out))
+    audit_command(args.data_dir, AuditAction.EXPORT, {"what": "backup", "bytes": info.bytes})
     print(json.dumps(asdict(info), ensure_ascii=False))
     return 0
 
@@ -54,5 +58,10 @@ def cmd_support_bundle(args) -> int:
             status = args.devices_status(dd)
         except Exception as e:  # noqa: BLE001 - a bundle is most needed when things are broken
             status = [{"error": f"device status unavailable: {type(e).__name__}"}]
-    print(json.dumps(make_bundle(dd, Path(args.out), status), ensure_ascii=False))
+    summary = make_bundle(dd, Path(args.out), status)
+    from hallclient.audit import AuditAction
+    from hallclient.cli_security import audit_command
+
+    audit_command(args.data_dir, AuditAction.EXPORT, {"what": "support bundle"})
+    print(json.dumps(summary, ensure_ascii=False))
     return 0

@@ -30,7 +30,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision. Known here so that opening an up-to-date store (every
 # start of the client) does not import Alembic, a fifth of the cold start;
 # tests/foundation/test_store.py checks it against the migration scripts.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0005"
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -137,9 +137,12 @@ def _known_revision(rev: str) -> bool:
         return False
 
 
-def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
+def migrate(engine: Engine, db_path: Path, backup_dir: Path, encrypt_backup_key: bytes | None = None) -> Path | None:
     """Bring the schema to head; copy the file to a timestamped backup first if it has data.
 
+    `encrypt_backup_key`: the store is being migrated to encryption at rest, so its backup copy
+    holds personal data in the clear: once the migration succeeded, the copy is encrypted with
+    this key (hallclient.backupcrypt) and the plain copy removed.
     Returns the backup's path, or None when nothing needed migrating or the file was new.
     """
     current = current_revision(engine)
@@ -158,7 +161,22 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
         backup = backup_database(db_path, backup_dir)
         log.info("database backed up to %s before migrating %s -> %s", backup, current, head)
     command.upgrade(alembic_config(engine), "head")
+    if backup is not None and encrypt_backup_key is not None:
+        from hallclient.backupcrypt import encrypt_file
+
+        plain = backup
+        backup = encrypt_file(encrypt_backup_key, plain)
+        plain.unlink()
+        log.info("the pre-encryption backup was encrypted to %s", backup)
     return backup
+
+
+def _has_encrypted_data(engine: Engine) -> bool:
+    """True once the store has been migrated to encryption at rest (revision 0005 made the
+    audit table in the same step): from then on a missing key is an error, never a new key."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='audit_record'").first() is not None
 
 
 class SchemaTooNew(HallError):
@@ -196,11 +214,20 @@ class Writer:
 class Store:
     """The opened local store: a write engine and a read engine on one file, one writer."""
 
-    def __init__(self, db_path: Path, backup_dir: Path):
+    def __init__(self, db_path: Path, backup_dir: Path, keys=None):
+        from hallclient import keystore, personal
+
         self.path = Path(db_path)
         self.engine = make_engine(self.path)
-        self.last_backup = migrate(self.engine, self.path, backup_dir)
+        # The personal-data key before anything reads or migrates: the migration to
+        # encryption at rest encrypts the existing rows with it.
+        encrypted = _has_encrypted_data(self.engine)
+        self.keys = keys or keystore.load_keys(self.path.parent, may_create=not encrypted)
+        personal.attach_keys(self.engine, self.keys)
+        self.last_backup = migrate(self.engine, self.path, backup_dir,
+                                   encrypt_backup_key=None if encrypted else self.keys.data)
         self.read_engine = make_engine(self.path, read_only=True)
+        personal.attach_keys(self.read_engine, self.keys)  # readers decrypt too
         self.writer = Writer()
         #: Sessions on the write engine WITHOUT the writer: only for code that manages its own
         #: commit (login's failed attempt); prefer `write()`.

@@ -22,14 +22,27 @@ _ID_LIKE = re.compile(
 )
 
 
+# Secrets that might reach a log line through a request, a repr or an exception's text: the
+# device token in an Authorization header, anything named token / password / secret.
+_SECRET = re.compile(
+    r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"
+    r"|((?:token|password|passwd|secret|pwd)[\"']?\s*[:=]\s*[\"']?)([^\s\"',;}&]+)"
+)
+
+
+def _mask_secret(m: re.Match) -> str:
+    return (m.group(1) + "***") if m.group(1) else (m.group(2) + "***")
+
+
 def _mask(m: re.Match) -> str:
     s = m.group(0)
     return s[:3] + "*" * (len(s) - 7) + s[-4:]
 
 
 def scrub(text: str) -> str:
-    """`text` with every ID-, credit-code- or phone-like token masked (first 3, last 4 kept)."""
-    return _ID_LIKE.sub(_mask, text)
+    """`text` with every ID-, credit-code- or phone-like token masked (first 3, last 4 kept)
+    and every token / password value replaced by ***."""
+    return _ID_LIKE.sub(_mask, _SECRET.sub(_mask_secret, text))
 
 
 class ScrubbingFormatter(logging.Formatter):

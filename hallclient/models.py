@@ -96,6 +96,8 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An initial password set by an administrator must be changed at the first login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # --- catalogue -------------------------------------------------------------------------------

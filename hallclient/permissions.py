@@ -163,16 +163,27 @@ def authorise(session: Session, action: Action, requester: Actor, username: str,
     action. Wrong passwords count towards the authoriser's lockout like a failed login; the
     caller commits the session either way.
     """
+    from hallclient import audit  # the audit trail records every attempt, granted or not
+
+    now = now or utcnow()
+
+    def refused(message: str, reason: str) -> PermissionDenied:
+        audit.record(session, requester, audit.AuditAction.AUTHORISE_FAILED,
+                     {"action": action.value, "authoriser": audit.typed_user_name(session, username), "reason": reason}, now)
+        return PermissionDenied(message)
+
     if action not in AUTHORISABLE:
         raise PermissionDenied(f"“{action.label}”不能由他人授权")
     if username.strip() == requester.username:
-        raise PermissionDenied("不能为自己授权，请由另一位值班长输入账号和密码")
+        raise refused("不能为自己授权，请由另一位值班长输入账号和密码", "self")
     try:
         user = login(session, username, password, now=now)
     except LoginFailed as e:
-        raise PermissionDenied(f"授权失败：{e.message}") from e
+        raise refused(f"授权失败：{e.message}", "credentials") from e
     if user.id == requester.user_id:
-        raise PermissionDenied("不能为自己授权，请由另一位值班长输入账号和密码")
+        raise refused("不能为自己授权，请由另一位值班长输入账号和密码", "self")
     if not allowed(user.role, action):
-        raise PermissionDenied(f"{user.display_name} 无权授权“{action.label}”，请由值班长授权")
-    return Authorisation(action, user.id, user.username, user.display_name, requester.user_id, now or utcnow())
+        raise refused(f"{user.display_name} 无权授权“{action.label}”，请由值班长授权", "role")
+    audit.record(session, requester, audit.AuditAction.AUTHORISE,
+                 {"action": action.value, "authoriser": user.username, "authoriser_id": user.id}, now)
+    return Authorisation(action, user.id, user.username, user.display_name, requester.user_id, now)

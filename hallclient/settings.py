@@ -105,6 +105,12 @@ WINDOW_CODE = declare(SettingVar("window.code", str, "", "本机窗口编号", "
 FONT_SCALE = declare(SettingVar("ui.font_scale", int, 100, "字号（%）", "界面", minimum=80, maximum=200))
 LOGIN_MAX_FAILURES = declare(SettingVar("auth.max_failures", int, 5, "登录失败锁定次数", "安全", minimum=3, maximum=10))
 LOGIN_LOCK_MINUTES = declare(SettingVar("auth.lock_minutes", int, 15, "锁定时长（分钟）", "安全", minimum=1, maximum=1440))
+IDLE_LOCK_MINUTES = declare(SettingVar("security.idle_lock_minutes", int, 5, "无操作自动锁屏（分钟）", "安全", minimum=1, maximum=30,
+                                       help="离开窗口时按 Ctrl+L 立即锁屏"))
+AUDIT_RETENTION_DAYS = declare(SettingVar("security.audit_retention_days", int, 365, "审计记录保存天数", "安全", minimum=183, maximum=3650,
+                                          help="至少 183 天（六个月）"))
+SYNC_CA_BUNDLE = declare(SettingVar("sync.ca_bundle", str, "", "CA 证书文件", "同步",
+                                    help="中心服务器证书的签发机构证书（PEM）；留空则用系统信任的证书。证书校验始终开启"))
 SYNC_SERVER_URL = declare(SettingVar("sync.server_url", str, "", "中心服务器地址", "同步", help="如 https://zwfw.example.gov.cn/api"))
 SYNC_INTERVAL_S = declare(SettingVar("sync.interval_s", int, 30, "同步间隔（秒）", "同步", minimum=5, maximum=3600))
 QUEUE_SERVICE_URL = declare(SettingVar("queue.service_url", str, "", "叫号服务地址", "叫号", help="如 http://192.168.1.10:8700"))

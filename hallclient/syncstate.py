@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hallclient.models import Base
+from hallclient.personal import PersonalJSON, PersonalText
 
 
 class SyncState(Base):
@@ -22,7 +23,7 @@ class SyncState(Base):
     device_id: Mapped[str | None] = mapped_column(String(36), default=None)
     device_name: Mapped[str | None] = mapped_column(String(100), default=None)
     hall_code: Mapped[str | None] = mapped_column(String(12), default=None)
-    token: Mapped[str | None] = mapped_column(String(200), default=None)
+    token: Mapped[str | None] = mapped_column(PersonalText, default=None)  # encrypted at rest like personal data
     registered_at: Mapped[datetime | None] = mapped_column(default=None)
     clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)  # server minus local
     last_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -36,4 +37,4 @@ class MirrorRow(Base):
     stream: Mapped[str] = mapped_column(String(20), primary_key=True)
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(PersonalJSON)  # appointments and cases carry the parties

@@ -62,6 +62,7 @@ def _users(s: Session, rows: list[dict[str, Any]]) -> None:
         # Failed attempts and lockouts are this hall's own: the server does not reset them.
         user.display_name, user.role, user.password_hash = d["display_name"], d["role"], d["password_hash"]
         user.active = bool(d.get("active", True))
+        user.must_change_password = bool(d.get("must_change_password", False))
         user.updated_at = utcnow()
 
 

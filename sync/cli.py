@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=cmd_status)
     s = ss.add_parser("register", help="用管理员签发的设备令牌注册本机")
     s.add_argument("--server", required=True, help="中心服务器地址，如 http://10.0.0.5:8765")
-    s.add_argument("--token", required=True, help="设备令牌；“-”表示从标准输入读取（不留在命令历史中）")
+    s.add_argument("--token", default="-", help="设备令牌只从标准输入读取（“-”，默认）：写在命令行上会留在命令历史和进程列表中")
     s.set_defaults(func=cmd_register)
     s = ss.add_parser("rejected", help="列出被中心服务器拒收的记录及原因")
     s.set_defaults(func=cmd_rejected)
@@ -63,8 +63,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     x.add_argument("username")
     x.add_argument("--name", required=True)
     x.add_argument("--role", default="clerk", choices=("clerk", "supervisor", "admin"))
-    x.add_argument("--password", required=True, help="密码；“-”表示从标准输入读取（不出现在进程列表和命令历史中）")
+    x.add_argument("--password", default="-",
+                   help="密码只从标准输入读取（“-”，默认）：写在命令行上会出现在进程列表和命令历史中")
+    x.add_argument("--initial", action="store_true",
+                   help="初始密码：用户首次登录时必须修改（管理员代设的密码应加此项）")
     x.set_defaults(func=cmd_admin, action="add-user")
+    x = a.add_parser("audit-verify", help="校验各设备上传的审计记录哈希链")
+    x.set_defaults(func=cmd_admin, action="audit-verify")
     x = a.add_parser("load-calendar", help='发布某年的放假调休安排（JSON：{"year":…, "days":{…}}）')
     x.add_argument("file")
     x.set_defaults(func=cmd_admin, action="load-calendar")
@@ -162,10 +167,33 @@ def cmd_register(args) -> int:
     from hallclient.context import open_context
     from sync.engine import register as do_register
 
-    token = sys.stdin.readline().strip() if args.token == "-" else args.token
+    if args.token != "-":
+        print("为安全起见，设备令牌不能写在命令行上（会留在命令历史和进程列表中）。"
+              "请用 --token - 运行，再把令牌粘贴到标准输入。", file=sys.stderr)
+        return 2
+    token = _secret_from_stdin("设备令牌")
     with open_context(args.data_dir, seed=False) as ctx:
-        _print(do_register(ctx.store, args.server, token))
+        _print(do_register(ctx.store, args.server, token, actor=_os_account()))
     return 0
+
+
+def _os_account() -> str:
+    """Who ran the command, for the audit record (the OS account: no client login here)."""
+    import getpass
+
+    try:
+        return f"os:{getpass.getuser()}"[:40]
+    except (KeyError, OSError):  # no name for the uid (containers)
+        return "os:unknown"
+
+
+def _secret_from_stdin(what: str) -> str:
+    """A secret read from standard input (a pipe, or typed without echo at a terminal)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{what}：").strip()
+    return sys.stdin.readline().strip()
 
 
 def cmd_rejected(args) -> int:
@@ -280,8 +308,20 @@ def cmd_admin(args) -> int:
         elif args.action == "load-catalogue":
             _print(admin.load_catalogue(db, _read_json(args.file)))
         elif args.action == "add-user":
-            password = sys.stdin.readline().rstrip("\r\n") if args.password == "-" else args.password
-            _print(admin.add_user(db, args.username, args.name, args.role, password))
+            # The password comes from standard input only: on the command line it would show
+            # in `ps` and the shell history.
+            if args.password != "-":
+                print("为安全起见，密码不能写在命令行上（会出现在进程列表和命令历史中）。"
+                      "请用 --password - 运行，再从标准输入输入密码。", file=sys.stderr)
+                return 2
+            _print(admin.add_user(db, args.username, args.name, args.role, _secret_from_stdin("密码"),
+                                  must_change_password=args.initial))
+        elif args.action == "audit-verify":
+            from sync.server.security import verify_audit
+
+            chains = verify_audit(db)
+            _print(chains)
+            return 0 if all(c["ok"] for c in chains) else 1
         elif args.action == "load-calendar":
             _print({"days": admin.load_calendar(db, _read_json(args.file))})
         elif args.action == "load-appointments":

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from hallclient import settings
+from hallclient import audit, settings
 from hallclient.db import Store
 from hallclient.errors import HallError
 from hallclient.models import OutboxEntry, SyncCursor, utcnow
@@ -88,14 +88,22 @@ def counts(store: Store) -> Counts:
     return Counts(n.get("pending", 0), n.get("rejected", 0))
 
 
-def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -> dict[str, Any]:
-    """Check the token with the server, then store the URL and token locally."""
+def _ca_bundle(store: Store) -> str | None:
+    """The hall's CA bundle for the central server's certificate (setting), or None."""
+    with store.session() as s:
+        return settings.get(s, settings.SYNC_CA_BUNDLE) or None
+
+
+def register(store: Store, url: str, token: str, http: SyncHTTP | None = None, actor=None) -> dict[str, Any]:
+    """Check the token with the server, then store the URL and token locally; with `actor`
+    (the person registering: a user, or the OS account at the command line) an audit record
+    of the device token change goes in the same transaction."""
     url = url.strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise NotConfigured("服务器地址应以 http:// 或 https:// 开头")
     if not token.strip():
         raise NotConfigured("设备令牌不能为空")
-    http = http or SyncHTTP(url, token.strip())
+    http = http or SyncHTTP(url, token.strip(), ca_bundle=_ca_bundle(store))
     try:
         ex = http.post("/hello", {})
     except SyncFailure as e:
@@ -124,6 +132,10 @@ def register(store: Store, url: str, token: str, http: SyncHTTP | None = None) -
         st.device_id, st.device_name, st.hall_code = b.get("device_id"), b.get("name"), b.get("hall_code")
         st.token, st.registered_at, st.clock_offset_ms = token.strip(), utcnow(), ex.clock_offset_ms
         s.add(st)
+        if actor is not None:  # a person registered the PC (the command line, a dialog): audited
+            # Which device and hall, never the token itself.
+            audit.record(s, actor, audit.AuditAction.DEVICE_TOKEN_CHANGE,
+                         {"server": url, "device_id": b.get("device_id"), "hall_code": b.get("hall_code")})
     return {"device_id": b.get("device_id"), "name": b.get("name"), "hall_code": b.get("hall_code"), "server": url, "clock_offset_ms": ex.clock_offset_ms}
 
 
@@ -146,7 +158,7 @@ class SyncEngine:
         url, st = server_url(store), load_state(store)
         if not url or not st.token:
             raise NotConfigured("尚未配置中心服务器：请管理员在本机运行 hallclient sync register 注册设备")
-        return cls(store, SyncHTTP(url, st.token), **kw)
+        return cls(store, SyncHTTP(url, st.token, ca_bundle=_ca_bundle(store)), **kw)
 
     def close(self) -> None:
         self.http.close()

@@ -62,13 +62,18 @@ SERVER_ERROR = "中心服务器内部错误"
 class SyncHTTP:
     """One sync endpoint. Not thread-safe: each worker owns its own."""
 
-    def __init__(self, base_url: str, token: str | None, connect_timeout: float = 5.0, read_timeout: float = 30.0):
+    def __init__(self, base_url: str, token: str | None, connect_timeout: float = 5.0, read_timeout: float = 30.0,
+                 ca_bundle: str | None = None):
         self.base_url = base_url.rstrip("/")
+        self.ca_bundle = (ca_bundle or "").strip() or None
         self.timeout = (connect_timeout, read_timeout)
         self.http = requests.Session()
         self.http.headers["User-Agent"] = "hallclient-sync/1"
         self.http.headers["Accept-Encoding"] = "gzip"
         self.http.trust_env = False  # a proxy from the environment must not see the token
+        # TLS certificates are always verified: against the hall's CA bundle (setting
+        # sync.ca_bundle) when one is set, else the system's trusted roots. Never off.
+        self.http.verify = self.ca_bundle or True
         if token:
             self.http.headers["Authorization"] = f"Bearer {token}"
 
@@ -97,10 +102,15 @@ class SyncHTTP:
             raw = resp.content  # read the whole body inside the try: a reset mid-body is transient
         except requests.Timeout:
             raise Transient("连接中心服务器超时（结果未知，稍后将安全重试）") from None
+        except requests.exceptions.SSLError:
+            raise Transient("中心服务器的证书无法验证（可能是证书过期、地址不符，或网络被冒充）。"
+                            "请管理员核对服务器地址，必要时在设置“CA 证书文件”中指定签发机构证书") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
             raise Transient("无法连接中心服务器（网络中断或服务器未运行），稍后将自动重试") from None
         except requests.RequestException as e:
             raise Transient(f"与中心服务器通信失败：{type(e).__name__}") from None
+        except OSError:  # requests' answer to a CA bundle file that is missing or unreadable
+            raise Transient(f"设置中的 CA 证书文件无法读取：{self.ca_bundle}。请管理员检查该文件") from None
         received = time.time()
         status = resp.status_code
         body = _parse(raw)

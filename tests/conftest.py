@@ -7,6 +7,7 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("HALLCLIENT_DATA_DIR", None)
+os.environ["HALLCLIENT_NO_KEYRING"] = "1"  # never write test keys into the OS key store
 
 import pytest  # noqa: E402
 

@@ -70,6 +70,11 @@ def run_client(data_dir: str, demo: bool = False) -> int:
             login.message.setText("演示模式：用户 clerk，密码 clerk123")
         if login.exec() != QDialog.DialogCode.Accepted or login.session is None:
             return 0
+        if login.session.must_change_password:  # an initial password set by an administrator
+            from ui.password import PasswordDialog
+
+            if PasswordDialog(ctx.store, login.session.actor, forced=True).exec() != QDialog.DialogCode.Accepted:
+                return 0
         window = MainWindow(ctx, login.session)
         window.show()
         window.offer_drafts()

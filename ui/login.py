@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
-from hallclient import accounts, settings
+from hallclient import settings, signin
 from hallclient.errors import LoginFailed
 from hallclient.models import Hall, Window
 from hallclient.permissions import Actor
@@ -36,6 +36,7 @@ class Session:
     window_name: str
     hall_code: str
     hall_name: str
+    must_change_password: bool = False  # an initial password: changed before the main window opens
 
     @property
     def actor(self) -> "Actor":
@@ -50,19 +51,19 @@ def _windows(store) -> list[tuple[int, str, str]]:
 
 def _login(store, username: str, password: str, window_id: int | None) -> Session:
     with store.write() as s:
+        win = s.get(Window, window_id) if window_id else None
         try:
-            user = accounts.login(s, username, password)
+            user = signin.sign_in(s, username, password, window_code=win.code if win else "")
         except LoginFailed:
-            s.commit()  # the failed attempt counts
+            s.commit()  # the failed attempt counts, and is audited
             raise
         hall = s.scalars(select(Hall)).first()
-        win = s.get(Window, window_id) if window_id else None
         if win:
             settings.set_value(s, settings.WINDOW_CODE, win.code)
         result = Session(
-            user.id, user.username, user.display_name, user.role,
+            user.user_id, user.username, user.display_name, user.role,
             win.id if win else None, win.code if win else "", win.name if win else "",
-            hall.code if hall else "", hall.name if hall else "",
+            hall.code if hall else "", hall.name if hall else "", user.must_change_password,
         )
         s.commit()
         return result

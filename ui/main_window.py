@@ -6,8 +6,9 @@ shown disabled so the layout clerks learn now stays the same.
 
 from __future__ import annotations
 
+import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from PySide6.QtCore import Qt
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from hallclient import __version__
 from hallclient.accounts import Role
 from hallclient.drafts import DraftStore
+from hallclient.permissions import Action, allowed
 from ui import keymap
 from ui.certificates import make_certificates_page
 from ui.counter import connect_counter
@@ -33,11 +35,13 @@ from ui.devices import install_devices
 from ui.fees import make_fees_page
 from ui.intake import make_cases_page
 from ui.login import Session
+from ui.ops import Op
 from ui.settings_dialog import SettingsDialog
 from ui.supervisor import make_supervisor_page
 from ui.sync_ui import install_sync
 from ui.workbench import make_workbench_page
 from ui.workbench.calendar_page import make_calendar_page
+
 
 @dataclass(frozen=True)
 class PageDeps:
@@ -57,6 +61,10 @@ class PageSpec:
     shortcut: str
     factory: Callable[["MainWindow"], QWidget] | None  # None: a page of a coming release
     roles: tuple[str, ...] = ("clerk", "supervisor", "admin")
+    action: Action | None = None  # when set, the permission matrix decides who sees the page
+
+    def open_to(self, role: str) -> bool:
+        return allowed(role, self.action) if self.action is not None else role in self.roles
 
 
 def _home(mw: "MainWindow") -> QWidget:
@@ -73,13 +81,27 @@ def _home(mw: "MainWindow") -> QWidget:
 
 PAGES: list[PageSpec] = [
     PageSpec("home", "首页", "Ctrl+1", _home),
-    PageSpec("workbench", "工作台", "Ctrl+2", make_workbench_page),
+    PageSpec("workbench", "工作台", "Ctrl+2", make_workbench_page, action=Action.SERVE_VISIT),
     PageSpec("cases", "办件查询", "Ctrl+3", make_cases_page),
     PageSpec("calendar", "节假日安排", "Ctrl+4", make_calendar_page, roles=("supervisor", "admin")),
-    PageSpec("fees", "收费", "Ctrl+5", make_fees_page),
-    PageSpec("certificates", "证照打印", "Ctrl+6", make_certificates_page),
-    PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin")),
+    PageSpec("fees", "收费", "Ctrl+5", make_fees_page, action=Action.TAKE_FEE),
+    PageSpec("certificates", "证照打印", "Ctrl+6", make_certificates_page, action=Action.PRINT_CERTIFICATE),
+    PageSpec("supervisor", "值班长", "Ctrl+7", make_supervisor_page, roles=("supervisor", "admin"), action=Action.SUPERVISE),
 ]
+
+
+def _prune_audit(store) -> int:
+    from hallclient import audit, settings
+
+    with store.session() as s:
+        return audit.prune(s, settings.get(s, settings.AUDIT_RETENTION_DAYS))
+
+
+def _sign_out(store, actor, window_code: str) -> None:
+    from hallclient import signin
+
+    with store.session() as s:
+        signin.sign_out(s, actor, window_code=window_code)
 
 
 class MainWindow(QMainWindow):
@@ -107,6 +129,18 @@ class MainWindow(QMainWindow):
         install_devices(self)
         connect_counter(self)
         install_sync(self)
+        from ui.audit_ui import install_audit_menu
+        from ui.lock import WindowLock
+        from ui.password import install_password_menu
+
+        self.window_lock = WindowLock(self)
+        self.system_menu.insertAction(self.quit_action, self.window_lock.action)
+        install_password_menu(self)
+        self.audit_action = install_audit_menu(self)
+        # Audit records past their retention go at start (never younger than 183 days).
+        Op(None, _prune_audit, self.store, writer=True) \
+            .failure(lambda e: logging.getLogger(__name__).warning("audit prune failed: %s", e)).run()
+        self.apply_role()
         # A clerk at a window starts at the workbench: F1 calls at once.
         self.show_page("workbench" if session.window_id and self.page_available("workbench") else "home")
 
@@ -119,24 +153,21 @@ class MainWindow(QMainWindow):
         for spec in PAGES:
             act = QAction(spec.title, self, objectName=f"page_{spec.key}")
             act.setShortcut(QKeySequence(spec.shortcut))
-            allowed = self.session.role in spec.roles
-            if spec.factory is None or not allowed:
-                act.setEnabled(False)
-                act.setToolTip("将在后续版本提供" if spec.factory is None else "无权限")
-            else:
-                act.setToolTip(f"{spec.title}（{spec.shortcut}）")
+            if spec.factory is not None:  # enabled or not by the role: apply_role
                 act.triggered.connect(lambda _=False, k=spec.key: self.open_step(k))
             bar.addAction(act)
             self.page_actions[spec.key] = act
 
     def _build_menus(self) -> None:
         m = self.menuBar().addMenu("系统(&S)")
+        self.system_menu = m
         act = QAction("设置…", self, objectName="open_settings")
         act.triggered.connect(self.open_settings)
-        act.setEnabled(self.session.role == Role.ADMIN.value or self.session.role == Role.SUPERVISOR.value)
+        self.settings_action = act
         m.addAction(act)
         m.addSeparator()
         quit_act = QAction("退出", self)
+        self.quit_action = quit_act
         quit_act.setShortcut(QKeySequence("Ctrl+Q"))
         quit_act.triggered.connect(self.close)
         m.addAction(quit_act)
@@ -169,10 +200,38 @@ class MainWindow(QMainWindow):
             self.visit_actions[bid] = keymap.install(self, bid, lambda b=bid: self.visit_key(b))
         keymap.install(self, "cases_today", self._cases_today)
 
+    # -- roles, users ---------------------------------------------------------------------------
+    def apply_role(self) -> None:
+        """Enable what the logged-in role may do (the permission matrix), disable the rest.
+        The core checks again whatever the UI shows."""
+        role = self.session.role
+        for spec in PAGES:
+            act = self.page_actions[spec.key]
+            ok = spec.factory is not None and spec.open_to(role)
+            act.setEnabled(ok)
+            act.setToolTip("将在后续版本提供" if spec.factory is None else
+                           (f"{spec.title}（{spec.shortcut}）" if ok else "无权限"))
+        self.settings_action.setEnabled(allowed(role, Action.CHANGE_SETTINGS))
+        self.audit_action.setEnabled(allowed(role, Action.VERIFY_AUDIT))
+        dev = self.findChild(QAction, "open_device_settings")
+        if dev is not None:
+            dev.setEnabled(allowed(role, Action.MANAGE_DEVICES))
+        self.status_user.setText(f"用户：{self.session.display_name}（{Role(role).label}）")
+
+    def switch_user(self, session: Session) -> None:
+        """A supervisor took the locked window over: from now on they are the one working.
+        Pages built so far keep their state (work in progress) and act as the new user."""
+        self.session = session
+        self.deps = replace(self.deps, session=session)
+        for page in self.pages.values():
+            if hasattr(page, "session"):
+                page.session = session
+        self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
+
     # -- behaviour ----------------------------------------------------------------------------
     def page_available(self, key: str) -> bool:
         spec = next((p for p in PAGES if p.key == key), None)
-        return spec is not None and spec.factory is not None and self.session.role in spec.roles
+        return spec is not None and spec.factory is not None and spec.open_to(self.session.role)
 
     def visit_key(self, binding_id: str) -> None:
         """A key of the visit: the workbench comes to the front and acts on it."""
@@ -217,8 +276,10 @@ class MainWindow(QMainWindow):
             page = self.show_page(host)
             return getattr(page, part) if page is not None else None
         spec = next(p for p in PAGES if p.key == key)
-        if spec.factory is None or self.session.role not in spec.roles:
+        if spec.factory is None or not spec.open_to(self.session.role):
             return None
+        if getattr(self, "window_lock", None) is not None and self.window_lock.locked:
+            return None  # nothing opens behind the lock (a card read, a scanned code)
         page = self.pages.get(key)
         if page is None:  # pages are built on first use: start-up stays fast
             page = spec.factory(self)
@@ -244,9 +305,17 @@ class MainWindow(QMainWindow):
             if page is not None and not self.crash_guard.offer_restore(page, ask):
                 self.show_page("workbench")
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.crash_guard.save_all()
         self.crash_guard.uninstall()
+        lock = getattr(self, "window_lock", None)
+        if lock is not None:
+            lock.close()
+        if not getattr(self, "_signed_out", False):
+            self._signed_out = True
+            # On the writer like every write; the launcher waits for it before the store closes.
+            Op(None, _sign_out, self.store, self.session.actor, self.session.window_code, writer=True) \
+                .failure(lambda e: logging.getLogger(__name__).warning("logout not audited: %s", e)).run()
         super().closeEvent(event)
 
     def open_intake_for_ticket(self, ticket_no: str):
@@ -269,4 +338,4 @@ class MainWindow(QMainWindow):
         return page
 
     def open_settings(self) -> None:
-        SettingsDialog(self.store, self).exec()
+        SettingsDialog(self.store, self, actor=self.session.actor).exec()

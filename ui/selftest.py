@@ -54,6 +54,10 @@ def _store_copy(data_dir: Path, work: Path) -> str:
     src = DataDir(data_dir)
     copy = DataDir(work / "store").ensure()
     if src.database.exists():
+        from hallclient import keystore
+
+        if (src.root / keystore.INFO_FILE).exists():  # the copy is encrypted like the store: its key too
+            keystore.import_key(copy.root, keystore.export_key(src.root), use_keyring=False)
         info = backup_to(src.database, copy.database)
         con = sqlite3.connect(copy.database)
         try:  # neuter the copy: no counter devices, no sync identity

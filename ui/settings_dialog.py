@@ -15,21 +15,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hallclient import settings
+from hallclient import settings, settings_ops
 from ui.ops import Op, error_text
 
 
-def save_settings(store, changes: dict) -> None:
-    """Write the changed settings in one transaction (a ValueError names the bad value)."""
+def save_settings(store, changes: dict, actor) -> None:
+    """Write the changed settings in one transaction as `actor` (role checked, change audited;
+    a ValueError names the bad value)."""
     with store.write() as s:
-        for key, value in changes.items():
-            settings.set_value(s, settings.SETTINGS[key], value)
+        settings_ops.change_settings(s, actor, changes)
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, store, parent=None):
+    def __init__(self, store, parent=None, actor=None):
         super().__init__(parent)
         self.store = store
+        # Who is changing the settings: the core checks the role and audits the change.
+        self.actor = actor if actor is not None else getattr(getattr(parent, "session", None), "actor", None)
         self.setWindowTitle("设置")
         self.setMinimumWidth(560)  # every group's tab visible at once
         self.editors: dict[str, QWidget] = {}
@@ -57,6 +59,13 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
+        from hallclient.keystore import key_warning
+
+        warning = key_warning(store.keys) if getattr(store, "keys", None) is not None else None
+        if warning:  # where the personal-data key is, said to whoever administers this PC
+            self.key_warning = QLabel(warning, objectName="key_warning", wordWrap=True)
+            self.key_warning.setStyleSheet("color: #8a4b00; background: #fff4e0; padding: 6px")
+            lay.addWidget(self.key_warning)
         lay.addWidget(tabs)
         lay.addWidget(self.message)
         lay.addWidget(buttons)
@@ -89,9 +98,12 @@ class SettingsDialog(QDialog):
         # Only what the person changed is written, so opening and saving the dialog never
         # re-applies a value another path (e.g. device registration) has since changed.
         changes = {key: self.value_of(key) for key in settings.SETTINGS if self.value_of(key) != self._loaded[key]}
+        if changes and self.actor is None:
+            self.message.setText("未登录，不能修改设置")
+            return
         self.message.setText("正在保存…")
         self.buttons.setEnabled(False)
-        Op(self, save_settings, self.store, changes, writer=True).success(lambda _: self.accept()).failure(
+        Op(self, save_settings, self.store, changes, self.actor, writer=True).success(lambda _: self.accept()).failure(
             self._failed).run()
 
     def _failed(self, exc: BaseException) -> None:

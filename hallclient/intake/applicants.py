@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hallclient.errors import ValidationFailed
 from hallclient.intake.id_types import ID_TYPE_LABELS  # noqa: F401 - re-exported
 from hallclient.models import Applicant, utcnow
-from hallclient.personal import id_lookup_key, mask_id, phone_lookup_key
+from hallclient.personal import id_lookup_key, keys_of, mask_id, phone_lookup_key
 from hallclient.validation import normalize, validate_id, validate_phone, validate_uscc
 
 PERSON_ID_TYPES = ("resident", "gat_permit", "foreign_old", "foreign_2023")
@@ -102,7 +102,7 @@ def save_applicant(session: Session, inp: ApplicantInput, *, now: datetime | Non
     """Create the applicant, or update the earlier one with the same ID number / credit code.
     Returns its id. Nothing is written when validation fails."""
     id_type, number, phone, rep_id = check_applicant(inp)
-    key = id_lookup_key(number)
+    key = id_lookup_key(number, keys_of(session))
     row = session.scalars(select(Applicant).where(Applicant.id_key == key, Applicant.kind == inp.kind)).first()
     now = now or utcnow()
     if row is None:
@@ -141,7 +141,7 @@ def find_applicants(session: Session, query: str, limit: int = 20) -> list[Appli
     hits: list[Applicant] = []
     norm = normalize(q)
     if len(norm) >= 15 and norm.isalnum():
-        hits = list(session.scalars(select(Applicant).where(Applicant.id_key == id_lookup_key(norm)).limit(limit)))
+        hits = list(session.scalars(select(Applicant).where(Applicant.id_key == id_lookup_key(norm, keys_of(session))).limit(limit)))
     if not hits:
         stmt = (
             select(Applicant)

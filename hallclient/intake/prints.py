@@ -8,7 +8,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hallclient import audit
+from hallclient.audit import AuditAction
 from hallclient.models import PrintRecord, User, utcnow
+from hallclient.permissions import Actor
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,13 @@ def log_print(session: Session, case_id: str | None, kind: str, user_id: int | N
     """Record a print; returns whether it was a reprint (decided from the log unless given)."""
     if reprint is None:
         reprint = next_print_is_reprint(session, case_id, kind) if case_id else False
-    session.add(PrintRecord(case_id=case_id, document_kind=kind, user_id=user_id, at=now or utcnow(), reprint=reprint,
+    now = now or utcnow()
+    session.add(PrintRecord(case_id=case_id, document_kind=kind, user_id=user_id, at=now, reprint=reprint,
                             copies=copies, printer=printer[:120]))
-    session.flush()
+    user = session.get(User, user_id) if user_id else None
+    audit.record(session, Actor(user.id, user.username, user.role) if user else None,
+                 AuditAction.REPRINT if reprint else AuditAction.PRINT,
+                 {"case_id": case_id, "document": kind, "copies": copies, "printer": printer[:120]}, now)
     return reprint
 
 

@@ -99,8 +99,10 @@ def load_catalogue(db: ServerDB, data: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def add_user(db: ServerDB, username: str, display_name: str, role: str, password: str, active: bool = True) -> dict[str, Any]:
-    """Publish a user with an Argon2 hash of the password (devices log in offline with it)."""
+def add_user(db: ServerDB, username: str, display_name: str, role: str, password: str, active: bool = True,
+             must_change_password: bool = False) -> dict[str, Any]:
+    """Publish a user with an Argon2 hash of the password (devices log in offline with it).
+    `must_change_password`: an initial password, to be changed at the first login."""
     from hallclient.accounts import Role, hash_password
 
     if role not in {r.value for r in Role}:
@@ -109,7 +111,8 @@ def add_user(db: ServerDB, username: str, display_name: str, role: str, password
         raise AdminError("用户名和姓名不能为空，且不超过 40 字")
     if len(password) < 6:
         raise AdminError("密码至少 6 位")
-    data = {"username": username.strip(), "display_name": display_name.strip(), "role": role, "password_hash": hash_password(password), "active": active}
+    data = {"username": username.strip(), "display_name": display_name.strip(), "role": role, "password_hash": hash_password(password), "active": active,
+            "must_change_password": bool(must_change_password)}
     with db.session() as s:
         publish(s, "users", [("", data["username"], data)])
     return {k: v for k, v in data.items() if k != "password_hash"}

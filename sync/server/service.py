@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hallclient.models import utcnow
 from sync import protocol
+from sync.server import security
 from sync.server import hallday
 from sync.server.models import Device, Record, ServerCase, StreamRow
 from sync.server.store import ServerDB, publish, token_hash
@@ -91,6 +92,8 @@ def validate_item(item: dict[str, Any]) -> str | None:
         return f"记录内容超过 {protocol.MAX_PAYLOAD_BYTES // 1024} KB 上限"
     if item.get("created_at") is not None and _parse_time(item.get("created_at")) is None:
         return "created_at 不是带时区的 ISO 8601 时间，或不在 1970–2199 年之间"
+    if kind in security.KINDS:
+        return security.validate(kind, payload)
     if kind == "case.event":
         try:
             _short_str(payload, "case_id", 36)
@@ -209,12 +212,15 @@ def _push_once(db: ServerDB, device: DeviceInfo, items: list[dict[str, Any]]) ->
             from sync.server.fees import fold as fold_fees
 
             fold_fees(s, device.hall_code, events, now)
-        if new_rows:
-            hallday.publish_records(s, device.hall_code, new_rows, now)
+        # Audit records and password changes are not the hall's business of the day.
+        day_rows = [r for r in new_rows if r["kind"] not in security.KINDS]
+        if day_rows:
+            hallday.publish_records(s, device.hall_code, day_rows, now)
         if issued:
             from sync.server import licences  # the 电子证照库
 
             licences.fold(s, device.hall_code, issued)
+        security.after_push(s, [r for r in new_rows if r["kind"] in security.KINDS])
         dev = s.get(Device, device.id)
         dev.last_seen_at = now
         return [r for r in results if r is not None]

@@ -130,11 +130,12 @@ def test_typing_is_left_alone_by_the_wedge_filter(qtbot, window):
 def test_settings_dialog_saves_rows_and_tests_a_device(qtbot, ctx, tmp_path):
     from devices.simulators.printer import PrinterSimulator
     from hallclient.models import DeviceConfig
+    from hallclient.permissions import Actor
     from ui.devices.settings import DeviceSettingsDialog
 
     sim = PrinterSimulator().start()
     try:
-        dlg = DeviceSettingsDialog(ctx.store)
+        dlg = DeviceSettingsDialog(ctx.store, actor=Actor(4, "admin", "admin"))
         qtbot.addWidget(dlg)
         assert dlg.table.rowCount() == 0
         qtbot.mouseClick(dlg.add_btn, Qt.MouseButton.LeftButton)

@@ -7,6 +7,9 @@ from ui.login import LoginDialog
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 from hallclient import settings
+from hallclient.permissions import Actor
+
+ADMIN = Actor(4, "admin", "admin", "管理员")  # who changes the settings (checked and audited)
 
 
 def _login(qtbot, store, username, password):
@@ -62,7 +65,7 @@ def test_window_choice_is_remembered(qtbot, ctx):
 
 
 def test_settings_dialog_is_built_from_declared_settings_and_saves(qtbot, ctx):
-    dlg = SettingsDialog(ctx.store)
+    dlg = SettingsDialog(ctx.store, actor=ADMIN)
     qtbot.addWidget(dlg)
     assert set(dlg.editors) == set(settings.SETTINGS)
     name = dlg.editors["hall.name"]
@@ -85,7 +88,7 @@ def test_settings_dialog_is_built_from_declared_settings_and_saves(qtbot, ctx):
 
 
 def _windows_offered_after_setting_count(qtbot, store, n: int) -> list[str]:
-    dlg = SettingsDialog(store)
+    dlg = SettingsDialog(store, actor=ADMIN)
     qtbot.addWidget(dlg)
     dlg.editors["hall.windows"].setValue(n)
     dlg.save()
@@ -102,7 +105,7 @@ def test_window_count_setting_adds_and_retires_windows_for_the_login(qtbot, ctx)
 
 
 def test_a_wrong_hall_code_is_refused_with_the_reason(qtbot, ctx):
-    dlg = SettingsDialog(ctx.store)
+    dlg = SettingsDialog(ctx.store, actor=ADMIN)
     qtbot.addWidget(dlg)
     dlg.editors["hall.code"].setText("44030")
     dlg.save()

@@ -26,9 +26,14 @@ def test_old_store_is_backed_up_and_migrated_keeping_its_data(data_dir):
     ctx = open_context(data_dir, seed=False)
     try:
         assert db.current_revision(ctx.store.engine) == db.head_revision()
-        backups = list((data_dir / "backups").glob("*.sqlite3"))
+        # the copy of the old (plain) store is kept encrypted (revision 0005: encryption at rest)
+        assert list((data_dir / "backups").glob("*.sqlite3")) == []
+        backups = list((data_dir / "backups").glob("*.sqlite3.sm4"))
         assert len(backups) == 1
-        old = sqlite3.connect(backups[0])
+        from hallclient.backupcrypt import decrypt_file
+
+        plain_copy = decrypt_file(ctx.store.keys.data, backups[0], data_dir / "restored.sqlite3")
+        old = sqlite3.connect(plain_copy)
         assert old.execute("select version_num from alembic_version").fetchone()[0] == "0001"
         old.close()
         with ctx.store.session() as s:

@@ -51,7 +51,10 @@ def test_case_list_settings_and_rating_write_only_through_the_writer(mw, qtbot, 
     cases_flows.test_today_search_detail_and_reprint(mw, qtbot, ctx, tmp_path)
     from ui.settings_dialog import SettingsDialog
 
-    dlg = SettingsDialog(ctx.store, mw)
+    from hallclient.permissions import Actor
+
+    # a supervisor changes settings (the clerk logged in here may not: permissions matrix)
+    dlg = SettingsDialog(ctx.store, mw, actor=Actor(3, "supervisor", "supervisor", "值班长"))
     qtbot.addWidget(dlg)
     dlg.editors["hall.name"].setText("南山区政务服务中心")
     dlg.save()

@@ -48,8 +48,12 @@ def test_backup_during_writes_restores_and_opens_with_integrity_ok(ctx, tmp_path
         stop.set()
         t.join()
     assert info.revision and _integrity(info.path) == "ok"
-    # restore into another data directory and open it as the client would
+    # restore into another data directory and open it as the client would: a replacement PC
+    # gets the store's key first (the backup alone is ciphertext)
+    from hallclient import keystore
+
     dd = DataDir(tmp_path / "other").ensure()
+    keystore.import_key(dd.root, keystore.export_key(ctx.data_dir.root))
     restored = restore(dd, tmp_path / "b.sqlite3")
     assert _integrity(restored.path) == "ok"
     with open_context(dd.root) as c2:

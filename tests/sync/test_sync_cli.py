@@ -58,9 +58,11 @@ def test_server_admin_and_client_commands(tmp_path, cli):
 
         r = cli("sync", data_dir=client)
         assert r.returncode == 3 and "尚未配置中心服务器" in r.stderr
-        r = cli("sync", "register", "--server", url, "--token", "wrong", data_dir=client)
+        r = cli("sync", "register", "--server", url, "--token", dev["token"], data_dir=client)
+        assert r.returncode == 2 and "不能写在命令行上" in r.stderr  # a secret never on the command line
+        r = cli("sync", "register", "--server", url, "--token", "-", input="wrong\n", data_dir=client)
         assert r.returncode == 3 and "注册失败" in r.stderr
-        reg = _json(cli("sync", "register", "--server", url, "--token", dev["token"], data_dir=client))
+        reg = _json(cli("sync", "register", "--server", url, input=dev["token"] + "\n", data_dir=client))
         assert reg["device_id"] == dev["device_id"]
 
         from hallclient.context import open_context
@@ -68,9 +70,10 @@ def test_server_admin_and_client_commands(tmp_path, cli):
 
         with open_context(client, seed=True) as ctx:
             numbers = queue_cases(ctx.store, 5)
-        assert _json(cli("sync", "status", data_dir=client))["pending"] == 5
+        # the 5 cases and the audit record of the registration (a device token change)
+        assert _json(cli("sync", "status", data_dir=client))["pending"] == 6
         out = _json(cli("sync", data_dir=client))
-        assert (out["pushed"], out["pending"], out["rejected"]) == (5, 0, 0) and out["pulled"] > 0
+        assert (out["pushed"], out["pending"], out["rejected"]) == (6, 0, 0) and out["pulled"] > 0
         from hallclient.caselog import enqueue
 
         with open_context(client, seed=True) as ctx, ctx.store.session() as s:

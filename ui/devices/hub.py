@@ -238,6 +238,6 @@ def open_device_settings(mw) -> None:
 
     mw.devices.stop()  # the dialog's 测试 opens ports itself
     try:
-        DeviceSettingsDialog(mw.store, mw, demo=mw.ctx.services.get("demo_devices") is not None).exec()
+        DeviceSettingsDialog(mw.store, mw, demo=mw.ctx.services.get("demo_devices") is not None, actor=mw.session.actor).exec()
     finally:
         mw.devices.start()

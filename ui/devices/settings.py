@@ -31,8 +31,10 @@ def serial_ports() -> list[str]:
 
 
 class DeviceSettingsDialog(QDialog):
-    def __init__(self, store, parent=None, demo: bool = False):
+    def __init__(self, store, parent=None, demo: bool = False, actor=None):
         super().__init__(parent)
+        # Who changes the devices: the core checks the role and audits the change.
+        self.actor = actor if actor is not None else getattr(getattr(parent, "session", None), "actor", None)
         self.setWindowTitle("设备设置")
         self.setObjectName("device_settings")
         self.resize(860, 360)
@@ -171,22 +173,42 @@ class DeviceSettingsDialog(QDialog):
             return
         from ui.ops import Op, error_text
 
+        if self.actor is None:
+            QMessageBox.warning(self, "设备设置", "未登录，不能修改设备设置")
+            return
         self.setEnabled(False)  # until the writer has saved (off the UI thread)
-        Op(self, save_device_configs, self.store, list(zip(self.ids, specs)), writer=True).success(
+        Op(self, save_device_configs, self.store, list(zip(self.ids, specs)), self.actor, writer=True).success(
             lambda _: self.accept()).failure(lambda e: (self.setEnabled(True),
                                                         QMessageBox.warning(self, "设备设置", error_text(e)))).run()
 
 
-def save_device_configs(store, rows: list) -> None:
-    """Replace the device rows with (id or None, DeviceSpec) pairs, in one transaction."""
+def save_device_configs(store, rows: list, actor) -> None:
+    """Replace the device rows with (id or None, DeviceSpec) pairs, in one transaction; `actor`
+    must be allowed to manage devices (checked and audited in the same transaction)."""
     from hallclient.models import DeviceConfig
+    from hallclient.settings_ops import record_device_change
 
     with store.write() as s:
+        record_device_change(s, actor, {"count": len(rows), "kinds": sorted({spec.kind for _, spec in rows})})
         keep = {rid for rid, _ in rows if rid is not None}
         for row in s.query(DeviceConfig).all():
             if row.id not in keep:
                 s.delete(row)
         for rid, spec in rows:
+            row = s.get(DeviceConfig, rid) if rid is not None else None
+            if row is None:
+                row = DeviceConfig(options={})
+                s.add(row)
+            row.kind, row.driver, row.port, row.baud, row.enabled = spec.kind, spec.driver, spec.port, spec.baud, spec.enabled
+
+    def _write(self, s, specs) -> None:
+        from hallclient.models import DeviceConfig
+
+        keep = {i for i in self.ids if i is not None}
+        for row in s.query(DeviceConfig).all():
+            if row.id not in keep:
+                s.delete(row)
+        for rid, spec in zip(self.ids, specs):
             row = s.get(DeviceConfig, rid) if rid is not None else None
             if row is None:
                 row = DeviceConfig(options={})

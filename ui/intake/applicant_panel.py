@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from hallclient.errors import ValidationFailed
 from hallclient.identity import CARD_TYPES, IdentityDocument
 from hallclient.intake.applicants import ApplicantHit, ApplicantInput, check_applicant
+from hallclient.personal import mask_phone
 from hallclient.validation import validate_id, validate_uscc
 from ui.intake.card_photo import CardPhoto
 from ui.intake.card_read import CardTarget, card_note, card_target
@@ -236,7 +237,7 @@ class ApplicantPanel(QGroupBox):
         self.matches.clear()
         hits = result.hits
         for h in hits:
-            it = QListWidgetItem(f"{h.name}  {h.id_masked}  {h.phone}")
+            it = QListWidgetItem(f"{h.name}  {h.id_masked}  {mask_phone(h.phone)}")  # a list: masked
             it.setData(Qt.ItemDataRole.UserRole, h)
             self.matches.addItem(it)
         for cid, item_name, day in result.waiting:

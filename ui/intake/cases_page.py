@@ -20,7 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from hallclient.intake.cases import STATE_LABELS
+from hallclient.disclosure import reveal_id_number
+from hallclient.permissions import Action, allowed
 from hallclient.personal import mask_id
+from ui.authorise import ask_authorisation
 from ui.intake import jobs
 from ui.intake.preview import DocumentPreview
 from ui.ops import Op, error_text
@@ -37,6 +40,11 @@ EVENT_LABELS = {
 }
 
 
+def _reveal(store, actor, case_id: str, authorisation):
+    with store.session() as s:
+        return reveal_id_number(s, actor, case_id, authorisation)
+
+
 class CaseDetail(QWidget):
     def __init__(self, store, user_id, parent=None):
         super().__init__(parent)
@@ -48,10 +56,17 @@ class CaseDetail(QWidget):
         self.prints = QListWidget(objectName="case_prints")
         self.preview = DocumentPreview(store, user_id)
         self.preview.printed.connect(lambda *_: self.refresh())
+        self._masked_line = ""
+        self.actor = None  # callable giving the acting user (the page's session may switch)
+        self.reveal = QPushButton("查看完整证件号码", objectName="reveal_id")
+        self.reveal.setToolTip("将记入审计日志；窗口人员需值班长现场授权")
+        self.reveal.clicked.connect(self.reveal_id)
+        self.reveal.setEnabled(False)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.info)
+        ll.addWidget(self.reveal, 0, Qt.AlignmentFlag.AlignLeft)
         ll.addWidget(QLabel("办件过程"))
         ll.addWidget(self.timeline, 2)
         ll.addWidget(QLabel("打印记录"))
@@ -65,8 +80,26 @@ class CaseDetail(QWidget):
         lay.addWidget(split)
         self.case_id: str | None = None
 
+    def reveal_id(self) -> None:
+        """The full ID number, on purpose: a supervisor directly, a clerk with a supervisor's
+        authorisation; audited either way (hallclient.disclosure)."""
+        if not self.case_id or self.actor is None:
+            return
+        actor = self.actor()
+        auth = None
+        if not allowed(actor.role, Action.VIEW_FULL_ID):
+            auth = ask_authorisation(self, self.store, Action.VIEW_FULL_ID, actor)
+            if auth is None:
+                return
+        Op(self, _reveal, self.store, actor, self.case_id, auth, writer=True).success(self._revealed).run()
+
+    def _revealed(self, r) -> None:
+        if r.case_id == self.case_id and self._masked_line in self.info.text():
+            self.info.setText(self.info.text().replace(self._masked_line, f"{r.applicant_name}　{r.id_number}"))
+
     def show_case(self, case_id: str | None) -> None:
         self.case_id = case_id
+        self.reveal.setEnabled(case_id is not None)
         if case_id is None:
             self.info.clear()
             self.timeline.clear()
@@ -85,9 +118,10 @@ class CaseDetail(QWidget):
         if snap.id != self.case_id:
             return
         a = snap.applicant
+        self._masked_line = f"{a.name}　{mask_id(a.id_number)}"
         lines = [f"<b>{snap.item_name}</b>（{snap.case_type_name}）　<b>{STATE_LABELS.get(snap.state, snap.state)}</b>",
                  f"办件编号：{snap.case_no or '（未受理）'}　查询密码：{snap.query_password or '—'}",
-                 f"申请人：{a.name}　{mask_id(a.id_number)}" + (f"　代办人：{snap.agent.name}" if snap.agent else ""),
+                 f"申请人：{self._masked_line}" + (f"　代办人：{snap.agent.name}" if snap.agent else ""),
                  f"{snap.window_name}　{snap.clerk_name}"]
         if snap.promised_date:
             lines.append(f"承诺办结日期：{snap.promised_date:%Y-%m-%d}")
@@ -137,6 +171,7 @@ class CasesPage(QWidget):
         for c in (0, 1, 3, 4, 5, 6):
             self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.detail = CaseDetail(store, session.user_id)
+        self.detail.actor = lambda: self.session.actor
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.today_button)
