@@ -22,29 +22,35 @@ def _samples(args) -> int:
     import json
     from pathlib import Path
 
-    from printing.documents import DOCUMENT_KINDS, render_document
-    from printing.samples import sample_snapshot
-
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         print(f"无法创建输出目录 {out}：{e.strerror or e}", flush=True)
         return 2
+    print(json.dumps(write_samples(out, reprint=args.reprint), ensure_ascii=False, indent=1))
+    return 0
+
+
+def write_samples(out, reprint: bool = False) -> list[dict]:
+    """Every document kind rendered from built-in sample data into the directory `out`:
+    the notices, the fee documents, the demo certificates, a calibration sheet and a 送达回证
+    (`hallclient docs samples`, and the documents check of `hallclient selftest`)."""
+    from printing.documents import DOCUMENT_KINDS, render_document
+    from printing.fee_samples import render_samples
+    from printing.samples import sample_snapshot
+
     written = []
     for kind, title in DOCUMENT_KINDS.items():
         path = out / f"{kind}.pdf"
-        path.write_bytes(render_document(kind, sample_snapshot(kind), reprint=args.reprint))
+        path.write_bytes(render_document(kind, sample_snapshot(kind), reprint=reprint))
         written.append({"kind": kind, "title": title, "path": str(path)})
-    from printing.fee_samples import render_samples
-
     for kind, (title, pdf) in render_samples().items():
         path = out / f"{kind}.pdf"
         path.write_bytes(pdf)
         written.append({"kind": kind, "title": title, "path": str(path)})
     written += _certificate_samples(out)
-    print(json.dumps(written, ensure_ascii=False, indent=1))
-    return 0
+    return written
 
 
 def _certificate_samples(out) -> list[dict]:
