@@ -116,7 +116,13 @@ def test_reversal_refused_without_and_accepted_with_authorisation(store):
             authorise(s, Action.REVERSE_FEE, clerk, "clerk", "clerk123")
         with pytest.raises(PermissionDenied, match="无权授权"):
             authorise(s, Action.REVERSE_FEE, clerk, "clerk2", "clerk123")
-        assert counts(s) == before
+        # No fee record, no case event; the outbox carries only the audit records of the two
+        # refused authorisations (issue 16: refusals are audited).
+        from hallclient.audit import OUTBOX_KIND
+
+        assert counts(s)[:4] == before[:4]
+        added = s.scalars(select(OutboxEntry.kind).order_by(OutboxEntry.id.desc()).limit(counts(s)[4] - before[4])).all()
+        assert added and set(added) == {OUTBOX_KIND}
         auth = authorise(s, Action.REVERSE_FEE, clerk, "supervisor", "super123")
         with pytest.raises(ValidationFailed, match="原因"):
             payments.reverse_payment(s, clerk, r.payment_id, "  ", auth)

@@ -38,8 +38,8 @@ def test_login_then_main_window(qtbot, ctx):
     # the supervisor page is not for clerks; coming pages are visible but disabled
     assert not mw.page_actions["supervisor"].isEnabled()
     assert mw.page_actions["fees"].isEnabled()  # 收费 (issue 13)
-    assert not mw.page_actions["certificates"].isEnabled()
-    assert mw.page_actions["certificates"].toolTip() == "将在后续版本提供"
+    assert mw.page_actions["certificates"].isEnabled()  # 证照打印 (issue 14)
+    assert mw.page_actions["certificates"].toolTip() == "证照打印（Ctrl+6）"
 
 
 def test_wrong_password_is_explained_and_dialog_stays(qtbot, ctx):
