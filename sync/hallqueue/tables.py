@@ -97,7 +97,7 @@ class QAppointment(QBase):
 
     __tablename__ = "q_appointment"
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    id_key: Mapped[str] = mapped_column(String(64), default="", index=True)
+    id_key: Mapped[str] = mapped_column(String(80), default="", index=True)  # "h1:" + 64 hex of a keyed hash
     name: Mapped[str] = mapped_column(String(60), default="")
     queue: Mapped[str] = mapped_column(String(4))
     booked_at: Mapped[datetime] = mapped_column()
