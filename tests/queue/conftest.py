@@ -4,40 +4,13 @@ for the main window's intake hook."""
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
 from sync.hallqueue.server import LocalHall, serve_in_background
 
 
-PG_ENV = "HALLCLIENT_TEST_PG_URL"
-
-
-def pg_database(base_url: str) -> str:
-    """A fresh database on the test cluster for one test (dropped by `pg_drop`)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"hq_test_{uuid.uuid4().hex[:12]}"
-    u = make_url(base_url)
-    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                         dbname=u.database or "postgres", autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    return u.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-
-
-def pg_drop(url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    try:
-        with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
-                             dbname="postgres", autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
-    except Exception:  # noqa: BLE001 - cleanup only
-        pass
+from tests.pgtest import PG_ENV, pg_database, pg_drop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,7 +23,7 @@ def queue_db_url(request, tmp_path):
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"PostgreSQL not available: set {PG_ENV} (CI's .ci/run starts one when it can)")
-    url = pg_database(base)
+    url = pg_database(base, prefix="hq_test")
     yield url
     pg_drop(url)
 

@@ -4,35 +4,10 @@ PostgreSQL when HALLCLIENT_TEST_PG_URL names one), registered client stores, the
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
-PG_ENV = "HALLCLIENT_TEST_PG_URL"
-
-
-def _pg_database(base_url: str) -> str:
-    """A fresh database on the test cluster for one test (dropped afterwards by the fixture)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"hc_test_{uuid.uuid4().hex[:12]}"
-    u = make_url(base_url)
-    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname=u.database or "postgres", autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    return u.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-
-
-def _pg_drop(url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    try:
-        with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password, dbname="postgres", autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)')
-    except Exception:  # noqa: BLE001 - cleanup only
-        pass
+from tests.pgtest import PG_ENV, pg_database as _pg_database, pg_drop as _pg_drop
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
