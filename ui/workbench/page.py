@@ -50,7 +50,9 @@ class Workbench(QWidget):
         lay.addWidget(self.intake, 1)
         self.step_buttons: dict[str, QPushButton] = {}
         for key, label in STEPS:
-            b = QPushButton(keymap.label_with_key(f"page_{key}", label), objectName=f"step_{key}")
+            # "收费 Ctrl+5", not "收费（Ctrl+5）": the full-width brackets of the two step buttons
+            # pushed the decision row past 1366 pixels once both steps exist.
+            b = QPushButton(f"{label} {keymap.key(f'page_{key}')}", objectName=f"step_{key}")
             b.clicked.connect(lambda _=False, k=key: self.open_step(k))
             b.setVisible(False)
             self.intake.decisions.steps.addWidget(b)
