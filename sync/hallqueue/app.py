@@ -184,8 +184,11 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
         """A configuration write (SQLAlchemy), off the event loop."""
         return JSONResponse(await asyncio.wrap_future(svc.submit(fn, *args)))
 
-    def act(fn, *args):
-        """A ticket or window action: inline, under the service's writer lock."""
+    async def act(fn, *args):
+        """A ticket or window action: inline under the service's writer lock (SQLite), or
+        through the group-commit writer (PostgreSQL, service.py)."""
+        if svc.group_commit:
+            return JSONResponse(await asyncio.wrap_future(svc.submit_action(fn, *args)))
         return JSONResponse(fn(*args))
 
     async def read(fn, *args):
@@ -227,7 +230,7 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
 
     @api.post("/tickets", dependencies=[kiosk])
     async def issue(body: IssueIn):
-        return act(svc.issue, body.queue, body.priority)
+        return await act(svc.issue, body.queue, body.priority)
 
     @api.post("/appointments", dependencies=[admin])
     async def add_appointment(body: AppointmentIn):
@@ -235,22 +238,22 @@ def create_queue_app(db_url: str, *, seed_demo: bool = True, service: QueueServi
 
     @api.post("/appointments/check-in", dependencies=[kiosk])
     async def check_in(body: CheckInIn):
-        return act(svc.check_in, body.code, body.id_number)
+        return await act(svc.check_in, body.code, body.id_number)
 
     @api.post("/tickets/{ticket}/requeue", dependencies=[kiosk])
     async def requeue(ticket: TicketPath):
-        return act(svc.requeue_late, ticket)
+        return await act(svc.requeue_late, ticket)
 
     def window_route(path: str, fn_name: str, body_type=None, admin_too: bool = False):
         fn = getattr(svc, fn_name)
         if body_type is None:
             async def route(code: WindowPath, p: Principal = Depends(any_principal)):
                 own_window(p, code, admin_too)
-                return act(fn, code)
+                return await act(fn, code)
         else:
             async def route(code: WindowPath, body: body_type, p: Principal = Depends(any_principal)):  # type: ignore[valid-type]
                 own_window(p, code, admin_too)
-                return act(fn, code, *body.model_dump().values())
+                return await act(fn, code, *body.model_dump().values())
         route.__name__ = fn_name
         if body_type is not None:  # this module's annotations are strings; the body type is local
             route.__annotations__["body"] = body_type

@@ -16,6 +16,7 @@ schema still describes these routes (app.py declares them).
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Awaitable, Callable
 
@@ -45,7 +46,7 @@ class HotPaths:
             if method == "POST":
                 m = _WINDOW_ACTION.fullmatch(path)
                 if m is not None:
-                    response = self._window_action(scope, m.group(1), m.group(2))
+                    response = await self._window_action(scope, m.group(1), m.group(2))
                     if response is not None:
                         return await response(scope, receive, send)
                 elif path == "/tickets":
@@ -69,13 +70,13 @@ class HotPaths:
             return None
         return self.svc.tokens.lookup(token)
 
-    def _window_action(self, scope, code: str, action: str) -> Response | None:
+    async def _window_action(self, scope, code: str, action: str) -> Response | None:
         if not _no_body(scope):
             return None
         p = self._principal(scope)
         if p is None or p.kind is not Kind.WINDOW or p.window != code:
             return None
-        return self._run(scope, getattr(self.svc, _METHOD[action]), code)
+        return await self._run(scope, getattr(self.svc, _METHOD[action]), code)
 
     async def _issue(self, scope, receive):
         length = _header(scope, b"content-length")
@@ -98,7 +99,7 @@ class HotPaths:
             ticket = IssueIn.model_validate_json(body)
         except (ValidationError, ValueError, RecursionError):
             return None, _replay(body, receive)  # the app answers 422 with its reasons
-        return self._run(scope, self.svc.issue, ticket.queue, ticket.priority), receive
+        return await self._run(scope, self.svc.issue, ticket.queue, ticket.priority), receive
 
     async def _events(self, scope) -> Response | None:
         p = self._principal(scope)
@@ -115,8 +116,10 @@ class HotPaths:
             return None
         return await self.answer_events(after_i, timeout_f, limit_i)
 
-    def _run(self, scope, fn, *args) -> Response:
+    async def _run(self, scope, fn, *args) -> Response:
         try:
+            if self.svc.group_commit:
+                return JSONResponse(await asyncio.wrap_future(self.svc.submit_action(fn, *args)))
             return JSONResponse(fn(*args))
         except Exception as exc:  # noqa: BLE001 - answered by the app's own handler, or re-raised
             for cls in type(exc).__mro__:
