@@ -125,7 +125,10 @@ def test_group_commit_one_failing_action_leaves_the_others_committed(queue_db_ur
         assert [w["clerk"] for w in svc.status()["windows"] if w["code"] == "02"] == [""]  # undone
         stored, _ = svc.events_stored(0, 100)
         assert [(e["type"], e["ticket"]) for e in stored] == [("issue", "A001"), ("call", "A001"), ("issue", "B001")]
-        assert svc.events_cached(0, 100) == (stored, stored[-1]["seq"])
+        # PostgreSQL lost a sequence value to the rollback: the ring restarted after the gap and
+        # a cursor before it is answered from the table; either way the same events.
+        assert svc.events_after(0, 100) == (stored, stored[-1]["seq"])
+        assert svc.events_cached(stored[-2]["seq"], 100) == ([stored[-1]], stored[-1]["seq"])
         # Through the writer thread too, as the app submits them.
         assert svc.submit_action(svc.issue, "C").result(30)["ticket"]["no"] == "C001"
     finally:
