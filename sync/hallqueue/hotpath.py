@@ -42,7 +42,7 @@ class HotPaths:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            method, path = scope["method"], scope["path"]
+            method, path = scope["method"], _route_path(scope)
             if method == "POST":
                 m = _WINDOW_ACTION.fullmatch(path)
                 if m is not None:
@@ -138,6 +138,14 @@ class _Deferred:
     async def __call__(self, scope, receive, send):
         response = await self.handler(self.request, self.exc)
         await response(scope, receive, send)
+
+
+def _route_path(scope) -> str:
+    """The path below the mount point (`/queue` in `hallclient server`), as Starlette routes it."""
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root + "/"):
+        return path[len(root):]
+    return path
 
 
 def _header(scope, name: bytes) -> bytes | None:

@@ -186,3 +186,36 @@ def test_an_answered_call_survives_kill_9_of_the_service(queue_db_url, tmp_path)
         assert svc.status()["windows"][0]["current"] == called["ticket"]["no"]
     finally:
         svc.close()
+
+
+def test_mounted_under_queue_the_fast_path_still_answers(tmp_path, monkeypatch):
+    """`hallclient server` mounts the queue app under /queue: the hot requests still skip the
+    routing there (and are answered as the routes would)."""
+    from fastapi import FastAPI
+
+    from sync.hallqueue import hotpath
+    from sync.hallqueue.app import create_queue_app
+    from sync.hallqueue.server import RunningServer
+
+    taken = []
+    run = hotpath.HotPaths._run
+
+    async def spy(self, scope, fn, *args):
+        taken.append(fn.__name__)
+        return await run(self, scope, fn, *args)
+
+    monkeypatch.setattr(hotpath.HotPaths, "_run", spy)
+    inner = create_queue_app(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    svc = inner.state.queue_service
+    outer = FastAPI()
+    outer.mount("/queue", inner)
+    srv = RunningServer(outer).start()
+    try:
+        kiosk, w01 = svc.tokens.issue("kiosk")["token"], svc.tokens.issue("window", "01")["token"]
+        assert _post(srv, "/queue/tickets", kiosk, json={"queue": "A"}).json()["ticket"]["no"] == "A001"
+        assert _post(srv, "/queue/windows/01/call-next", w01).json()["ticket"]["no"] == "A001"
+        assert _post(srv, "/queue/windows/02/call-next", w01).status_code == 403
+        assert taken == ["issue", "call_next"]
+    finally:
+        srv.close()
+        svc.close()
