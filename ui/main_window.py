@@ -33,6 +33,7 @@ from ui.counter import connect_counter
 from ui.crash import CrashGuard
 from ui.devices import install_devices
 from ui.fees import make_fees_page
+from ui.heap import settle_heap
 from ui.intake import make_cases_page
 from ui.login import Session
 from ui.ops import Op
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.apply_role()
         # A clerk at a window starts at the workbench: F1 calls at once.
         self.show_page("workbench" if session.window_id and self.page_available("workbench") else "home")
+        settle_heap()
 
     # -- layout -------------------------------------------------------------------------------
     def _build_pages(self) -> None:
