@@ -225,9 +225,13 @@ class MainWindow(QMainWindow):
         Pages built so far keep their state (work in progress) and act as the new user."""
         self.session = session
         self.deps = replace(self.deps, session=session)
-        for page in self.pages.values():
+        self.crash_guard.user_id = session.user_id
+        for page in {id(p): p for p in self.pages.values()}.values():
             if hasattr(page, "session"):
                 page.session = session
+            # What a page keeps of the user (who prints, who is rated, who charges) follows.
+            if callable(getattr(page, "user_switched", None)):
+                page.user_switched(session)
         self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
 
     # -- behaviour ----------------------------------------------------------------------------

@@ -34,6 +34,9 @@ METHODS = (("notice", "缴款通知书（&N）"), ("cash", "现金（&C）"), ("
 
 
 class FeesPage(QWidget):
+    def user_switched(self, session) -> None:
+        self.session, self.actor, self.desk = session, session.actor, desk_of(session)
+
     def __init__(self, store, session, mw=None, parent=None):
         super().__init__(parent)
         self.store, self.session, self.mw = store, session, mw

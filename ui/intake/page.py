@@ -107,6 +107,11 @@ class IntakePage(QWidget):
         QApplication.instance().focusChanged.connect(self._keep_focus_visible)
         self._show(None)
 
+    def user_switched(self, session) -> None:
+        self.session = session
+        self.desk = jobs.desk_of(session)
+        self.preview.user_id = self.items.user_id = session.user_id
+
     def _keep_focus_visible(self, _old, new) -> None:
         if new is not None and self.applicant.isAncestorOf(new):
             self.applicant_scroll.ensureWidgetVisible(new, 0, 8)
