@@ -136,13 +136,7 @@ def cmd_serve(args) -> int:
     from sync.hallqueue.app import create_queue_app
 
     db = _db_url(args)
-    app = create_queue_app(db)
-    if app.state.queue_service.group_commit:
-        # PostgreSQL: the writer thread gives up the interpreter lock at each of an action's ~10
-        # round trips to the database and then waits for the event loop thread to hand it back,
-        # by default after up to 5 ms each time. This process is the service alone.
-        sys.setswitchinterval(0.0005)
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
+    server = uvicorn.Server(uvicorn.Config(create_queue_app(db), host=args.host, port=args.port,
                                            log_level="warning", access_log=False))
     import threading
     import time
