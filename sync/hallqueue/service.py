@@ -384,8 +384,8 @@ class QueueService:
 
     def _act_locked(self, fn: Callable[[Raw, datetime], Any]) -> Any:
         dbapi = self.engine.dialect.loaded_dbapi
-        if self._in_batch:
-            return self._act_in_savepoint(fn, dbapi)
+        if self._in_batch:  # inside the group commit's transaction: no BEGIN, no COMMIT
+            return fn(self._raw, self.clock())
         for attempt in range(5):
             if self._raw is None:
                 self._raw = Raw(self.engine)
@@ -412,32 +412,6 @@ class QueueService:
                 self.ring.extend(self._new_events)
                 self.notifier.publish(self._new_events[-1]["seq"])
             return result
-        raise RuntimeError("queue write kept conflicting")
-
-    def _act_in_savepoint(self, fn: Callable[[Raw, datetime], Any], dbapi) -> Any:
-        """Action `fn` inside the open group-commit transaction: a failure undoes only its own
-        work (ROLLBACK TO SAVEPOINT), the batch's other actions still commit."""
-        raw = self._raw
-        for attempt in range(5):
-            mark = len(self._new_events)
-            raw.run("SAVEPOINT act")
-            try:
-                result = fn(raw, self.clock())
-                raw.run("RELEASE SAVEPOINT act")
-                return result
-            except (Conflict, dbapi.IntegrityError) as e:
-                raw.run("ROLLBACK TO SAVEPOINT act")
-                del self._new_events[mark:]
-                log.warning("queue write conflict, retrying (%d): %s", attempt + 1, type(e).__name__)
-                continue
-            except dbapi.Error as e:
-                raw.run("ROLLBACK TO SAVEPOINT act")
-                del self._new_events[mark:]
-                raise DBAPIError.instance(None, None, e, dbapi.Error) from None
-            except BaseException:
-                raw.run("ROLLBACK TO SAVEPOINT act")
-                del self._new_events[mark:]
-                raise
         raise RuntimeError("queue write kept conflicting")
 
     # -- group commit (PostgreSQL) ------------------------------------------------------------
@@ -472,16 +446,21 @@ class QueueService:
 
     def _run_batch(self, jobs: list) -> None:
         """Every queued action in one transaction and one commit (one fsync of the database's
-        log for the lot), each in a savepoint of its own; answers only after the commit."""
-        if len(jobs) == 1:  # nothing to share the commit with: the plain path
-            fn, args, fut = jobs[0]
+        log for the lot); each is answered only after that commit. Should any action of the
+        batch fail (a refusal, a conflict with another process, a database error), the whole
+        transaction is rolled back and each action runs again alone, in a transaction of its
+        own, so one action's failure never takes the others with it. Failures are rare: the
+        common case costs no extra round trip (a savepoint per action would cost two)."""
+        if len(jobs) > 1 and self._try_batch(jobs):
+            return
+        for fn, args, fut in jobs:
             try:
                 fut.set_result(fn(*args))
             except BaseException as e:  # noqa: BLE001 - handed to the waiting request
                 fut.set_exception(e)
-            return
+
+    def _try_batch(self, jobs: list) -> bool:
         dbapi = self.engine.dialect.loaded_dbapi
-        done: list[tuple[Future, bool, Any]] = []
         with self._wlock:
             if self._raw is None:
                 self._raw = Raw(self.engine)
@@ -490,28 +469,23 @@ class QueueService:
                 self._raw.begin()
                 self._in_batch = True
                 try:
-                    for fn, args, fut in jobs:
-                        try:
-                            done.append((fut, True, fn(*args)))
-                        except Exception as e:  # noqa: BLE001 - this action's own answer
-                            done.append((fut, False, e))
+                    results = [fn(*args) for fn, args, _fut in jobs]
                 finally:
                     self._in_batch = False
                 self._raw.commit()
-            except dbapi.Error as e:
+            except Exception as e:  # noqa: BLE001 - every action runs again alone
                 self._rollback()
                 if isinstance(e, (dbapi.OperationalError, dbapi.InterfaceError)):
                     self._drop_raw()
-                err = DBAPIError.instance(None, None, e, dbapi.Error)
-                for _fn, _args, fut in jobs:  # nothing of the batch was committed
-                    fut.set_exception(err)
-                return
+                log.debug("group commit rolled back (%s): the actions run one by one", type(e).__name__)
+                return False
             self.generation += 1
             if self._new_events:
                 self.ring.extend(self._new_events)
                 self.notifier.publish(self._new_events[-1]["seq"])
-        for fut, ok, value in done:
-            fut.set_result(value) if ok else fut.set_exception(value)
+        for (_fn, _args, fut), result in zip(jobs, results):
+            fut.set_result(result)
+        return True
 
     def _rollback(self) -> None:
         try:

@@ -99,8 +99,8 @@ def test_fast_path_refusals_are_the_apps(any_service):
 
 
 def test_group_commit_one_failing_action_leaves_the_others_committed(queue_db_url):
-    """Actions committed together (what PostgreSQL's writer does under load): each in its own
-    savepoint, so one refused action undoes only itself."""
+    """Actions committed together (what PostgreSQL's writer does under load): one that fails
+    rolls the group back and each action runs again alone, so it undoes only itself."""
     svc = QueueService(queue_db_url)
     try:
         svc.group_commit = True
