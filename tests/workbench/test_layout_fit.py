@@ -14,8 +14,13 @@ AVAILABLE_HEIGHT = 728
 
 
 def _window(ctx, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import ui_font
     from ui.login import Session
     from ui.main_window import MainWindow
+
+    QApplication.instance().setFont(ui_font())  # the bundled CJK font at 100 %, as the launcher sets it
 
     with ctx.store.read() as s:
         u = s.scalars(select(User).where(User.username == "clerk")).one()
@@ -27,6 +32,8 @@ def _window(ctx, qtbot):
     mw.resize(1366, AVAILABLE_HEIGHT)
     mw.show()
     qtbot.waitExposed(mw)
+    mw.activateWindow()  # other tests' windows may have been active: focus goes to the active one
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is mw, timeout=5000)
     return mw
 
 
