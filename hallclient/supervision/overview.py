@@ -189,18 +189,13 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
         if w.case_id and (w.case_id not in worst or warnings.LEVEL_ORDER[w.level] < warnings.LEVEL_ORDER[worst[w.case_id]]):
             worst[w.case_id] = w.level
     people = dict(s.execute(select(User.username, User.display_name)).all())
-    cases = []
-    for c in _case_rows(s, p):
-        name, dept = items.get(c[5], (c[5] or "（未知事项）", ""))
-        ct = c[6] or item_types.get(c[5], "")
-        cases.append(CaseRow(c[0], c[1] or "", c[2], c[3], c[4], c[5], name, dept, ct, types.get(ct, ct), c[7],
-                             fig.OUTCOME_LABELS.get(c[7], c[7]), c[8] or "", c[9], c[10], c[11], c[12] or "", c[13] or "",
-                             worst.get(c[0], ""), people.get(c[4], c[4]), c[14]))
-    ratings = records.ratings(s, p.start, p.end)
+    cases = _case_rows(s, p, items, types, item_types, worst, people)
     others = records.other_records(s, p.start, p.end)
-    events = fig.queue_rows(s, p)
-    figures = fig.compute(p, fig.Targets.from_session(s), events, [c.state for c in cases], ratings, others)
-    bad = [r for r in ratings if r.level <= 2]
+    # The ratings and the tickets of a day are thousands: SQLite counts them, and only the
+    # 差评 and the calls, ends and 过号 (which the waiting and handling times need) are rows here.
+    figures = fig.compute_parts(p, fig.Targets.from_session(s), fig.queue_turns(s, p), fig.tickets_issued(s, p),
+                                [c.state for c in cases], records.rating_levels(s, p.start, p.end), others)
+    bad = records.ratings(s, p.start, p.end, bad_only=True)
     # Follow-up warnings too are of today: every 差评 of any day not yet closed.
     ws = warnings.sort_warnings(ws + warnings.follow_up_warnings(s, today, records.ratings(s, None, None, bad_only=True), cal))
     levels: dict[str, int] = {}
@@ -225,21 +220,29 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     return HallDay(p, today, cases, figures, ws, exceptions, bad_rows, _freshness(s), options)
 
 
-def _case_rows(s: Session, p: fig.Period) -> list[tuple]:
-    """The period's cases as tuples. Plain SQL (3,000 rows through the ORM's type processing
-    took a fifth of a second); the applicant's name still goes through its column type, which
-    is where personal data is decrypted."""
-    name_type = HallCase.__table__.c.applicant_name.type
+def _case_rows(s: Session, p: fig.Period, items: dict, types: dict, item_types: dict, worst: dict[str, str],
+               people: dict) -> list[CaseRow]:
+    """The period's cases. Plain SQL (3,000 rows through the ORM's type processing took a
+    fifth of a second), each row made once; the applicant's name still goes through its
+    column type, which is where personal data is decrypted."""
+    name_of = HallCase.__table__.c.applicant_name.type.process_result_value
     dialect = s.get_bind().dialect
     rows = fig.raw_rows(s,
         "SELECT case_id, case_no, day, window_code, clerk, item_code, case_type, state, applicant_name, applicant_id_masked, "
         "received_at, promised_date, outcome_reason, broken, promised_provisional, promised_moved_from "
         "FROM hall_case WHERE day >= ? AND day <= ? ORDER BY received_at",
         (p.first.isoformat(), p.last.isoformat()))
-    day = date.fromisoformat
-    return [(r[0], r[1], day(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7], name_type.process_result_value(r[8], dialect),
-             r[9], fig._utc(r[10]), day(r[11]) if r[11] else None, r[12], r[13],
-             "暂定" if r[14] else (f"原暂定 {r[15]}" if r[15] else "")) for r in rows]
+    day, utc, labels = date.fromisoformat, fig._utc, fig.OUTCOME_LABELS
+    out = []
+    for (case_id, case_no, d, window, clerk, item, ctype, state, name, masked, received, promised, reason, broken,
+         provisional, moved_from) in rows:
+        item_name, dept = items.get(item, (item or "（未知事项）", ""))
+        ct = ctype or item_types.get(item, "")
+        out.append(CaseRow(case_id, case_no or "", day(d) if d else None, window, clerk, item, item_name, dept, ct, types.get(ct, ct),
+                           state, labels.get(state, state), name_of(name, dialect) or "", masked, utc(received),
+                           day(promised) if promised else None, reason or "", broken or "", worst.get(case_id, ""),
+                           people.get(clerk, clerk), "暂定" if provisional else (f"原暂定 {moved_from}" if moved_from else "")))
+    return out
 
 
 def load_report(s: Session, actor: Actor, first: date, last: date | None = None, *, today: date | None = None) -> HallDay:

@@ -70,8 +70,13 @@ class SupervisorPage(QWidget):
         self.day: HallDay | None = None
         self.loads = 0  # finished loads (tests wait on it)
 
-        # -- header: period, refresh, export, freshness -----------------------------------
         shown = first_day or self.today  # the period shown first (default: today)
+        # The read of the first period starts before the widgets are made: SQLite reads while
+        # they are built and laid out (its answer is handled on this thread, after __init__).
+        self._generation = 0
+        self._read(shown, shown)
+
+        # -- header: period, refresh, export, freshness -----------------------------------
         qd = QDate(shown.year, shown.month, shown.day)
         self.date_from = QDateEdit(qd, objectName="sup_date_from")
         self.date_to = QDateEdit(qd, objectName="sup_date_to")
@@ -133,12 +138,12 @@ class SupervisorPage(QWidget):
         self.date_to.dateChanged.connect(self._date_changed)
         self._date_timer = QTimer(self, singleShot=True, interval=300)
         self._date_timer.timeout.connect(self.reload)
-        self._generation = 0
         # "N 分钟前" ages while the page stays open (offline for hours, typically).
         self._fresh_timer = QTimer(self, interval=60_000)
         self._fresh_timer.timeout.connect(self._show_freshness)
         self._fresh_timer.start()
-        self.reload()
+        self.refresh_btn.setEnabled(False)  # until the first read is in
+        self.say("正在读取大厅数据…")
 
     # -- building the tabs --------------------------------------------------------------------
     def _cases_tab(self) -> QWidget:
@@ -258,9 +263,11 @@ class SupervisorPage(QWidget):
         """Read the period again; only the newest read's answer is shown (an older one that
         finishes later, e.g. of a date being typed, is dropped)."""
         self._date_timer.stop()
-        first, last = self._period()
         self.refresh_btn.setEnabled(False)
-        self._generation = gen = getattr(self, "_generation", 0) + 1
+        self._read(*self._period())
+
+    def _read(self, first: date, last: date) -> None:
+        self._generation = gen = self._generation + 1
 
         def shown(day: HallDay) -> None:
             if gen == self._generation:
