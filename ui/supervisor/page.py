@@ -107,21 +107,23 @@ class SupervisorPage(QWidget):
         # -- tabs ------------------------------------------------------------------------
         self.tabs = QTabWidget(objectName="sup_tabs")
         self.tabs.addTab(self._cases_tab(), "办件(&C)")
+        # Every tab's model is filled by each read (the tab titles count their rows); the views
+        # of the warnings, exceptions and figures are made when their tab is first shown, as
+        # the charts are: making them all cost a quarter of opening the page.
         self.warn_model = tables.RowsModel(tables.warning_columns(), lambda w: tables.LEVEL_COLORS.get(w.level))
-        self.warn_view = _table("sup_warnings", self.warn_model, (60, 210, 50, 80, 100))
-        self.warn_view.activated.connect(lambda i: self._open_case(self.warn_model.row_at(i.row())))
-        self.tabs.addTab(self.warn_view, "监察预警(&W)")
         self.exc_model = tables.RowsModel(tables.exception_columns())
-        self.exc_view = _table("sup_exceptions", self.exc_model, (90, 100, 50, 80, 210))
-        self.exc_view.activated.connect(lambda i: self._open_case(self.exc_model.row_at(i.row())))
-        self.tabs.addTab(self.exc_view, "异常(&X)")
+        self.group_model = tables.RowsModel(tables.group_columns("分组"), tables.group_color)
+        self._outcomes_text = ""
+        self._unbuilt: dict[QWidget, object] = {}
+        self.tabs.addTab(self._later(self._warnings_tab), "监察预警(&W)")
+        self.tabs.addTab(self._later(self._exceptions_tab), "异常(&X)")
         self.tabs.addTab(self._ratings_tab(), "差评回访(&F)")
-        self.tabs.addTab(self._figures_tab(), "统计(&T)")
+        self.tabs.addTab(self._later(self._figures_tab), "统计(&T)")
         self.charts = ChartsPanel()
         self.charts.setObjectName("sup_charts")
         self.tabs.addTab(self.charts, "图表(&G)")
         self._charts_stale = False
-        self.tabs.currentChanged.connect(self._charts_if_visible)
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         lay = QVBoxLayout(self)
         lay.addLayout(head)
@@ -204,6 +206,30 @@ class SupervisorPage(QWidget):
         lay.addWidget(self.case_count)
         return w
 
+    def _later(self, build) -> QWidget:
+        """A tab whose content `build()` makes when the tab is first shown."""
+        holder = QWidget()
+        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self._unbuilt[holder] = build
+        return holder
+
+    def _tab_shown(self, *_args) -> None:
+        holder = self.tabs.currentWidget()
+        build = self._unbuilt.pop(holder, None)
+        if build is not None:
+            holder.layout().addWidget(build())
+        self._charts_if_visible()
+
+    def _warnings_tab(self) -> QWidget:
+        self.warn_view = _table("sup_warnings", self.warn_model, (60, 210, 50, 80, 100))
+        self.warn_view.activated.connect(lambda i: self._open_case(self.warn_model.row_at(i.row())))
+        return self.warn_view
+
+    def _exceptions_tab(self) -> QWidget:
+        self.exc_view = _table("sup_exceptions", self.exc_model, (90, 100, 50, 80, 210))
+        self.exc_view.activated.connect(lambda i: self._open_case(self.exc_model.row_at(i.row())))
+        return self.exc_view
+
     def _ratings_tab(self) -> QWidget:
         w = QWidget()
         self.rating_model = tables.RowsModel(tables.bad_rating_columns())
@@ -231,11 +257,12 @@ class SupervisorPage(QWidget):
         for key, label in GROUPINGS:
             self.grouping.addItem(label, key)
         self.grouping.currentIndexChanged.connect(self._show_groups)
-        self.group_model = tables.RowsModel(tables.group_columns("分组"), tables.group_color)
         self.group_view = _table("sup_groups", self.group_model, (110, 90, 70, 80, 100, 100, 80, 100, 100))
         self.outcomes = QLabel(objectName="sup_outcomes")
         self.outcomes.setTextFormat(Qt.TextFormat.RichText)
         self.outcomes.setWordWrap(True)
+        self.outcomes.setText(self._outcomes_text)
+        self._show_groups()
         lg = QLabel("分组(&U)：")
         lg.setBuddy(self.grouping)
         row = QHBoxLayout()
@@ -308,8 +335,10 @@ class SupervisorPage(QWidget):
         self.rating_model.set_rows(day.bad_ratings)
         self._show_groups()
         fees = "；".join(f"{label} {n} 笔 ￥{a / 100:,.2f}" for _c, label, n, a in f.fees) or "无"
-        self.outcomes.setText("办件结果：" + ("、".join(f"{label} {n}" for _k, label, n in f.cases_by_outcome) or "无")
-                              + f"<br>收费：{fees}（冲红/作废 {f.reversals} 笔）")
+        self._outcomes_text = ("办件结果：" + ("、".join(f"{label} {n}" for _k, label, n in f.cases_by_outcome) or "无")
+                               + f"<br>收费：{fees}（冲红/作废 {f.reversals} 笔）")
+        if hasattr(self, "outcomes"):
+            self.outcomes.setText(self._outcomes_text)
         # QtCharts are the slowest part of showing a period: built when their tab is shown.
         self._charts_stale = True
         self._charts_if_visible()
@@ -387,7 +416,7 @@ class SupervisorPage(QWidget):
     def _show_groups(self) -> None:
         if self.day is None:
             return
-        key = self.grouping.currentData()
+        key = self.grouping.currentData() if hasattr(self, "grouping") else GROUPINGS[0][0]
         label = dict(GROUPINGS)[key]
         self.group_model.columns = tables.group_columns(label)
         self.group_model.set_rows(getattr(self.day.figures, key))
