@@ -217,7 +217,9 @@ class SupervisorPage(QWidget):
         holder = self.tabs.currentWidget()
         build = self._unbuilt.pop(holder, None)
         if build is not None:
-            holder.layout().addWidget(build())
+            content = build()
+            holder.layout().addWidget(content)
+            content.show()  # now, not on the next turn of the event loop
         self._charts_if_visible()
 
     def _warnings_tab(self) -> QWidget:
