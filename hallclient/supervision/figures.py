@@ -12,7 +12,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Mapping
+from functools import cached_property
+from typing import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -117,10 +118,6 @@ class Figures:
     period: Period
     targets: Targets
     total: GroupFigure
-    by_queue: list[GroupFigure]
-    by_window: list[GroupFigure]
-    by_clerk: list[GroupFigure]
-    by_hour: list[GroupFigure]
     tickets_by_hour: dict[str, int]
     cases_total: int
     cases_by_outcome: list[tuple[str, str, int]]  # state, label, count
@@ -133,6 +130,29 @@ class Figures:
     satisfaction_rate: float | None  # share of 满意 and 非常满意
     bad_ratings: int
     warnings_by_level: dict[str, int] = field(default_factory=dict)
+    # The figures per queue, window, clerk and hour (`by_*`) are worked out when first asked
+    # for: the page opens on its summary and cases, and shows them only on the 统计 tab.
+    groups_of: Callable[[], dict[str, list[GroupFigure]]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _groups(self) -> dict[str, list[GroupFigure]]:
+        return self.groups_of() if self.groups_of is not None else {by: [] for by in GROUPS}
+
+    @property
+    def by_queue(self) -> list[GroupFigure]:
+        return self._groups["queue"]
+
+    @property
+    def by_window(self) -> list[GroupFigure]:
+        return self._groups["window"]
+
+    @property
+    def by_clerk(self) -> list[GroupFigure]:
+        return self._groups["clerk"]
+
+    @property
+    def by_hour(self) -> list[GroupFigure]:
+        return self._groups["hour"]
 
     @property
     def empty(self) -> bool:
@@ -184,11 +204,11 @@ def multi_stats(events: list[QueueEvent]) -> dict[str, dict[str, QueueStats]]:
     return multi_stats_rows(turns_of_rows(rows_of_events(events)))
 
 
-def multi_stats_rows(rows: list[TurnRow]) -> dict[str, dict[str, QueueStats]]:
-    """The stats of every grouping (clerk, window, queue, hour) in one pass over rows in time
+def multi_stats_rows(rows: list[TurnRow], groupings: tuple[str, ...] = GROUPS) -> dict[str, dict[str, QueueStats]]:
+    """The stats of each grouping (clerk, window, queue, hour) in one pass over rows in time
     order: waiting = issue → first call, handling = last call → end, 过号 per turn."""
-    out: dict[str, dict[str, QueueStats]] = {by: {} for by in GROUPS}
-    groups = [out[by] for by in GROUPS]
+    out: dict[str, dict[str, QueueStats]] = {by: {} for by in groupings}
+    groups = [(out[by], GROUPS.index(by)) for by in groupings]
     first_called: set[str] = set()
     last_call: dict[str, tuple] = {}
     turn: dict[str, list] = {}
@@ -198,7 +218,8 @@ def multi_stats_rows(rows: list[TurnRow]) -> dict[str, dict[str, QueueStats]]:
 
     def stats_of(ks: tuple) -> list[QueueStats]:
         res = []
-        for g, k in zip(groups, ks):
+        for g, i in groups:
+            k = ks[i]
             st = g.get(k)
             if st is None:
                 st = g[k] = QueueStats()
@@ -315,23 +336,23 @@ def compute_parts(p: Period, targets: Targets, turns: list[TurnRow], issued: Map
     for (queue, hour), n in issued.items():
         tickets_by_queue[queue] += n
         tickets_by_hour[hour] += n
-    tickets_by_window = Counter()
-    tickets_by_clerk = Counter()
 
-    all_stats = multi_stats_rows(turns)
+    def groups_of() -> dict[str, list[GroupFigure]]:
+        all_stats = multi_stats_rows(turns)
 
-    def grouped(by: str, tickets: Counter) -> list[GroupFigure]:
-        stats = all_stats[by]
-        keys = sorted(set(stats) | set(tickets))
-        return [_group(k, stats.get(k, QueueStats()), tickets.get(k, 0) if by in ("queue", "hour") else stats.get(k, QueueStats()).called,
-                       targets.wait_for(k if by == "queue" else None), targets.handling_s) for k in keys]
+        def grouped(by: str, tickets: Counter | None) -> list[GroupFigure]:
+            stats = all_stats[by]
+            keys = sorted(set(stats) | set(tickets or ()))
+            return [_group(k, stats.get(k, QueueStats()), tickets.get(k, 0) if tickets is not None else stats.get(k, QueueStats()).called,
+                           targets.wait_for(k if by == "queue" else None), targets.handling_s) for k in keys]
 
-    by_queue = grouped("queue", tickets_by_queue)
-    by_window = grouped("window", tickets_by_window)
-    by_clerk = grouped("clerk", tickets_by_clerk)
-    by_hour = grouped("hour", tickets_by_hour)
+        return {"queue": grouped("queue", tickets_by_queue), "window": grouped("window", None),
+                "clerk": grouped("clerk", None), "hour": grouped("hour", tickets_by_hour)}
+
+    # The whole hall: the walk with the window groups alone, joined in the order the windows
+    # first came (as the groups themselves would be).
     everything = QueueStats()
-    for st in all_stats["window"].values():  # every event is in exactly one window group
+    for st in multi_stats_rows(turns, ("window",))["window"].values():  # every event is in exactly one window group
         everything.called += st.called
         everything.turns += st.turns
         everything.served += st.served
@@ -361,13 +382,13 @@ def compute_parts(p: Period, targets: Targets, turns: list[TurnRow], issued: Map
     levels = Counter({lvl: n for lvl, n in rating_levels.items() if n})
     n = sum(levels.values())
     return Figures(
-        p, targets, total, by_queue, by_window, by_clerk, by_hour,
+        p, targets, total,
         {h: tickets_by_hour[h] for h in sorted(tickets_by_hour)},
         len(case_states), cases_by_outcome, fees, sum(a for *_, a in fees), reversals,
         {lvl: levels.get(lvl, 0) for lvl in (5, 4, 3, 2, 1)}, n,
         (sum(lvl * k for lvl, k in levels.items()) / n) if n else None,
         ((levels[5] + levels[4]) / n) if n else None,
-        levels[1] + levels[2],
+        levels[1] + levels[2], groups_of=groups_of,
     )
 
 

@@ -41,6 +41,10 @@ def test_counted_tickets_and_ratings_give_the_figures_of_every_row(sample_day):
                                     records.rating_levels(s, p.start, p.end), others)
     assert counted.total.tickets == 400 and counted.ratings_total > 100
     assert counted == every_row
+    # the figures per group, worked out when first asked for, equal the every-row ones too
+    for by in ("by_queue", "by_window", "by_clerk", "by_hour"):
+        assert getattr(counted, by) == getattr(every_row, by) and getattr(counted, by), by
+    assert sum(g.called for g in counted.by_window) == counted.total.called
 
 
 @pytest.mark.parametrize("offset", [0, 1, 3, 6])  # Wednesday, Thursday, Saturday, Tuesday after
@@ -92,6 +96,7 @@ def test_tabs_made_on_first_show_show_the_day(qtbot, sample_day):
     qtbot.waitUntil(lambda: page.day is not None, timeout=15_000)
     day = page.day
     assert not hasattr(page, "warn_view") and not hasattr(page, "group_view")  # not made yet
+    assert "_groups" not in vars(day.figures)  # nor the figures per group
     assert page.tabs.tabText(1) == f"监察预警({len(day.warnings)})(&W)"
     page.tabs.setCurrentIndex(1)
     assert page.warn_view.isVisible() and page.warn_model.rows == day.warnings

@@ -335,7 +335,8 @@ class SupervisorPage(QWidget):
         self.warn_model.set_rows(day.warnings)
         self.exc_model.set_rows(day.exceptions)
         self.rating_model.set_rows(day.bad_ratings)
-        self._show_groups()
+        if hasattr(self, "grouping"):  # the figures per group are worked out when their tab is shown
+            self._show_groups()
         fees = "；".join(f"{label} {n} 笔 ￥{a / 100:,.2f}" for _c, label, n, a in f.fees) or "无"
         self._outcomes_text = ("办件结果：" + ("、".join(f"{label} {n}" for _k, label, n in f.cases_by_outcome) or "无")
                                + f"<br>收费：{fees}（冲红/作废 {f.reversals} 笔）")
@@ -418,7 +419,7 @@ class SupervisorPage(QWidget):
     def _show_groups(self) -> None:
         if self.day is None:
             return
-        key = self.grouping.currentData() if hasattr(self, "grouping") else GROUPINGS[0][0]
+        key = self.grouping.currentData()
         label = dict(GROUPINGS)[key]
         self.group_model.columns = tables.group_columns(label)
         self.group_model.set_rows(getattr(self.day.figures, key))
