@@ -50,3 +50,10 @@ def run_cli(*args: str, data_dir=None, timeout: float = 60, **kw):
         cmd += ["--data-dir", str(data_dir)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(os.path.dirname(os.path.dirname(__file__))), os.environ.get("PYTHONPATH", "")]))
     return subprocess.run(cmd + list(args), capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env, **kw)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """End the print spooler child (ui.print_spooler) before Qt goes, as the app does on quit."""
+    mod = sys.modules.get("ui.print_spooler")
+    if mod is not None and mod._spooler is not None:
+        mod._spooler.close()

@@ -21,6 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_kiosk)
     p = sub.add_parser("selftest", help="自检：数据库迁移、文书、设备模拟器、主窗口、中心服务器（输出 JSON）")
     p.set_defaults(func=cmd_selftest)
+    # Not for people: the window client starts it to print off its own process (ui.print_spooler).
+    p = sub.add_parser("print-spooler")
+    p.set_defaults(func=cmd_print_spooler)
+
+
+def cmd_print_spooler(args) -> int:
+    from ui.print_spooler import serve
+
+    return serve()
 
 
 def cmd_selftest(args) -> int:

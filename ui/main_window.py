@@ -33,6 +33,7 @@ from ui.counter import connect_counter
 from ui.crash import CrashGuard
 from ui.devices import install_devices
 from ui.fees import make_fees_page
+from ui.heap import settle_heap
 from ui.intake import make_cases_page
 from ui.login import Session
 from ui.ops import Op
@@ -143,6 +144,7 @@ class MainWindow(QMainWindow):
         self.apply_role()
         # A clerk at a window starts at the workbench: F1 calls at once.
         self.show_page("workbench" if session.window_id and self.page_available("workbench") else "home")
+        settle_heap()
 
     # -- layout -------------------------------------------------------------------------------
     def _build_pages(self) -> None:
@@ -223,9 +225,13 @@ class MainWindow(QMainWindow):
         Pages built so far keep their state (work in progress) and act as the new user."""
         self.session = session
         self.deps = replace(self.deps, session=session)
-        for page in self.pages.values():
+        self.crash_guard.user_id = session.user_id
+        for page in {id(p): p for p in self.pages.values()}.values():
             if hasattr(page, "session"):
                 page.session = session
+            # What a page keeps of the user (who prints, who is rated, who charges) follows.
+            if callable(getattr(page, "user_switched", None)):
+                page.user_switched(session)
         self.setWindowTitle(f"政务服务窗口客户端 {__version__} — {session.hall_name} {session.window_name}")
 
     # -- behaviour ----------------------------------------------------------------------------

@@ -161,6 +161,37 @@ def _main_window(work: Path) -> str:
     return detail
 
 
+def _print_spooler(work: Path) -> str:
+    """A sample notice printed to a PDF file through the print spooler child: the same
+    program started as `print-spooler`, frozen or not."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from ui.app import ensure_app
+    from ui.print_spooler import PrintJob, PrintSpooler
+
+    ensure_app()
+    source = next((work / "documents").glob("*.pdf"), None)
+    if source is None:
+        raise RuntimeError("no sample document to print (the documents check failed)")
+    out = work / "printed.pdf"
+    spooler = PrintSpooler()
+    results = []
+    loop = QEventLoop()
+    try:
+        spooler.submit(PrintJob("自检", output_file=str(out), resolution=150), source.read_bytes(),
+                       lambda r: (results.append(r), loop.quit()))
+        QTimer.singleShot(60_000, loop.quit)
+        loop.exec()
+    finally:
+        spooler.close()
+    if not results:
+        raise RuntimeError("the print spooler did not answer within 60 s")
+    if not results[0].ok or not out.read_bytes().startswith(b"%PDF"):
+        raise RuntimeError(results[0].error or "the printed file is not a PDF")
+    return f"{source.name} printed through the spooler ({out.stat().st_size} bytes)"
+
+
 def _server(data_dir: Path) -> str:
     from hallclient import settings
     from hallclient.paths import DataDir
@@ -193,6 +224,7 @@ def run_selftest(data_dir: str | Path) -> dict:
             _run("documents", lambda: _documents(work)),
             _run("device_simulators", lambda: _simulators(work)),
             _run("main_window", lambda: _main_window(work)),
+            _run("print_spooler", lambda: _print_spooler(work)),
             _run("central_server", lambda: _server(Path(data_dir))),
         ]
     finally:

@@ -177,7 +177,8 @@ def test_calibration_dialog_refuses_beyond_10_mm_and_saves_the_offset(qtbot, mw,
     d = CalibrationDialog(page, page.view.template, "PDF 文件", page.view.offset)  # what 校准 (Alt+B) opens
     d.show()
     d.sheet_button.click()  # the calibration sheet goes to the PDF file
-    qtbot.waitUntil(lambda: (tmp_path / "calibration.pdf").exists(), timeout=10000)
+    # printed by the spooler process: done when the dialog says so, not when the file appears
+    qtbot.waitUntil(lambda: "已打印" in d.message.text(), timeout=10000)
     d.dx.setValue(12)
     d.save_button.click()
     qtbot.waitUntil(lambda: "超出范围" in d.message.text() and "±10 mm" in d.message.text(), timeout=10000)

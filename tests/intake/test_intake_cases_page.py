@@ -44,10 +44,11 @@ def test_today_search_detail_and_reprint(mw, qtbot, ctx, tmp_path):  # noqa: F81
     assert page.count.text() == "今日：2 件"
 
     def search(q):
+        page.count.clear()  # the answer to this query, not a slower earlier one, is what we read
         page.search.setText(q)
         page.run_search()
+        qtbot.waitUntil(lambda: page.count.text().startswith("查询结果"), timeout=10_000)
         wait_all()
-        qtbot.wait(10)
         return {r.id for r in page.rows}
 
     assert search(no) == {c1}

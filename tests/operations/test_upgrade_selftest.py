@@ -82,6 +82,7 @@ def test_selftest_passes_on_a_store_and_fails_on_an_unreachable_server(ctx, cli)
     assert r.returncode == 0 and out["ok"], r.stdout + r.stderr
     checks = {c["name"]: c for c in out["checks"]}
     assert checks["store"]["ok"] and checks["documents"]["ok"] and checks["main_window"]["ok"]
+    assert checks["print_spooler"]["ok"]  # the spooler child started as the same program
     assert checks["central_server"]["ok"] is None  # none configured: skipped, not failed
     with open_context(root) as c2:
         with c2.store.session() as s:

@@ -90,6 +90,12 @@ def test_a_supervisor_takes_over_and_another_clerk_is_refused(qtbot, mw, ctx):
     assert mw.session.username == "supervisor" and "值班长" in mw.status_user.text()
     assert mw.settings_action.isEnabled() and mw.audit_action.isEnabled()  # the supervisor's role now decides
     qtbot.waitUntil(lambda: ("supervisor", "takeover") in _actions(ctx.store), timeout=10_000)
+    # What the pages keep of the user follows: prints, cases and ratings are the supervisor's now.
+    me = mw.session.user_id
+    wb = mw.pages["workbench"]
+    assert wb.intake.preview.user_id == me and wb.intake.desk.user_id == me
+    assert wb.ticket_panel.clerk_id == me and wb.ticket_panel.clerk_display == mw.session.display_name
+    assert mw.crash_guard.user_id == me
 
 
 def test_idle_time_locks_after_the_setting(qtbot, ctx):

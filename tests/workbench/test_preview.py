@@ -50,8 +50,9 @@ def test_a_failed_print_is_said_and_leaves_no_record(preview, accepted, store, q
     qtbot.waitUntil(lambda: preview.current is not None, timeout=20_000)
     preview.print_target = str(tmp_path / "no-such-dir" / "x.pdf")  # the printer cannot take it
     preview.print_document()
+    # printing happens in the spooler process: the answer comes back as a signal
+    qtbot.waitUntil(lambda: "没有打印出来" in preview.confirmation.text(), timeout=20_000)
     wait_all()
-    qtbot.wait(100)
     assert _prints(store) == 0
     text = preview.confirmation.text()
     assert "没有打印出来" in text and "不计入打印记录" in text

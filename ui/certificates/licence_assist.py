@@ -25,7 +25,7 @@ class LicenceAssist(QObject):
         self.applied: set[tuple[str, str]] = set()
         self.label = QLabel(objectName="licence_status")
         self.label.setWordWrap(True)
-        page.layout().insertWidget(0, self.label)
+        page.middle_layout.insertWidget(1, self.label)  # under the case header, above the materials
         page.applicant.completed.connect(self.lookup)
         page.case_changed.connect(self._try_mark)
 

@@ -10,6 +10,7 @@ All database and PDF work runs in background operations.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -344,17 +345,19 @@ class CertificatesPage(QWidget):
     def _printed(self, p, path: str) -> None:
         self.last_pdf = p.pdf
         t = p.view.template
-        try:
-            send(p.pdf, t.page_w, t.page_h, self.printer.currentText(), path or None, t.name)
-        except RuntimeError as e:
-            self._show(p.view)
-            self._error(RuntimeError(f"{e}。空白证书 {p.ticket.serial} 已登记为已用：如未打出，请按“作废”记录"))
-            return
         self._show(p.view)
-        self._ok(f"已{'补打' if p.ticket.reprint else '打印'}，空白证书编号 {p.ticket.serial}。"
-                 "请核对打印位置；打歪或卡纸请按“作废”并重新打印")
-        self.refresh_list()
-        self.printed.emit(p.ticket.serial)
+        self._ok(f"正在打印，空白证书编号 {p.ticket.serial}……")
+
+        def done(result) -> None:
+            if not result.ok:
+                self._error(RuntimeError(f"{result.error}。空白证书 {p.ticket.serial} 已登记为已用：如未打出，请按“作废”记录"))
+                return
+            self._ok(f"已{'补打' if p.ticket.reprint else '打印'}，空白证书编号 {p.ticket.serial}。"
+                     "请核对打印位置；打歪或卡纸请按“作废”并重新打印")
+            self.refresh_list()
+            self.printed.emit(p.ticket.serial)
+
+        send(p.pdf, t.page_w, t.page_h, self.printer.currentText(), path or None, t.name, done)
 
     def spoil(self) -> None:
         v = self.view
@@ -382,11 +385,12 @@ class CertificatesPage(QWidget):
         path = self._file_target()
         if path is None:
             return
-        try:
-            send(pdf, template.page_w, template.page_h, self.printer.currentText(), path or None, title)
-            message_label.setText(f"已打印{title}")
-        except RuntimeError as e:
-            message_label.setText(str(e))
+        def done(result) -> None:
+            if shiboken6.isValid(message_label):  # the calibration dialog may be closed by then
+                message_label.setText(f"已打印{title}" if result.ok else result.error)
+
+        message_label.setText(f"正在打印{title}……")
+        send(pdf, template.page_w, template.page_h, self.printer.currentText(), path or None, title, done)
 
     def keyPressEvent(self, event) -> None:
         # Esc is this page's own key (not a window-wide shortcut: the checklist uses Esc too).
@@ -449,9 +453,6 @@ class CertificatesPage(QWidget):
         if path is None:
             return
         self.last_pdf = pdf
-        try:
-            send(pdf, 210, 297, self.printer.currentText(), path or None, title)
-        except RuntimeError as e:
-            self._error(e)
-            return
-        self._ok(f"已打印{title}")
+        self._ok(f"正在打印{title}……")
+        send(pdf, 210, 297, self.printer.currentText(), path or None, title,
+             lambda r: self._ok(f"已打印{title}") if r.ok else self._error(RuntimeError(r.error)))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout,
@@ -106,11 +107,19 @@ class CloseDialog(QDialog):
         lay.addWidget(self.message)
         lay.addWidget(row)
         self.confirm.clicked.connect(self.do_close)
-        self.print_button.clicked.connect(lambda: self.view.print_current())
+        self.print_button.clicked.connect(self.print_close)
         self.close_button.clicked.connect(self.reject)
         self.resize(760, 720)
         self.close_figures = None
         Op(self, jobs.close_preview, store, actor.user_id).success(self._show).failure(lambda e: self.message.setText(error_text(e))).run()
+
+    def print_close(self) -> None:
+        def done(result) -> None:
+            if shiboken6.isValid(self.message):  # the dialog may be closed by then
+                self.message.setText("已打印日结单" if result.ok else f"日结单没有打印出来：{result.error}")
+
+        if self.view.print_current(done):
+            self.message.setText("正在打印日结单……")
 
     def _show(self, c) -> None:
         self.close_figures = c

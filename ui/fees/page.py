@@ -34,6 +34,9 @@ METHODS = (("notice", "缴款通知书（&N）"), ("cash", "现金（&C）"), ("
 
 
 class FeesPage(QWidget):
+    def user_switched(self, session) -> None:
+        self.session, self.actor, self.desk = session, session.actor, desk_of(session)
+
     def __init__(self, store, session, mw=None, parent=None):
         super().__init__(parent)
         self.store, self.session, self.mw = store, session, mw
@@ -411,8 +414,16 @@ class FeesPage(QWidget):
                 self._print_paper(rd)
 
     def print_selected(self) -> None:
-        if self.view.print_current():
-            self._say(f"已打印{self.view.title}")
+        title = self.view.title
+
+        def done(result) -> None:
+            if result.ok:
+                self._say(f"已打印{title}")
+            else:
+                self._say(f"{title}没有打印出来：{result.error}", error=True)
+
+        if self.view.print_current(done):
+            self._say(f"正在打印{title}……")
         elif self.view.doc.pageCount() == 0:
             self._say("没有可打印的文书：请先在右侧列表中选择缴款通知书或票据", error=True)
 
@@ -451,11 +462,17 @@ class FeesPage(QWidget):
 
     def _print_paper(self, rd) -> None:
         receipt_id = int(rd.key.split(":")[1])
-        if self.view.print_current():
-            Op(self, jobs.confirm_paper, self.store, self.actor, receipt_id, writer=True).success(
-                lambda info: (self._say(f"收据 {info.code} {info.number} 已打印"), self.reload())).failure(self._error).run()
-        else:
-            self._say("收据未打印：请重新打印后按“确认已打印”，或将该号码作废（须值班长授权）", error=True)
+        unprinted = "收据未打印：请重新打印后按“确认已打印”，或将该号码作废（须值班长授权）"
+
+        def done(result) -> None:
+            if result.ok:
+                Op(self, jobs.confirm_paper, self.store, self.actor, receipt_id, writer=True).success(
+                    lambda info: (self._say(f"收据 {info.code} {info.number} 已打印"), self.reload())).failure(self._error).run()
+            else:
+                self._say(f"{result.error}。{unprinted}", error=True)
+
+        if not self.view.print_current(done):
+            self._say(unprinted, error=True)
 
     def confirm_paper(self) -> None:
         if self.fees is None or not self.fees.unconfirmed:

@@ -1,14 +1,17 @@
-"""A PDF shown in the page and printed as shown (the same QPdfDocument rendered at the
-printer's resolution), for the fee documents."""
+"""A PDF shown in the page and printed as shown (the same bytes, rendered at the printer's
+resolution by the print spooler), for the fee documents."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
-from PySide6.QtGui import QPainter
+from typing import Callable
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ui.print_spooler import PrintResult, job_from_printer, spooler
 
 
 class FeePdfView(QWidget):
@@ -29,22 +32,30 @@ class FeePdfView(QWidget):
         lay.addWidget(self.pdf_view)
         self._buffer: QBuffer | None = None
         self.title = ""
+        self._pdf = b""
         self.print_target: str | None = None  # a file path: print there without a dialog (tests)
 
     def show_pdf(self, pdf: bytes, title: str) -> None:
         self.doc.close()
+        if self._buffer is not None:  # only the document shown is kept
+            self._buffer.close()
+            self._buffer.deleteLater()
         self._buffer = QBuffer(self)
         self._buffer.setData(QByteArray(pdf))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.doc.load(self._buffer)
         self.title = title
+        self._pdf = pdf
+        spooler().warm()
 
     def clear(self) -> None:
         self.doc.close()
         self.title = ""
+        self._pdf = b""
 
-    def print_current(self) -> bool:
-        """Print what is shown; False when cancelled or nothing is shown."""
+    def print_current(self, done: Callable[[PrintResult], None]) -> bool:
+        """Print what is shown through the print spooler; `done(result)` is called when the
+        printer took it or failed. False (and no call) when cancelled or nothing is shown."""
         if self.doc.pageCount() == 0:
             return False
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -58,14 +69,5 @@ class FeePdfView(QWidget):
             dialog.setWindowTitle("打印" + self.title)
             if dialog.exec() != QPrintDialog.DialogCode.Accepted:
                 return False
-        painter = QPainter(printer)
-        try:
-            for n in range(self.doc.pageCount()):
-                if n:
-                    printer.newPage()
-                rect = painter.viewport()
-                size = self.doc.pagePointSize(n).toSize().scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QRect(rect.x(), rect.y(), size.width(), size.height()), self.doc.render(n, QSize(size.width(), size.height())))
-        finally:
-            painter.end()
+        spooler().submit(job_from_printer(printer, self.title), self._pdf, done)
         return True

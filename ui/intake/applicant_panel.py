@@ -76,6 +76,8 @@ class ApplicantPanel(QGroupBox):
         self.card_status.setWordWrap(True)
 
         form = QFormLayout()
+        form.setVerticalSpacing(4)  # every pixel of this column counts at 1366x768
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("类型", self.kind)
         form.addRow("证件号码 *", self.id_number)
         form.addRow("", self.id_status)
@@ -90,6 +92,8 @@ class ApplicantPanel(QGroupBox):
         form.addRow(self._agent_labels[0], self.agent_id)
         form.addRow(self._agent_labels[1], self.agent_name)
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(4)
         lay.addLayout(form)
         # The photo sits below the form, not beside it: the panel is narrow and the fields
         # (18-digit numbers, long company names) need the width.

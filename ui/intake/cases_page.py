@@ -190,6 +190,10 @@ class CasesPage(QWidget):
         self.table.currentCellChanged.connect(lambda r, *_: self._select(r))
         self.show_today()
 
+    def user_switched(self, session) -> None:
+        self.session = session
+        self.detail.preview.user_id = session.user_id
+
     def show_today(self) -> None:
         Op(self, jobs.list_today, self.store, self.session.window_id).success(
             lambda rows: self._fill(rows, "今日")).run()

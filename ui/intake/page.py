@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ui.intake import jobs
 from ui.intake.applicant_panel import ApplicantPanel
@@ -54,12 +54,26 @@ class IntakePage(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020")
 
+        # At 1366x768 the applicant column is the tallest thing on the screen (the form, the
+        # card photo, and the agent's or legal representative's rows when they apply): it
+        # scrolls rather than pushing the window past the screen. The field with the focus is
+        # kept in view (_keep_focus_visible).
+        self.applicant_scroll = QScrollArea(objectName="applicant_scroll")
+        self.applicant_scroll.setWidget(self.applicant)
+        self.applicant_scroll.setWidgetResizable(True)
+        self.applicant_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.applicant_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.applicant_scroll.setMinimumHeight(160)
         left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.applicant)
+        left.addWidget(self.applicant_scroll)
         left.addWidget(self.items)
+        left.setStretchFactor(0, 1)
+        left.setStretchFactor(1, 0)
+        left.setChildrenCollapsible(False)
         middle = QWidget()
         ml = QVBoxLayout(middle)
         ml.setContentsMargins(0, 0, 0, 0)
+        self.middle_layout = ml  # the e-licence line goes under the header (LicenceAssist)
         ml.addWidget(self.header)
         ml.addWidget(self.checklist, 1)
         ml.addWidget(self.message)
@@ -90,7 +104,17 @@ class IntakePage(QWidget):
         from ui.certificates.licence_assist import LicenceAssist
 
         self.licences = LicenceAssist(self)  # 电子证照库: materials 免于提交 by themselves
+        QApplication.instance().focusChanged.connect(self._keep_focus_visible)
         self._show(None)
+
+    def user_switched(self, session) -> None:
+        self.session = session
+        self.desk = jobs.desk_of(session)
+        self.preview.user_id = self.items.user_id = session.user_id
+
+    def _keep_focus_visible(self, _old, new) -> None:
+        if new is not None and self.applicant.isAncestorOf(new):
+            self.applicant_scroll.ensureWidgetVisible(new, 0, 8)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -98,6 +122,10 @@ class IntakePage(QWidget):
             self._sized = True
             w = max(self.split.width(), 1000)
             self.split.setSizes([int(w * 0.25), int(w * 0.45), int(w * 0.30)])
+            # The item picker needs a search line and a few rows; the applicant takes the rest.
+            left = self.split.widget(0)
+            items = self.items.minimumSizeHint().height()
+            left.setSizes([max(left.height() - items, 1), items])
 
     # -- flow ----------------------------------------------------------------------------------
     def new_applicant(self, ticket_no: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """Document preview (QtPdf) and printing through the system printer dialog (QtPrintSupport).
 
-The PDF shown is the PDF printed: pages are rendered from the same QPdfDocument at the
-printer's resolution. Every print is logged (hallclient.intake.prints) with who, which
+The PDF shown is the PDF printed: the print spooler (ui.print_spooler, a process of its own)
+renders the same bytes at the printer's resolution. Every print is logged (hallclient.intake.prints) with who, which
 document, first print or reprint; a reprint was rendered with the 补打 mark.
 """
 
@@ -9,21 +9,17 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
-from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.intake.jobs import DOC_TITLES, RenderedDocument, log_printed, render
 from ui.ops import Op, error_text
+from ui.print_spooler import PrintResult, job_from_printer, spooler
 
 log = logging.getLogger(__name__)
-
-#: Rows of a printed page rendered and drawn at a time (see paint_pdf).
-PRINT_BAND_PX = 128
-
 
 class DocumentPreview(QWidget):
     """Shows one document of a case; `print_document()` prints it (Ctrl+P on the page).
@@ -114,6 +110,7 @@ class DocumentPreview(QWidget):
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.doc.load(self._buffer)
         self.print_button.setEnabled(True)
+        spooler().warm()  # a document is shown: the clerk may print next
         mark = "（补打）" if rd.reprint else ""
         self.status.setText(f"{DOC_TITLES.get(rd.kind, rd.kind)}{mark}，共 {self.doc.pageCount()} 页")
         self.rendered.emit(rd.kind)
@@ -151,28 +148,18 @@ class DocumentPreview(QWidget):
         if self.current is None or self.doc.pageCount() == 0:
             self.status.setText("没有可打印的文书")
             return
-        copies = max(1, printer.copyCount())
         rd = self.current
-        self._printer = printer  # kept alive until the background print is done
+        job = job_from_printer(printer, DOC_TITLES.get(rd.kind, rd.kind))
         self._say(f"正在打印{DOC_TITLES.get(rd.kind, rd.kind)}……")
-        # Rendering pages at printer resolution takes half a second: off the UI thread
-        # (QPainter may paint on a QPrinter in another thread). A printer that cannot make
-        # copies itself (PDF output, X11 without CUPS) gets the pages once per copy.
-        repeats = 1 if printer.supportsMultipleCopies() else copies
-        Op(self, paint_pdf, rd.pdf, printer, repeats).success(
-            lambda ok: self._painted(ok, rd, printer, copies)).failure(
-            lambda e: self._painted(False, rd, printer, copies)).run()
+        spooler().submit(job, rd.pdf, lambda result: self._painted(result, rd, job.copies))
 
-    def _painted(self, ok: bool, rd: RenderedDocument, printer: QPrinter, copies: int) -> None:
-        if not ok:
+    def _painted(self, result: PrintResult, rd: RenderedDocument, copies: int) -> None:
+        if not result.ok:
             # Nothing was printed, so nothing is recorded: the next copy is not a 补打.
-            log.warning("print of %s %s failed on %s (state %s)", rd.kind, rd.case_id,
-                        printer.outputFileName() or printer.printerName() or "default printer", printer.printerState())
-            self._say(f"{DOC_TITLES.get(rd.kind, rd.kind)}没有打印出来：打印机不可用或无法写入打印文件。"
-                      "请检查打印机是否开机、有纸、已连接，然后按 Ctrl+P 重试；本次不计入打印记录。", error=True)
+            self._say(f"{DOC_TITLES.get(rd.kind, rd.kind)}没有打印出来：{result.error}。"
+                      "处理后按 Ctrl+P 重试；本次不计入打印记录。", error=True)
             return
-        name = printer.outputFileName() or printer.printerName() or "默认打印机"
-        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, name, rd.reprint, copies,
+        Op(self, log_printed, self.store, rd.case_id, rd.kind, self.user_id, result.where, rd.reprint, copies,
            writer=True).success(lambda reprint: self._logged(rd, reprint)).failure(
             lambda e: self._say("已打印，但打印记录未能保存：" + error_text(e), error=True)).run()
 
@@ -180,10 +167,6 @@ class DocumentPreview(QWidget):
         self._confirmed_case = self.case_id
         self.confirmation.setText(text)
         self.confirmation.setStyleSheet("color: #b00020; font-weight: bold" if error else "color: #1b5e20")
-
-    def paint_to(self, printer: QPrinter, repeats: int = 1) -> bool:
-        """Print the shown document on `printer` now (on the calling thread)."""
-        return self.current is not None and paint_pdf(self.current.pdf, printer, repeats)
 
     def _logged(self, rd: RenderedDocument, reprint: bool) -> None:
         self._say(f"已打印{DOC_TITLES.get(rd.kind, rd.kind)}{'（补打）' if reprint else ''}")
@@ -199,44 +182,3 @@ class DocumentPreview(QWidget):
             self.show_kind(nxt)
         elif not rd.reprint:
             self.show_kind(rd.kind)
-
-
-def paint_pdf(pdf: bytes, printer: QPrinter, repeats: int = 1) -> bool:
-    """Render each page of `pdf` into the printer's page rectangle, keeping its aspect ratio;
-    safe on a worker thread (its own QPdfDocument). Returns whether the printer took the pages
-    (False: it could not be opened, or it reported an error)."""
-    buf = QBuffer()
-    buf.setData(QByteArray(pdf))
-    buf.open(QIODevice.OpenModeFlag.ReadOnly)
-    doc = QPdfDocument()
-    doc.load(buf)
-    try:
-        if doc.pageCount() == 0:
-            return False
-        painter = QPainter()
-        if not printer.isValid() or not painter.begin(printer):
-            return False
-        try:
-            for n, page in enumerate(list(range(doc.pageCount())) * repeats):
-                if n:
-                    printer.newPage()
-                rect = painter.viewport()
-                size = doc.pagePointSize(page).toSize()
-                scaled = size.scaled(rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                w, h = scaled.width(), scaled.height()
-                # In bands: one page-sized render and draw are single C++ calls of ~0.7 s
-                # that hold Python's lock, so even on a worker thread the window froze; between
-                # bands the UI thread gets its turn. The bands map 1:1 onto the page (no seams).
-                for y in range(0, h, PRINT_BAND_PX):
-                    band = min(PRINT_BAND_PX, h - y)
-                    opts = QPdfDocumentRenderOptions()
-                    opts.setScaledSize(QSize(w, h))
-                    opts.setScaledClipRect(QRect(0, y, w, band))
-                    image = doc.render(page, QSize(w, band), opts)
-                    painter.drawImage(QRect(rect.x(), rect.y() + y, w, band), image)
-        finally:
-            ended = painter.end()
-        return ended and printer.printerState() != QPrinter.PrinterState.Error
-    finally:
-        doc.close()
-        buf.close()

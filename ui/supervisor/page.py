@@ -61,6 +61,9 @@ def _table(name: str, model, widths: tuple[int, ...] = ()) -> QTableView:
 
 
 class SupervisorPage(QWidget):
+    def user_switched(self, session) -> None:
+        self.session, self.actor = session, session.actor
+
     def __init__(self, store, session, *, status_bar=None, today: date | None = None, first_day: date | None = None,
                  parent=None):
         super().__init__(parent)

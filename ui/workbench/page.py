@@ -100,6 +100,12 @@ class Workbench(QWidget):
         v = self.intake.view
         return v.snapshot.id if v is not None else None
 
+    def user_switched(self, session) -> None:
+        """A supervisor took the window over: they serve, print and are rated from now on."""
+        self.intake.user_switched(session)
+        p = self.ticket_panel
+        p.clerk, p.clerk_id, p.clerk_display = session.username, session.user_id, session.display_name
+
     def rating_case_id(self) -> str | None:
         """The case the rating being asked belongs to (the visit has just ended)."""
         return self._rating_case or self.visit_case_id()
