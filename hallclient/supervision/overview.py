@@ -14,6 +14,7 @@ from typing import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hallclient import collector
 from hallclient.errors import ValidationFailed
 from hallclient.models import CaseType, Department, ServiceItem, SyncCursor, User, utcnow
 from hallclient.permissions import Action, Actor, require
@@ -189,6 +190,12 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
              calendar: WorkCalendar | None = None) -> HallDay:
     """Everything the page shows for the hall-local days first..last (refused for a clerk)."""
     require(actor, Action.SUPERVISE)
+    with collector.held_off():  # tens of thousands of rows that all stay: walked once, afterwards
+        return _load_day(s, actor, first, last, today=today, calendar=calendar)
+
+
+def _load_day(s: Session, actor: Actor, first: date, last: date | None, *, today: date | None,
+              calendar: WorkCalendar | None) -> HallDay:
     p = fig.period(first, last)
     today = today or datetime.now(HALL_TZ).date()
     cal = calendar or WorkCalendar.from_session(s)

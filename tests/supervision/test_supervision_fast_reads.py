@@ -115,3 +115,36 @@ def test_tabs_made_on_first_show_show_the_day(qtbot, sample_day):
     page.reload()
     qtbot.waitUntil(lambda: page.loads > loads, timeout=15_000)
     assert page.group_model.rows == page.day.figures.by_hour and page.warn_model.rows == page.day.warnings
+
+
+def test_the_collector_is_held_off_during_overlapping_reads_and_comes_back():
+    import gc
+    import threading
+
+    from hallclient import collector
+
+    assert gc.isenabled()
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other_read():
+        with collector.held_off():
+            inside.set()
+            leave.wait(10)
+
+    th = threading.Thread(target=other_read)
+    with collector.held_off():
+        assert not gc.isenabled()
+        th.start()
+        assert inside.wait(10)
+    assert not gc.isenabled()  # the other read is still going
+    leave.set()
+    th.join(10)
+    assert gc.isenabled()
+    gc.disable()  # off before (as some tools run): it stays off
+    try:
+        with collector.held_off():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
