@@ -130,6 +130,32 @@ def _mirror(stream: str):
 
 _mirror_cases = _mirror("cases_today")
 
+#: Markers of the daily stream: for each hall day, the lowest `seq` pulled that day (key: the
+#: ISO day). Kept as mirror rows of a stream no one reads, so no table is needed.
+DAY_MARKS = "cases_today.day"
+
+
+def prune_daily_mirror(s: Session, seqs: list[int], today: date) -> int:
+    """The server sends `cases_today` rows only on the day they changed, so the client's copy of
+    earlier days is never updated again; without this it grew by the hall's whole day, every
+    day, for as long as the PC runs. Keep today's and the previous pulled day's rows (a case
+    that changes again comes back with a new `seq`); delete the rest. Returns rows deleted."""
+    key = today.isoformat()
+    mark = s.get(MirrorRow, (DAY_MARKS, key))
+    if seqs:
+        if mark is None:
+            s.add(MirrorRow(stream=DAY_MARKS, key=key, seq=min(seqs), data={}))
+        elif min(seqs) < mark.seq:
+            mark.seq = min(seqs)
+    s.flush()
+    previous = s.scalars(select(MirrorRow).where(MirrorRow.stream == DAY_MARKS, MirrorRow.key < key)
+                         .order_by(MirrorRow.key.desc()).limit(1)).first()
+    if previous is None:
+        return 0
+    gone = s.execute(delete(MirrorRow).where(MirrorRow.stream == "cases_today", MirrorRow.seq < previous.seq)).rowcount
+    s.execute(delete(MirrorRow).where(MirrorRow.stream == DAY_MARKS, MirrorRow.key < previous.key))
+    return gone or 0
+
 
 def _cases_today(s: Session, rows: list[dict[str, Any]]) -> None:
     _mirror_cases(s, rows)

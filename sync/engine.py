@@ -26,10 +26,11 @@ from hallclient import audit, settings
 from hallclient.db import Store
 from hallclient.errors import HallError
 from hallclient.models import OutboxEntry, SyncCursor, utcnow
+from hallclient.queue.model import HALL_TZ
 from hallclient.syncstate import MirrorRow, SyncState
 from sync import protocol
 from sync import hallday
-from sync.apply import apply_rows
+from sync.apply import apply_rows, prune_daily_mirror
 from sync.transport import SERVER_ERROR, Exchange, Refused, SyncFailure, SyncHTTP, Transient
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,7 @@ class SyncEngine:
         with self.store.read() as s:
             cursors = {c.stream: c.cursor for c in s.scalars(select(SyncCursor).where(SyncCursor.stream.in_(streams)))}
         wanted = {st: cursors.get(st, "") for st in streams}
+        day_seqs: list[int] = []  # seqs of the daily stream pulled now (prune_daily_mirror)
         while wanted:
             ex = self._exchange("/pull", {"cursors": wanted, "limit": self.pull_limit})
             pages = ex.body.get("streams")
@@ -290,6 +292,8 @@ class SyncEngine:
                     rows, cursor = _check_page(page)
                     try:
                         report.pulled += apply_rows(s, stream, rows)
+                        if stream == "cases_today":
+                            day_seqs.extend(r["seq"] for r in rows)
                         s.flush()  # a constraint the rows break shows here, named by its stream
                     except (KeyError, TypeError, ValueError, AttributeError, HallError, SQLAlchemyError) as e:
                         # The page is not applied and the cursor stays: nothing half-done
@@ -310,6 +314,11 @@ class SyncEngine:
                             raise Transient("中心服务器的应答有误（声称还有数据，但游标没有前进），稍后将自动重试")
                         more[stream] = cursor
             wanted = more
+        if day_seqs:  # the first rows of a new day prune the days before the previous one
+            with self.store.write() as s:
+                gone = prune_daily_mirror(s, day_seqs, utcnow().astimezone(HALL_TZ).date())
+            if gone:
+                log.info("pruned %d rows of earlier days' cases_today", gone)
 
     # -- bookkeeping --------------------------------------------------------------------------
     def _exchange(self, path: str, body: dict[str, Any], rows=None) -> Exchange:

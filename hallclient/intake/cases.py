@@ -19,7 +19,8 @@ from hallclient.caselog import enqueue, record_event
 from hallclient.errors import CalendarMissing, ValidationFailed
 from hallclient.intake.checklist import checklist_verdict, rows_of
 from hallclient.intake.numbering import allocate_case_number
-from hallclient.models import Applicant, Case, CaseMaterial, Hall, ServiceItem, UnresolvedRequest, Window, new_uuid, utcnow
+from hallclient.models import Applicant, Case, CaseMaterial, Hall, ServiceItem, UnresolvedRequest, User, Window, new_uuid, utcnow
+from hallclient.permissions import Action, Actor, PermissionDenied, require
 from hallclient.workcalendar import WorkCalendar
 
 STATE_LABELS = {
@@ -59,6 +60,15 @@ class AcceptResult:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _require_serving(session: Session, desk: Desk) -> None:
+    """Deciding a case is 窗口受理 (Action.SERVE_VISIT): the role is read from the store, not
+    taken from the caller, so a desk of an administrator or of a deactivated user is refused."""
+    user = session.get(User, desk.user_id) if desk.user_id is not None else None
+    if user is None or not user.active:
+        raise PermissionDenied("该用户不存在或已停用，不能办理业务：请重新登录")
+    require(Actor(user.id, user.username, user.role, user.display_name), Action.SERVE_VISIT)
+
+
 def local_today(now: datetime | None = None) -> date:
     """The hall's calendar day: the local date of the counter PC."""
     return (now or utcnow()).astimezone().date()
@@ -95,6 +105,7 @@ def start_case(
 ) -> str:
     """A draft case for the item with the item's material checklist copied (the catalogue may
     change later; the case keeps what was checked). Returns the case id."""
+    _require_serving(session, desk)
     now = now or utcnow()
     item = session.get(ServiceItem, item_id)
     if item is None or not item.active:
@@ -134,6 +145,7 @@ def attach_agent(session: Session, case_id: str, agent_id: int | None, desk: Des
                  now: datetime | None = None) -> None:
     """Set (or clear, with None) the agent (代办人). With an agent the authorization letter is
     a required material: the item's own row if it has one, else a row added to the case."""
+    _require_serving(session, desk)
     case = editable_case(session, case_id)
     if agent_id is not None:
         agent = session.get(Applicant, agent_id)
@@ -199,6 +211,7 @@ def accept(
     today. Without the calendar of the year it falls in, accept is refused with the
     calendar's message (a guessed date on the notice would be wrong). A legal due date beyond
     the known calendar is left empty and reported in `warnings`."""
+    _require_serving(session, desk)
     now = now or utcnow()
     case = editable_case(session, case_id)
     verdict = checklist_verdict(rows_of(case.materials))
@@ -247,6 +260,7 @@ def accept(
 
 def complete_on_the_spot(session: Session, case_id: str, desk: Desk, *, now: datetime | None = None) -> None:
     """即办件 decided and finished at the window (办结)."""
+    _require_serving(session, desk)
     now = now or utcnow()
     case = load_case(session, case_id)
     _require_state(case, ("accepted",), "当场办结")
@@ -276,6 +290,7 @@ def request_supplement(session: Session, case_id: str, desk: Desk, *, deadline: 
     defective), each with its reason, told at once (一次性告知). The case waits for the
     applicant in state "supplement". `deadline`, when given, must be after today and is
     printed on the notice. Returns the list."""
+    _require_serving(session, desk)
     now = now or utcnow()
     case = editable_case(session, case_id)
     if deadline is not None and deadline <= local_today(now):
@@ -299,6 +314,7 @@ def request_supplement(session: Session, case_id: str, desk: Desk, *, deadline: 
 def resume(session: Session, case_id: str, desk: Desk, *, now: datetime | None = None) -> None:
     """The applicant is back with the materials: the same case is checked again, and the
     clock starts again from the day after (received_at is now)."""
+    _require_serving(session, desk)
     now = now or utcnow()
     case = load_case(session, case_id)
     _require_state(case, ("supplement",), "继续办理")
@@ -313,6 +329,7 @@ def resume(session: Session, case_id: str, desk: Desk, *, now: datetime | None =
 def refuse(session: Session, case_id: str, desk: Desk, reason: str, redirect_authority: str, *,
            now: datetime | None = None) -> None:
     """不予受理: a reason and the authority to apply to instead are both required."""
+    _require_serving(session, desk)
     now = now or utcnow()
     reason, redirect_authority = (reason or "").strip(), (redirect_authority or "").strip()
     if not reason:
@@ -331,6 +348,7 @@ def refuse(session: Session, case_id: str, desk: Desk, reason: str, redirect_aut
 
 def withdraw(session: Session, case_id: str, desk: Desk, reason: str = "", *, now: datetime | None = None) -> None:
     """撤回 at the applicant's request, before a decision."""
+    _require_serving(session, desk)
     now = now or utcnow()
     case = load_case(session, case_id)
     _require_state(case, ("draft", "supplement", "accepted"), "撤回")
@@ -343,6 +361,7 @@ def withdraw(session: Session, case_id: str, desk: Desk, reason: str = "", *, no
 def record_unresolved(session: Session, desk: Desk, reason: str, *, applicant_id: int | None = None,
                       item_id: int | None = None, case_id: str | None = None, now: datetime | None = None) -> str:
     """"办不成事": what the citizen could not get done and why, for follow-up."""
+    _require_serving(session, desk)
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
