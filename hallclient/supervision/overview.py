@@ -135,9 +135,12 @@ class Freshness:
     hall_synced_at: datetime | None
     queue_synced_at: datetime | None
     last_case_at: datetime | None
+    denied: str = ""  # the central server's reason for sending this PC no hall data
 
     def text(self, now: datetime | None = None) -> str:
         now = now or utcnow()
+        if self.denied:
+            return self.denied
         if self.hall_synced_at is None:
             return "大厅数据尚未同步：请连接网络后在“同步”菜单中立即同步"
         mins = int((now - self.hall_synced_at).total_seconds() // 60)
@@ -175,7 +178,11 @@ def _freshness(s: Session) -> Freshness:
     # The cursor moves only when something new came; the last successful cycle is what says
     # how fresh the copy is, once this PC has pulled the hall's stream at all.
     hall = max(filter(None, [cur.get("hall_day"), st.last_success_at if st and "hall_day" in cur else None]), default=None)
-    return Freshness(hall, cur.get(QUEUE_CURSOR_STREAM), s.scalar(select(func.max(HallCase.updated_at))))
+    from hallclient import settings
+    from hallclient.supervision.config import HALL_DAY_DENIED
+
+    return Freshness(hall, cur.get(QUEUE_CURSOR_STREAM), s.scalar(select(func.max(HallCase.updated_at))),
+                     settings.get(s, HALL_DAY_DENIED))
 
 
 def _catalogue(s: Session):
