@@ -85,6 +85,16 @@ def ratings(s: Session, start: datetime | None, end: datetime | None, *, bad_onl
     return out
 
 
+def rating_levels(s: Session, start: datetime, end: datetime) -> dict[int, int]:
+    """Ratings of [start, end) counted per level, by SQLite (the figures need no more of the
+    thousands of ratings of a day; `ratings(..., bad_only=True)` reads the 差评 themselves).
+    Counts what `ratings` keeps: a level that is an integer from 1 to 5."""
+    lvl = func.json_extract(HallRecord.data, "$.level")
+    stmt = _between(select(lvl, func.count()).where(HallRecord.kind == "rating"), start, end)
+    stmt = stmt.where(func.typeof(lvl) == "integer", lvl.between(1, 5)).group_by(lvl)
+    return {int(level): n for level, n in s.execute(stmt)}
+
+
 def ratings_of_case(s: Session, case_id: str) -> list[RatingRow]:
     ids = s.scalars(select(HallRecord.uuid).where(HallRecord.kind == "rating", HallRecord.case_id == case_id))
     return [r for r in (rating_by_id(s, i) for i in ids) if r is not None]
