@@ -157,7 +157,7 @@ def _open_cases(s: Session, quiet: date | None = None) -> list[_OpenCase]:
 
     day = date.fromisoformat
     sql = ("SELECT case_id, case_no, window_code, clerk, state, promised_date, supplement_deadline, gaps, legal_basis, broken "
-           "FROM hall_case WHERE (state IN ('accepted', 'approved', 'supplement', 'refused') OR broken != '')")
+           "FROM hall_case WHERE (state IN ('accepted', 'approved', 'supplement', 'refused') OR broken > '')")  # both indexed (0010)
     params: tuple = ()
     if quiet is not None:
         sql += f" AND NOT ({_QUIET})"
