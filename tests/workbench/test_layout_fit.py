@@ -5,9 +5,7 @@ scrolled into view."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from hallclient.models import Hall, User, Window
+from tests.sessions import window_session
 
 #: 768 pixels less a taskbar: what a maximised window gets on a 1366x768 monitor.
 AVAILABLE_HEIGHT = 728
@@ -17,16 +15,10 @@ def _window(ctx, qtbot):
     from PySide6.QtWidgets import QApplication
 
     from ui.app import ui_font
-    from ui.login import Session
     from ui.main_window import MainWindow
 
     QApplication.instance().setFont(ui_font())  # the bundled CJK font at 100 %, as the launcher sets it
-
-    with ctx.store.read() as s:
-        u = s.scalars(select(User).where(User.username == "clerk")).one()
-        w = s.scalars(select(Window).where(Window.code == "03")).one()
-        h = s.scalars(select(Hall)).one()
-        session = Session(u.id, u.username, u.display_name, u.role, w.id, w.code, w.name, h.code, h.name)
+    session = window_session(ctx.store)
     mw = MainWindow(ctx, session)
     qtbot.addWidget(mw)
     mw.resize(1366, AVAILABLE_HEIGHT)
