@@ -59,7 +59,7 @@ class HallCase(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # state and broken: the open cases are read over all days kept (migration 0010).
-    __table_args__ = (Index("ix_hall_case_day", "day"), Index("ix_hall_case_state", "state"), Index("ix_hall_case_broken", "broken"))
+    __table_args__ = (Index("ix_hall_case_day", "day"), Index("ix_hall_case_state", "state", "promised_date"), Index("ix_hall_case_broken", "broken"))
 
 
 class HallEvent(Base):

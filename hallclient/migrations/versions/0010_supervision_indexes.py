@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_hall_case_state", "hall_case", ["state"])
+    op.create_index("ix_hall_case_state", "hall_case", ["state", "promised_date"])
     op.create_index("ix_hall_case_broken", "hall_case", ["broken"])
     op.execute("CREATE INDEX ix_hall_record_bad_rating ON hall_record (at) "
                "WHERE kind = 'rating' AND json_extract(data, '$.level') <= 2")
