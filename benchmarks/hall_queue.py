@@ -6,13 +6,18 @@ think time: `hallclient queue bench --windows 50 --seconds 20`) and `stress` (`-
 (a git commit, exported to a temporary directory; the load and the display are this tree's in
 both) with this tree's, and prints JSON: every run and the medians.
 
-    .venv/bin/python benchmarks/hall_queue.py --rounds 3 [--pg-url postgresql+psycopg://…] [--baseline c0ffee]
+    .venv/bin/python benchmarks/hall_queue.py --rounds 3 [--pg-url postgresql+psycopg://…] [--baseline c0ffee] [--busy 1]
+
+`--busy N` keeps N busy-looping processes running during every run: the machine "pressed" by
+other work, reproducibly (the figures otherwise depend on whatever else the machine is doing).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -24,10 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 MODES = {"normal": {"processes": 1, "no_think": False}, "stress": {"processes": 2, "no_think": True}}
-KEYS = ("calls_per_s", "writes_per_s", "empty_calls", "double_calls", "display_missed", "service_cpu_ms_per_request")
+KEYS = ("calls_per_s", "writes_per_s", "empty_calls", "double_calls", "display_missed", "service_cpu_ms_per_request",
+        "load_cpu_ms_per_request")
 
 
 def export(commit: str) -> str:
+    if os.path.isdir(commit):  # a source tree already exported
+        return commit
     d = tempfile.mkdtemp(prefix="queue-baseline-")
     subprocess.run(f"git -C {ROOT} archive {commit} | tar -x -C {d}", shell=True, check=True)
     return d
@@ -49,6 +57,18 @@ def pg_database(base_url: str) -> tuple[str, callable]:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return u.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False), drop
+
+
+@contextlib.contextmanager
+def busy(n: int):
+    """`n` processes spinning on the CPU (other work on the machine) while the block runs."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
 
 
 def one(root: str, db: str, pg_url: str, mode: str, windows: int, seconds: float) -> dict:
@@ -73,6 +93,7 @@ def main() -> None:
     ap.add_argument("--pg-url", default="", help="PostgreSQL cluster to also run on")
     ap.add_argument("--modes", default="normal,stress")
     ap.add_argument("--dbs", default="sqlite,postgresql")
+    ap.add_argument("--busy", type=int, default=0, help="busy-looping processes beside every run (a pressed machine)")
     a = ap.parse_args()
     trees = {"this": str(ROOT)}
     if a.baseline:
@@ -83,13 +104,14 @@ def main() -> None:
         for mode in a.modes.split(","):
             for _ in range(a.rounds):
                 for name, root in trees.items():  # alternate, so drift of the machine hits both
-                    r = one(root, db, a.pg_url, mode, a.windows, a.seconds)
+                    with busy(a.busy):
+                        r = one(root, db, a.pg_url, mode, a.windows, a.seconds)
                     runs.setdefault(db, {}).setdefault(mode, {}).setdefault(name, []).append(r)
                     print(json.dumps({"db": db, "mode": mode, "tree": name, **r}), file=sys.stderr, flush=True)
     medians = {db: {mode: {name: {k: statistics.median(x[k] for x in rs if x[k] is not None) for k in rs[0]}
                            for name, rs in by_tree.items()}
                     for mode, by_tree in by_mode.items()} for db, by_mode in runs.items()}
-    print(json.dumps({"windows": a.windows, "seconds": a.seconds, "rounds": a.rounds, "medians": medians, "runs": runs},
+    print(json.dumps({"windows": a.windows, "seconds": a.seconds, "rounds": a.rounds, "busy": a.busy, "medians": medians, "runs": runs},
                      ensure_ascii=False, indent=1))
 
 

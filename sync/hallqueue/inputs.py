@@ -17,6 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 MAX_BODY = 64 * 1024  # bytes of a request body; the largest real one (a work profile) is < 2 KiB
 YEAR_MIN, YEAR_MAX = 2000, 2099
 SEQ_MAX = 2**63 - 1
+MAX_POLL_S = 30.0  # longest wait of a long poll on /events
 
 PREFIX = r"^[A-Za-z]{1,4}$"
 WINDOW = r"^[0-9A-Za-z]{1,8}$"

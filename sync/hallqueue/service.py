@@ -1,18 +1,27 @@
 """The hall queue service's transactions: one action = one database transaction.
 
-Atomic call-next: every write runs on the service's single writer thread and in one database
+Atomic call-next: every write holds the service's writer lock and runs in one database
 transaction (BEGIN IMMEDIATE on SQLite; SELECT … FOR UPDATE SKIP LOCKED of the candidates on
 PostgreSQL), and the ticket row carries a version column checked by the UPDATE. So a ticket is
 never called by two windows, and events commit in `seq` order — which is what lets a display
 resume from its cursor without missing an event.
+
+The writer is a lock, not a thread: the app runs a window's action on its event loop thread
+(docs/queue-api.md, "Speed"). Measured under load, handing each action to a writer thread and
+back cost two GIL hand-overs (p50 ~5 ms each, the interpreter's switch interval) for some
+0.5 ms of work. Committed events are kept in memory (`EventRing`), so the displays' long polls
+are answered without a database read.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import sqlite3
 import threading
+from collections import deque
 from dataclasses import fields
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,6 +60,7 @@ DEFAULT_QUEUES = [
 DEMO_WINDOWS = {"01": ["A"], "02": ["A"], "03": ["A", "B"], "04": ["B"], "05": ["C"], "06": ["C", "D"], "07": ["E", "F"], "08": ["G", "A"]}
 
 CANDIDATES_PER_QUEUE = 5
+MAX_BATCH = 64  # actions per group commit (PostgreSQL)
 MAX_QUEUES = 64  # a hall has a dozen business categories; the cap keeps /status bounded
 MAX_WINDOWS = 200
 _TICKET_FIELDS = [f.name for f in fields(Ticket)]
@@ -74,10 +84,16 @@ def make_engine(db_url: str, *, writer: bool = True):
             dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a commit survives a crash of the process; only a power cut can
-            # lose the last commits. A queue ticket is worth that for 50 windows' latency.
+            # NORMAL in WAL mode (SQLite's documented WAL trade-off): a commit is in the WAL file
+            # when it returns, so it survives a crash or kill of the process; only a power cut or
+            # OS crash can lose the last commits. A queue ticket is worth that for 50 windows'
+            # latency (FULL would add an fsync, ~3.5 ms here, to every call).
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            if writer:
+                # The writer never checkpoints: a checkpoint (page copies and two fsyncs, 10-40 ms)
+                # inside a call-next's commit was the top of its latency. `Checkpointer` does it.
+                cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
 
         @event.listens_for(eng, "begin")
@@ -97,6 +113,79 @@ Q, S, A, C = QQueue.__table__, QSequence.__table__, QAppointment.__table__, QCon
 
 _INSERT_TICKET = ("INSERT INTO q_ticket (version, " + ", ".join(f'"{c}"' for c in TICKET_COLS) + ") VALUES (:version, "
                   + ", ".join(f":{c}" for c in TICKET_COLS) + ")")
+
+
+class Checkpointer:
+    """Copies the SQLite WAL into the database file on a thread and connection of its own,
+    every `every_s` seconds, so no committing action ever runs a checkpoint. PASSIVE: it never
+    waits for (or blocks) the writer or a reader; what it could not copy is copied next time.
+    Durability does not depend on it: a commit is in the WAL before it returns."""
+
+    def __init__(self, path: str, every_s: float = 1.0):
+        self.path, self.every_s = path, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="queue-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        except sqlite3.Error as e:
+            log.warning("queue checkpointer cannot open the database: %s", e)
+            return
+        try:
+            while not self._stop.wait(self.every_s):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as e:  # busy or locked: next round
+                    log.debug("queue checkpoint skipped: %s", e)
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            pass
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
+class EventRing:
+    """The last `size` committed events as the API shows them, in seq order without gaps.
+
+    The writer appends after each commit; /events answers from here when the cursor is inside
+    the ring (every display following the hall), and from the database otherwise (a display
+    resuming from an old cursor, or after another process wrote events). A gap in seq (an event
+    written by another process, a sequence value lost to a rollback on PostgreSQL) starts the
+    ring afresh, so what it answers is always exactly what the table holds after the cursor."""
+
+    def __init__(self, last_seq: int, size: int = 5000):
+        self._lock = threading.Lock()
+        self._ring: deque[dict] = deque(maxlen=size)
+        self._base = last_seq  # the ring holds every event with seq > _base
+
+    def extend(self, events: list[dict]) -> None:
+        with self._lock:
+            for ev in events:
+                last = self._ring[-1]["seq"] if self._ring else self._base
+                if ev["seq"] != last + 1:
+                    self._ring.clear()
+                    self._base = ev["seq"] - 1
+                if len(self._ring) == self._ring.maxlen:
+                    self._base = self._ring[0]["seq"]
+                self._ring.append(ev)
+
+    def after(self, after: int, limit: int) -> tuple[list[dict], int] | None:
+        """Events with seq > `after` (at most `limit`) and the new cursor; None when the ring
+        does not reach back to `after` (read the table)."""
+        with self._lock:
+            if after < self._base:
+                return None
+            i = after - self._base
+            if i >= len(self._ring):
+                return [], after
+            out = [self._ring[j] for j in range(i, min(len(self._ring), i + limit))]
+        return out, out[-1]["seq"]
 
 
 class Conflict(Exception):
@@ -207,35 +296,50 @@ class QueueService:
         self.notifier = Notifier()
         self.tokens = TokenStore(self.read_engine)  # lookups are reads: never the write lock
         self._rules_cache: Rules | None = None
-        # The single writer: one thread, jobs in arrival order. Fifty windows' call-next queue
-        # here in FIFO order instead of forty threads fighting over a lock (and the interpreter
-        # lock) in whatever order the OS wakes them: that unfairness was the tail of the latency.
-        self._writer_ident = 0
-        self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="queue-writer", initializer=self._writer_init)
+        # The single writer: a lock held from BEGIN to the publication of the events. The app
+        # takes it on its event loop thread, so HTTP calls are served in arrival order.
+        self._wlock = threading.RLock()
+        # Configuration writes (rare, SQLAlchemy) of the app run here, off the event loop.
+        self._config_pool = ThreadPoolExecutor(1, thread_name_prefix="queue-config")
         self._conn: Connection | None = None  # the writer's SQLAlchemy connection (configuration)
         self._raw: Raw | None = None  # the writer's DBAPI connection (actions)
-        self._new_seq = 0
+        self._new_events: list[dict] = []
+        # PostgreSQL: a commit waits for the server's fsync (~3.5 ms here), one writer commits
+        # one action at a time, so actions queue behind fsyncs. The app hands them to a writer
+        # thread that commits whatever has queued meanwhile in one transaction (group commit).
+        # SQLite in WAL with synchronous=NORMAL does not fsync at commit: actions run inline.
+        self.group_commit = not self.is_sqlite
+        self._in_batch = False
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._batcher: threading.Thread | None = None
+        self._batcher_lock = threading.Lock()
         self.generation = 0  # bumped by every committed write: the status cache's key
         self._status_cache: tuple[tuple, dict] | None = None
         with self.read_engine.connect() as c:
             self.notifier.last_seq = c.scalar(select(func.max(E.c.seq))) or 0
+        self.ring = EventRing(self.notifier.last_seq)
+        path = self.engine.url.database if self.is_sqlite else None
+        self._checkpointer = Checkpointer(path) if path and path != ":memory:" else None
         if seed_demo:
             self._seed()
 
-    def _writer_init(self) -> None:
-        self._writer_ident = threading.get_ident()
-
     def close(self) -> None:
-        self._writer_pool.submit(self._drop_conns).result()
-        self._writer_pool.shutdown(wait=True)
+        if self._batcher is not None:
+            self._jobs.put(None)
+            self._batcher.join(30)
+        with self._wlock:
+            self._drop_conns()
+        self._config_pool.shutdown(wait=True)
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
         self.read_engine.dispose()
 
     # -- plumbing ---------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args) -> Future:
-        """Run `fn(*args)` on the writer thread (the app awaits this: no thread of the request
-        pool ever waits for the writer)."""
-        return self._writer_pool.submit(fn, *args)
+        """Run `fn(*args)` on a thread of its own (configuration writes: they go through
+        SQLAlchemy and may take a few ms, not worth holding the event loop for)."""
+        return self._config_pool.submit(fn, *args)
 
     def _drop_conns(self) -> None:
         self._drop_raw()
@@ -251,8 +355,10 @@ class QueueService:
 
     def _write(self, fn: Callable[[Connection, datetime], Any]) -> Any:
         """Run configuration `fn` (SQLAlchemy) as the single writer in one transaction."""
-        if threading.get_ident() != self._writer_ident:
-            return self._writer_pool.submit(self._write, fn).result()
+        with self._wlock:
+            return self._write_locked(fn)
+
+    def _write_locked(self, fn: Callable[[Connection, datetime], Any]) -> Any:
         for attempt in range(5):
             if self._conn is None:
                 self._conn = self.engine.connect()
@@ -272,15 +378,19 @@ class QueueService:
 
     def _act(self, fn: Callable[[Raw, datetime], Any]) -> Any:
         """Run action `fn` (plain SQL, rawsql.py) as the single writer in one transaction;
-        publish its events after the commit."""
-        if threading.get_ident() != self._writer_ident:
-            return self._writer_pool.submit(self._act, fn).result()
+        publish its events after the commit (still under the lock: in seq order)."""
+        with self._wlock:
+            return self._act_locked(fn)
+
+    def _act_locked(self, fn: Callable[[Raw, datetime], Any]) -> Any:
         dbapi = self.engine.dialect.loaded_dbapi
+        if self._in_batch:  # inside the group commit's transaction: no BEGIN, no COMMIT
+            return fn(self._raw, self.clock())
         for attempt in range(5):
             if self._raw is None:
                 self._raw = Raw(self.engine)
             raw = self._raw
-            self._new_seq = 0
+            self._new_events = []
             try:
                 raw.begin()
                 result = fn(raw, self.clock())
@@ -298,10 +408,84 @@ class QueueService:
                 self._rollback()
                 raise
             self.generation += 1
-            if self._new_seq:
-                self.notifier.publish(self._new_seq)
+            if self._new_events:
+                self.ring.extend(self._new_events)
+                self.notifier.publish(self._new_events[-1]["seq"])
             return result
         raise RuntimeError("queue write kept conflicting")
+
+    # -- group commit (PostgreSQL) ------------------------------------------------------------
+    def submit_action(self, fn: Callable[..., Any], *args) -> Future:
+        """Queue action call `fn(*args)` (e.g. `self.call_next, "03"`) for the group-commit
+        writer; the future is resolved once the transaction holding it has committed."""
+        fut: Future = Future()
+        if self._batcher is None:
+            with self._batcher_lock:
+                if self._batcher is None:
+                    self._batcher = threading.Thread(target=self._batch_loop, name="queue-writer", daemon=True)
+                    self._batcher.start()
+        self._jobs.put((fn, args, fut))
+        return fut
+
+    def _batch_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            jobs = [job]
+            while len(jobs) < MAX_BATCH:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._jobs.put(None)
+                    break
+                jobs.append(more)
+            self._run_batch(jobs)
+
+    def _run_batch(self, jobs: list) -> None:
+        """Every queued action in one transaction and one commit (one fsync of the database's
+        log for the lot); each is answered only after that commit. Should any action of the
+        batch fail (a refusal, a conflict with another process, a database error), the whole
+        transaction is rolled back and each action runs again alone, in a transaction of its
+        own, so one action's failure never takes the others with it. Failures are rare: the
+        common case costs no extra round trip (a savepoint per action would cost two)."""
+        if len(jobs) > 1 and self._try_batch(jobs):
+            return
+        for fn, args, fut in jobs:
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting request
+                fut.set_exception(e)
+
+    def _try_batch(self, jobs: list) -> bool:
+        dbapi = self.engine.dialect.loaded_dbapi
+        with self._wlock:
+            if self._raw is None:
+                self._raw = Raw(self.engine)
+            self._new_events = []
+            try:
+                self._raw.begin()
+                self._in_batch = True
+                try:
+                    results = [fn(*args) for fn, args, _fut in jobs]
+                finally:
+                    self._in_batch = False
+                self._raw.commit()
+            except Exception as e:  # noqa: BLE001 - every action runs again alone
+                self._rollback()
+                if isinstance(e, (dbapi.OperationalError, dbapi.InterfaceError)):
+                    self._drop_raw()
+                log.debug("group commit rolled back (%s): the actions run one by one", type(e).__name__)
+                return False
+            self.generation += 1
+            if self._new_events:
+                self.ring.extend(self._new_events)
+                self.notifier.publish(self._new_events[-1]["seq"])
+        for (_fn, _args, fut), result in zip(jobs, results):
+            fut.set_result(result)
+        return True
 
     def _rollback(self) -> None:
         try:
@@ -316,8 +500,12 @@ class QueueService:
 
     def _record(self, raw: Raw, ev: QueueEvent) -> dict:
         ev.seq = raw.insert_event(ev)
-        self._new_seq = max(self._new_seq, ev.seq)
-        return ev.as_json()
+        out = ev.as_json()
+        # As a read of the row gives it back (UTC, data never None): the ring answers /events.
+        self._new_events.append({**out, "at": ev.at.astimezone(timezone.utc).isoformat(),
+                                 "issued_at": ev.issued_at.astimezone(timezone.utc).isoformat() if ev.issued_at else None,
+                                 "data": ev.data or {}})
+        return out
 
     def _rules(self, raw: Raw | Connection) -> Rules:
         # Cached: this process is the only writer of the rules (set_rules clears the cache).
@@ -624,8 +812,18 @@ class QueueService:
 
     # -- reading ----------------------------------------------------------------------------
     def events_after(self, after: int, limit: int = 500) -> tuple[list[dict], int]:
+        cached = self.events_cached(after, limit)
+        if cached is not None:
+            return cached
+        return self.events_stored(after, limit)
+
+    def events_cached(self, after: int, limit: int = 500) -> tuple[list[dict], int] | None:
+        """Events after `after` from memory, or None when the table must be read."""
         if after >= self.notifier.last_seq:  # nothing newer committed by this process: no read
             return [], after
+        return self.ring.after(after, limit)
+
+    def events_stored(self, after: int, limit: int = 500) -> tuple[list[dict], int]:
         with self.read_engine.connect() as c:
             rows = c.execute(select(E).where(E.c.seq > after).order_by(E.c.seq).limit(limit)).all()
         return [_event_json(r) for r in rows], (rows[-1].seq if rows else after)
