@@ -30,7 +30,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision. Known here so that opening an up-to-date store (every
 # start of the client) does not import Alembic, a fifth of the cold start;
 # tests/foundation/test_store.py checks it against the migration scripts.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0010"
 BUSY_TIMEOUT_MS = 10_000
 
 

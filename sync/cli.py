@@ -55,7 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     x = a.add_parser("register-device", help="登记一台窗口电脑并签发设备令牌")
     x.add_argument("--name", required=True, help="设备名称，如“3号窗口”")
     x.add_argument("--hall", default="440300001", help="大厅编码")
+    x.add_argument("--supervisor", action="store_true", help="值班长电脑：同时下发全大厅当日办件（hall_day）")
     x.set_defaults(func=cmd_admin, action="register-device")
+    x = a.add_parser("supervisor-device", help="登记（或用 --remove 取消）值班长电脑：只有值班长电脑接收全大厅办件数据")
+    x.add_argument("device_id", help="设备 ID（见 list-devices）")
+    x.add_argument("--remove", action="store_true", help="取消值班长电脑登记")
+    x.set_defaults(func=cmd_admin, action="supervisor-device")
     x = a.add_parser("load-catalogue", help="发布事项目录（JSON）")
     x.add_argument("file")
     x.set_defaults(func=cmd_admin, action="load-catalogue")
@@ -304,7 +309,9 @@ def cmd_admin(args) -> int:
     db = open_server_db(_db_url(args, args.admin_db or args.db, args.admin_db_file or args.db_file))
     try:
         if args.action == "register-device":
-            _print(admin.register_device(db, args.name, args.hall))
+            _print(admin.register_device(db, args.name, args.hall, supervisor=args.supervisor))
+        elif args.action == "supervisor-device":
+            _print(admin.set_supervisor_device(db, args.device_id, not args.remove))
         elif args.action == "load-catalogue":
             _print(admin.load_catalogue(db, _read_json(args.file)))
         elif args.action == "add-user":

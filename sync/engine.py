@@ -290,6 +290,8 @@ class SyncEngine:
                     if page is None:
                         continue
                     rows, cursor = _check_page(page)
+                    if stream == "hall_day":
+                        _note_denial(s, page.get("denied"))
                     try:
                         report.pulled += apply_rows(s, stream, rows)
                         if stream == "cases_today":
@@ -362,6 +364,18 @@ class SyncEngine:
             if self._offset is not None:
                 st.clock_offset_ms = self._offset
             s.add(st)
+
+
+def _note_denial(s, denied: Any) -> None:
+    """Keep the server's reason for sending no hall data (a PC not registered as the
+    supervisor's), for the supervisor's page; logged once per change."""
+    from hallclient.supervision.config import HALL_DAY_DENIED
+
+    denied = denied if isinstance(denied, str) else ""
+    if settings.get(s, HALL_DAY_DENIED) != denied:
+        settings.set_value(s, HALL_DAY_DENIED, denied)
+        if denied:
+            log.warning("the central server sends no hall_day to this device: %s", denied)
 
 
 def _check_page(page: Any) -> tuple[list[dict[str, Any]], str]:

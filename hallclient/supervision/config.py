@@ -17,4 +17,8 @@ COMPLEX_QUEUES = declare(SettingVar("supervision.complex_queues", str, "", "复�
 HANDLING_TARGET_MIN = declare(SettingVar("supervision.handling_target_min", int, 20, "窗口办理时长目标（分钟）", "监察",
                                          minimum=1, maximum=240))
 PULL_HALL_DAY = declare(SettingVar("supervision.pull_hall_day", bool, False, "本机为值班长电脑（同步全厅数据）", "监察",
-                                   help="勾选后，本机同步时下载全厅所有窗口的办件、评价、收费和排队记录，供值班长离线查看"))
+                                   help="勾选后，本机同步时下载全厅所有窗口的办件、评价、收费和排队记录，供值班长离线查看；"
+                                        "中心服务器只向管理员登记过的值班长电脑下发这些数据"))
+# Not a setting anyone sets: why the central server sent no hall data to this PC ("" when it
+# does), kept by the sync engine so the supervisor's page can say it. Not declared: not shown.
+HALL_DAY_DENIED = SettingVar("supervision.hall_day_denied", str, "", "全厅数据被拒绝的原因", "监察")

@@ -12,6 +12,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
+from typing import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -116,10 +118,6 @@ class Figures:
     period: Period
     targets: Targets
     total: GroupFigure
-    by_queue: list[GroupFigure]
-    by_window: list[GroupFigure]
-    by_clerk: list[GroupFigure]
-    by_hour: list[GroupFigure]
     tickets_by_hour: dict[str, int]
     cases_total: int
     cases_by_outcome: list[tuple[str, str, int]]  # state, label, count
@@ -132,6 +130,29 @@ class Figures:
     satisfaction_rate: float | None  # share of 满意 and 非常满意
     bad_ratings: int
     warnings_by_level: dict[str, int] = field(default_factory=dict)
+    # The figures per queue, window, clerk and hour (`by_*`) are worked out when first asked
+    # for: the page opens on its summary and cases, and shows them only on the 统计 tab.
+    groups_of: Callable[[], dict[str, list[GroupFigure]]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _groups(self) -> dict[str, list[GroupFigure]]:
+        return self.groups_of() if self.groups_of is not None else {by: [] for by in GROUPS}
+
+    @property
+    def by_queue(self) -> list[GroupFigure]:
+        return self._groups["queue"]
+
+    @property
+    def by_window(self) -> list[GroupFigure]:
+        return self._groups["window"]
+
+    @property
+    def by_clerk(self) -> list[GroupFigure]:
+        return self._groups["clerk"]
+
+    @property
+    def by_hour(self) -> list[GroupFigure]:
+        return self._groups["hour"]
 
     @property
     def empty(self) -> bool:
@@ -153,6 +174,9 @@ def _group(key: str, st: QueueStats, tickets: int, wait_target: int, handle_targ
 # issued_ms or None, ticket key "UTC issue date/number", hall-local hour "HH:00"). Only
 # successful actions are kept. Times are integer milliseconds so durations are exact.
 QRow = tuple
+# What the turn statistics read of a call, call back, end, transfer or 过号 (issues are only
+# counted): (at_ms, type, window, clerk, queue, issued_ms or None, ticket key, hour).
+TurnRow = tuple
 
 
 def rows_of_events(events: list[QueueEvent]) -> list[QRow]:
@@ -170,51 +194,66 @@ def rows_of_events(events: list[QueueEvent]) -> list[QRow]:
     return out
 
 
+def turns_of_rows(rows: list[QRow]) -> list[TurnRow]:
+    return [(r[1], r[2], r[3], r[4], r[6], r[7], r[8], r[9]) for r in rows if r[2] != "issue"]
+
+
 def multi_stats(events: list[QueueEvent]) -> dict[str, dict[str, QueueStats]]:
     """hallclient.queue.stats.compute_stats for every grouping at once (same rules; a test
     keeps them equal)."""
-    return multi_stats_rows(rows_of_events(events))
+    return multi_stats_rows(turns_of_rows(rows_of_events(events)))
 
 
-def multi_stats_rows(rows: list[QRow]) -> dict[str, dict[str, QueueStats]]:
-    """The stats of every grouping (clerk, window, queue, hour) in one pass over rows in time
+def multi_stats_rows(rows: list[TurnRow], groupings: tuple[str, ...] = GROUPS) -> dict[str, dict[str, QueueStats]]:
+    """The stats of each grouping (clerk, window, queue, hour) in one pass over rows in time
     order: waiting = issue → first call, handling = last call → end, 过号 per turn."""
-    out: dict[str, dict[str, QueueStats]] = {by: {} for by in GROUPS}
-    groups = [out[by] for by in GROUPS]
+    out: dict[str, dict[str, QueueStats]] = {by: {} for by in groupings}
+    groups = [(out[by], GROUPS.index(by)) for by in groupings]
     first_called: set[str] = set()
     last_call: dict[str, tuple] = {}
     turn: dict[str, list] = {}
+    # The groups of a (clerk, window, queue, hour): a hall day has a few hundred of these
+    # against thousands of calls, so each is looked up once.
+    of_keys: dict[tuple, list[QueueStats]] = {}
 
     def stats_of(ks: tuple) -> list[QueueStats]:
         res = []
-        for g, k in zip(groups, ks):
+        for g, i in groups:
+            k = ks[i]
             st = g.get(k)
             if st is None:
                 st = g[k] = QueueStats()
             res.append(st)
+        of_keys[ks] = res
         return res
 
-    for _seq, at, typ, window, clerk, _ticket, queue, issued, tkey, hour in rows:
+    for at, typ, window, clerk, queue, issued, tkey, hour in rows:
         if typ == "call" or typ == "call_back":
-            sts = stats_of((clerk or "-", window or "-", queue or "-", hour))
+            ks = (clerk or "-", window or "-", queue or "-", hour)
+            sts = of_keys.get(ks) or stats_of(ks)
             last_call[tkey] = (at, sts)
             if typ == "call":
                 turn[tkey] = sts
                 first = tkey not in first_called
                 if first:
                     first_called.add(tkey)
-                for st in sts:
-                    st.turns += 1
-                    if first:
+                    for st in sts:
+                        st.turns += 1
                         st.called += 1
-                        if issued is not None:
-                            st.wait_s.append((at - issued) / 1000)
+                    if issued is not None:
+                        w = (at - issued) / 1000
+                        for st in sts:
+                            st.wait_s.append(w)
+                else:
+                    for st in sts:
+                        st.turns += 1
         elif typ == "end":
             lc = last_call.get(tkey)
             if lc is not None:
+                d = (at - lc[0]) / 1000
                 for st in lc[1]:
                     st.served += 1
-                    st.service_s.append((at - lc[0]) / 1000)
+                    st.service_s.append(d)
                 turn.pop(tkey, None)
         elif typ == "transfer":
             turn.pop(tkey, None)
@@ -232,14 +271,37 @@ def _utc(v) -> datetime | None:
     return datetime.fromisoformat(v).replace(tzinfo=timezone.utc)
 
 
+_QUEUE_WHERE = "at >= ? AND at < ? AND outcome = 'ok' AND ticket != ''"
+
+
 def queue_rows(s: Session, p: Period) -> list[QRow]:
-    """The period's queue events as figure rows (their numbers were derived when stored)."""
+    """All the period's queue events as figure rows (what `compute` takes; the page reads the
+    leaner `queue_turns` and `tickets_issued`, and a test keeps both ways equal)."""
     return raw_rows(
         s,
         "SELECT seq, at_ms, type, window, clerk, ticket, queue, issued_ms, tkey, hour "
-        "FROM hall_queue_event WHERE at >= ? AND at < ? AND outcome = 'ok' AND ticket != '' "
+        f"FROM hall_queue_event WHERE {_QUEUE_WHERE} "
         "AND type IN ('issue', 'call', 'call_back', 'end', 'transfer', 'no_show') ORDER BY at, seq",
         (_store_text(p.start), _store_text(p.end)))
+
+
+def queue_turns(s: Session, p: Period) -> list[TurnRow]:
+    """The period's calls, call backs, ends, transfers and 过号 in time order: the rows the
+    turn statistics walk (their numbers were derived when stored). Issues are not among them:
+    they are only counted (`tickets_issued`), which SQLite does without making a row of each."""
+    return raw_rows(
+        s,
+        "SELECT at_ms, type, window, clerk, queue, issued_ms, tkey, hour "
+        f"FROM hall_queue_event WHERE {_QUEUE_WHERE} "
+        "AND type IN ('call', 'call_back', 'end', 'transfer', 'no_show') ORDER BY at, seq",
+        (_store_text(p.start), _store_text(p.end)))
+
+
+def tickets_issued(s: Session, p: Period) -> dict[tuple[str, str], int]:
+    """Tickets issued in the period per (queue, hall-local hour)."""
+    return {(q, h): n for q, h, n in raw_rows(
+        s, f"SELECT queue, hour, count(*) FROM hall_queue_event WHERE {_QUEUE_WHERE} AND type = 'issue' GROUP BY queue, hour",
+        (_store_text(p.start), _store_text(p.end)))}
 
 
 def raw_rows(s: Session, sql: str, params: tuple) -> list[tuple]:
@@ -259,35 +321,45 @@ def _store_text(t: datetime) -> str:
 
 def compute(p: Period, targets: Targets, events: list[QRow], case_states: list[str],
             ratings: list[RatingRow], records: list[RecordRow]) -> Figures:
-    """Figures from plain data (no database): what the page, the report and the tests share.
-    `events` are queue rows (`queue_rows`, or `rows_of_events` of QueueEvent objects)."""
-    issued = [e for e in events if e[2] == "issue"]
-    tickets_by_queue = Counter(e[6] for e in issued)
-    tickets_by_hour = Counter(e[9] for e in issued)
-    tickets_by_window = Counter()
-    tickets_by_clerk = Counter()
+    """Figures from plain data (no database): what the report's tests and the hand-computed
+    days use. `events` are queue rows (`queue_rows`, or `rows_of_events` of QueueEvent objects)."""
+    issued = Counter((e[6], e[9]) for e in events if e[2] == "issue")
+    return compute_parts(p, targets, turns_of_rows(events), issued, case_states, Counter(r.level for r in ratings), records)
 
-    all_stats = multi_stats_rows(events)
 
-    def grouped(by: str, tickets: Counter) -> list[GroupFigure]:
-        stats = all_stats[by]
-        keys = sorted(set(stats) | set(tickets))
-        return [_group(k, stats.get(k, QueueStats()), tickets.get(k, 0) if by in ("queue", "hour") else stats.get(k, QueueStats()).called,
-                       targets.wait_for(k if by == "queue" else None), targets.handling_s) for k in keys]
+def compute_parts(p: Period, targets: Targets, turns: list[TurnRow], issued: Mapping[tuple[str, str], int],
+                  case_states: list[str], rating_levels: Mapping[int, int], records: list[RecordRow]) -> Figures:
+    """Figures from what the store can hand over already counted: tickets issued per (queue,
+    hour), ratings per level; the turns (`queue_turns`) are walked here."""
+    tickets_by_queue: Counter = Counter()
+    tickets_by_hour: Counter = Counter()
+    for (queue, hour), n in issued.items():
+        tickets_by_queue[queue] += n
+        tickets_by_hour[hour] += n
 
-    by_queue = grouped("queue", tickets_by_queue)
-    by_window = grouped("window", tickets_by_window)
-    by_clerk = grouped("clerk", tickets_by_clerk)
-    by_hour = grouped("hour", tickets_by_hour)
+    def groups_of() -> dict[str, list[GroupFigure]]:
+        all_stats = multi_stats_rows(turns)
+
+        def grouped(by: str, tickets: Counter | None) -> list[GroupFigure]:
+            stats = all_stats[by]
+            keys = sorted(set(stats) | set(tickets or ()))
+            return [_group(k, stats.get(k, QueueStats()), tickets.get(k, 0) if tickets is not None else stats.get(k, QueueStats()).called,
+                           targets.wait_for(k if by == "queue" else None), targets.handling_s) for k in keys]
+
+        return {"queue": grouped("queue", tickets_by_queue), "window": grouped("window", None),
+                "clerk": grouped("clerk", None), "hour": grouped("hour", tickets_by_hour)}
+
+    # The whole hall: the walk with the window groups alone, joined in the order the windows
+    # first came (as the groups themselves would be).
     everything = QueueStats()
-    for st in all_stats["window"].values():  # every event is in exactly one window group
+    for st in multi_stats_rows(turns, ("window",))["window"].values():  # every event is in exactly one window group
         everything.called += st.called
         everything.turns += st.turns
         everything.served += st.served
         everything.no_shows += st.no_shows
         everything.wait_s += st.wait_s
         everything.service_s += st.service_s
-    total = _group("全厅", everything, len(issued), targets.wait_s, targets.handling_s)
+    total = _group("全厅", everything, sum(issued.values()), targets.wait_s, targets.handling_s)
 
     outcomes = Counter(case_states)
     cases_by_outcome = [(k, OUTCOME_LABELS.get(k, k), outcomes[k]) for k in sorted(outcomes, key=lambda k: (-outcomes[k], k))]
@@ -307,16 +379,16 @@ def compute(p: Period, targets: Targets, events: list[QRow], case_states: list[s
     fees = [(ch, CHANNEL_LABELS.get(ch, "其他" if ch == "other" else ch), fee_count[ch], fee_amount[ch])
             for ch in sorted(set(fee_count) | set(fee_amount))]
 
-    levels = Counter(r.level for r in ratings)
-    n = len(ratings)
+    levels = Counter({lvl: n for lvl, n in rating_levels.items() if n})
+    n = sum(levels.values())
     return Figures(
-        p, targets, total, by_queue, by_window, by_clerk, by_hour,
+        p, targets, total,
         {h: tickets_by_hour[h] for h in sorted(tickets_by_hour)},
         len(case_states), cases_by_outcome, fees, sum(a for *_, a in fees), reversals,
         {lvl: levels.get(lvl, 0) for lvl in (5, 4, 3, 2, 1)}, n,
-        (sum(r.level for r in ratings) / n) if n else None,
+        (sum(lvl * k for lvl, k in levels.items()) / n) if n else None,
         ((levels[5] + levels[4]) / n) if n else None,
-        levels[1] + levels[2],
+        levels[1] + levels[2], groups_of=groups_of,
     )
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hallclient import collector
 from hallclient.errors import ValidationFailed
 from hallclient.models import CaseType, Department, ServiceItem, SyncCursor, User, utcnow
 from hallclient.permissions import Action, Actor, require
@@ -45,7 +47,10 @@ class CaseRow:
     case_type_name: str
     state: str
     state_label: str
-    applicant_name: str
+    # The applicant's name as the store keeps it (encrypted personal data) until first read:
+    # a page shows a screenful of a day's thousands, so only those are decrypted (and the
+    # rest when a search or the report needs them). `applicant_name` is what to use.
+    name_kept: str = field(repr=False, compare=False)
     applicant_id_masked: str
     received_at: datetime | None
     promised_date: date | None
@@ -54,6 +59,13 @@ class CaseRow:
     warning: str = ""  # highest warning level of the case, "" none
     clerk_name: str = ""  # display name of the clerk (user list of the hall)
     promised_note: str = ""  # "暂定", or "原暂定 YYYY-MM-DD" once a provisional date moved
+    unseal: Callable[[str], str] | None = field(default=None, repr=False, compare=False)  # None: name_kept is plain
+
+    @property
+    def applicant_name(self) -> str:
+        if self.unseal is not None:
+            self.name_kept, self.unseal = self.unseal(self.name_kept), None
+        return self.name_kept
 
     @property
     def hour(self) -> int | None:
@@ -123,9 +135,12 @@ class Freshness:
     hall_synced_at: datetime | None
     queue_synced_at: datetime | None
     last_case_at: datetime | None
+    denied: str = ""  # the central server's reason for sending this PC no hall data
 
     def text(self, now: datetime | None = None) -> str:
         now = now or utcnow()
+        if self.denied:
+            return self.denied
         if self.hall_synced_at is None:
             return "大厅数据尚未同步：请连接网络后在“同步”菜单中立即同步"
         mins = int((now - self.hall_synced_at).total_seconds() // 60)
@@ -163,7 +178,11 @@ def _freshness(s: Session) -> Freshness:
     # The cursor moves only when something new came; the last successful cycle is what says
     # how fresh the copy is, once this PC has pulled the hall's stream at all.
     hall = max(filter(None, [cur.get("hall_day"), st.last_success_at if st and "hall_day" in cur else None]), default=None)
-    return Freshness(hall, cur.get(QUEUE_CURSOR_STREAM), s.scalar(select(func.max(HallCase.updated_at))))
+    from hallclient import settings
+    from hallclient.supervision.config import HALL_DAY_DENIED
+
+    return Freshness(hall, cur.get(QUEUE_CURSOR_STREAM), s.scalar(select(func.max(HallCase.updated_at))),
+                     settings.get(s, HALL_DAY_DENIED))
 
 
 def _catalogue(s: Session):
@@ -178,6 +197,12 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
              calendar: WorkCalendar | None = None) -> HallDay:
     """Everything the page shows for the hall-local days first..last (refused for a clerk)."""
     require(actor, Action.SUPERVISE)
+    with collector.held_off():  # tens of thousands of rows that all stay: walked once, afterwards
+        return _load_day(s, actor, first, last, today=today, calendar=calendar)
+
+
+def _load_day(s: Session, actor: Actor, first: date, last: date | None, *, today: date | None,
+              calendar: WorkCalendar | None) -> HallDay:
     p = fig.period(first, last)
     today = today or datetime.now(HALL_TZ).date()
     cal = calendar or WorkCalendar.from_session(s)
@@ -189,18 +214,13 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
         if w.case_id and (w.case_id not in worst or warnings.LEVEL_ORDER[w.level] < warnings.LEVEL_ORDER[worst[w.case_id]]):
             worst[w.case_id] = w.level
     people = dict(s.execute(select(User.username, User.display_name)).all())
-    cases = []
-    for c in _case_rows(s, p):
-        name, dept = items.get(c[5], (c[5] or "（未知事项）", ""))
-        ct = c[6] or item_types.get(c[5], "")
-        cases.append(CaseRow(c[0], c[1] or "", c[2], c[3], c[4], c[5], name, dept, ct, types.get(ct, ct), c[7],
-                             fig.OUTCOME_LABELS.get(c[7], c[7]), c[8] or "", c[9], c[10], c[11], c[12] or "", c[13] or "",
-                             worst.get(c[0], ""), people.get(c[4], c[4]), c[14]))
-    ratings = records.ratings(s, p.start, p.end)
+    cases = _case_rows(s, p, items, types, item_types, worst, people)
     others = records.other_records(s, p.start, p.end)
-    events = fig.queue_rows(s, p)
-    figures = fig.compute(p, fig.Targets.from_session(s), events, [c.state for c in cases], ratings, others)
-    bad = [r for r in ratings if r.level <= 2]
+    # The ratings and the tickets of a day are thousands: SQLite counts them, and only the
+    # 差评 and the calls, ends and 过号 (which the waiting and handling times need) are rows here.
+    figures = fig.compute_parts(p, fig.Targets.from_session(s), fig.queue_turns(s, p), fig.tickets_issued(s, p),
+                                [c.state for c in cases], records.rating_levels(s, p.start, p.end), others)
+    bad = records.ratings(s, p.start, p.end, bad_only=True)
     # Follow-up warnings too are of today: every 差评 of any day not yet closed.
     ws = warnings.sort_warnings(ws + warnings.follow_up_warnings(s, today, records.ratings(s, None, None, bad_only=True), cal))
     levels: dict[str, int] = {}
@@ -225,21 +245,36 @@ def load_day(s: Session, actor: Actor, first: date, last: date | None = None, *,
     return HallDay(p, today, cases, figures, ws, exceptions, bad_rows, _freshness(s), options)
 
 
-def _case_rows(s: Session, p: fig.Period) -> list[tuple]:
-    """The period's cases as tuples. Plain SQL (3,000 rows through the ORM's type processing
-    took a fifth of a second); the applicant's name still goes through its column type, which
-    is where personal data is decrypted."""
-    name_type = HallCase.__table__.c.applicant_name.type
+def _case_rows(s: Session, p: fig.Period, items: dict, types: dict, item_types: dict, worst: dict[str, str],
+               people: dict) -> list[CaseRow]:
+    """The period's cases. Plain SQL (3,000 rows through the ORM's type processing took a
+    fifth of a second), each row made once; the applicant's name still goes through its
+    column type, which is where personal data is decrypted, when it is first read."""
+    name_of = HallCase.__table__.c.applicant_name.type.process_result_value
     dialect = s.get_bind().dialect
+
+    def unseal(kept: str | None) -> str:
+        return name_of(kept, dialect) or ""
+
     rows = fig.raw_rows(s,
         "SELECT case_id, case_no, day, window_code, clerk, item_code, case_type, state, applicant_name, applicant_id_masked, "
         "received_at, promised_date, outcome_reason, broken, promised_provisional, promised_moved_from "
         "FROM hall_case WHERE day >= ? AND day <= ? ORDER BY received_at",
         (p.first.isoformat(), p.last.isoformat()))
-    day = date.fromisoformat
-    return [(r[0], r[1], day(r[2]) if r[2] else None, r[3], r[4], r[5], r[6], r[7], name_type.process_result_value(r[8], dialect),
-             r[9], fig._utc(r[10]), day(r[11]) if r[11] else None, r[12], r[13],
-             "暂定" if r[14] else (f"原暂定 {r[15]}" if r[15] else "")) for r in rows]
+    day, utc, labels = date.fromisoformat, fig._utc, fig.OUTCOME_LABELS
+    out = []
+    for (case_id, case_no, d, window, clerk, item, ctype, state, name, masked, received, promised, reason, broken,
+         provisional, moved_from) in rows:
+        item_name, dept = items.get(item, (item or "（未知事项）", ""))
+        ct = ctype or item_types.get(item, "")
+        out.append(CaseRow(case_id, case_no or "", day(d) if d else None, window, clerk, item, item_name, dept, ct, types.get(ct, ct),
+                           state, labels.get(state, state), name, masked, utc(received),
+                           day(promised) if promised else None, reason or "", broken or "", worst.get(case_id, ""),
+                           people.get(clerk, clerk), "暂定" if provisional else (f"原暂定 {moved_from}" if moved_from else ""),
+                           unseal))
+    if out:
+        out[0].applicant_name  # noqa: B018 - a store whose key does not open its names fails here, not when painted
+    return out
 
 
 def load_report(s: Session, actor: Actor, first: date, last: date | None = None, *, today: date | None = None) -> HallDay:

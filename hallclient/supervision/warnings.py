@@ -68,14 +68,34 @@ def promised_level(cal: WorkCalendar, today: date, promised: date, yellow_days: 
     return None, left
 
 
+def quiet_from(cal: WorkCalendar, today: date, yellow_days: int) -> date | None:
+    """The first promised date that is no warning `today`: more than `yellow_days` (and more
+    than the one of 提示) working days away. Working days only grow with the date, so every
+    later date is quiet too. None when the calendar does not reach that far."""
+    try:
+        return cal.add_working_days(today, max(yellow_days, 1) + 1)
+    except CalendarMissing:
+        return None
+
+
 def case_warnings(s: Session, today: date, cal: WorkCalendar | None = None) -> list[Warning]:
     base = cal or WorkCalendar.from_session(s)
     yellow_days = settings.get(s, config.YELLOW_DAYS)
     out: list[Warning] = []
     missing_years: set[int] = set()
-    rows = _open_cases(s)
-    dates = [c.promised_date for c in rows if c.promised_date] + [today]
+    quiet = quiet_from(base, today, yellow_days)
+    # An open hall has many accepted cases due well after the warning window: SQLite leaves
+    # them out, and only their distinct promised dates are looked at (a year without its
+    # calendar is a warning of its own).
+    rows = _open_cases(s, quiet)
+    later = _quiet_promised_dates(s, quiet) if quiet else []
+    dates = [c.promised_date for c in rows if c.promised_date] + later + [today]
     cal = SpanCalendar(base, min(dates) - timedelta(days=1), max(dates))
+    for d in later:
+        try:
+            cal.working_days_between(today, d)
+        except CalendarMissing:
+            missing_years.add(d.year)
     for c in rows:
         ref = dict(case_id=c.case_id, case_no=c.case_no or "", window_code=c.window_code, clerk=c.clerk)
         if c.state in _OVERDUE_STATES and c.promised_date:
@@ -123,17 +143,36 @@ class _OpenCase:
     broken: str
 
 
-def _open_cases(s: Session) -> list[_OpenCase]:
-    """Cases that can carry a warning. Plain SQL: a hall has thousands of open cases and the
-    ORM's decoding of their (mostly empty) JSON columns cost more than the rest."""
+# An accepted case that can carry no warning: complete history, no 容缺 material, and no
+# promised date or one from the quiet date on.
+_QUIET = ("state = 'accepted' AND broken = '' AND (gaps IS NULL OR gaps IN ('[]', 'null')) "
+          "AND (promised_date IS NULL OR promised_date >= ?)")
+
+
+def _open_cases(s: Session, quiet: date | None = None) -> list[_OpenCase]:
+    """Cases that can carry a warning (from `quiet` on, accepted cases only if they can for
+    another reason). Plain SQL: a hall has thousands of open cases and the ORM's decoding of
+    their (mostly empty) JSON columns cost more than the rest."""
     from hallclient.supervision.figures import raw_rows
 
     day = date.fromisoformat
+    sql = ("SELECT case_id, case_no, window_code, clerk, state, promised_date, supplement_deadline, gaps, legal_basis, broken "
+           "FROM hall_case WHERE (state IN ('accepted', 'approved', 'supplement', 'refused') OR broken > '')")  # both indexed (0010)
+    params: tuple = ()
+    if quiet is not None:
+        sql += f" AND NOT ({_QUIET})"
+        params = (quiet.isoformat(),)
     return [_OpenCase(r[0], r[1], r[2], r[3], r[4], day(r[5]) if r[5] else None, day(r[6]) if r[6] else None,
                       json.loads(r[7]) if r[7] and r[7] != "[]" else [], r[8] or "", r[9] or "")
-            for r in raw_rows(s, "SELECT case_id, case_no, window_code, clerk, state, promised_date, supplement_deadline, gaps, "
-                                 "legal_basis, broken FROM hall_case WHERE state IN ('accepted', 'supplement', 'refused') OR broken != ''",
-                              ())]
+            for r in raw_rows(s, sql, params)]
+
+
+def _quiet_promised_dates(s: Session, quiet: date) -> list[date]:
+    """The distinct promised dates, from `quiet` on, of the accepted cases `_open_cases` left out."""
+    from hallclient.supervision.figures import raw_rows
+
+    return [date.fromisoformat(d) for d, in raw_rows(
+        s, "SELECT DISTINCT promised_date FROM hall_case WHERE state = 'accepted' AND promised_date >= ?", (quiet.isoformat(),))]
 
 
 def follow_up_warnings(s: Session, today: date, bad_ratings: list[RatingRow], cal: WorkCalendar | None = None) -> list[Warning]:

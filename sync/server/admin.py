@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hallclient.errors import HallError
 from hallclient.models import utcnow
 from sync import protocol
-from sync.server.models import Device, Record, ServerCase, StreamRow
+from sync.server.models import Device, Record, ServerCase, StreamRow, SupervisorDevice
 from sync.server.fees import stats as fee_stats
 from sync.server.service import case_row
 from sync.server.store import ServerDB, publish, token_hash
@@ -24,8 +24,9 @@ class AdminError(HallError):
     pass
 
 
-def register_device(db: ServerDB, name: str, hall_code: str) -> dict[str, str]:
-    """Issue a device token. Only its hash is stored: the token is shown this once."""
+def register_device(db: ServerDB, name: str, hall_code: str, supervisor: bool = False) -> dict[str, Any]:
+    """Issue a device token. Only its hash is stored: the token is shown this once.
+    `supervisor`: a supervisor's PC, which also gets the hall's day (set_supervisor_device)."""
     if not name.strip() or len(name) > 100:
         raise AdminError("设备名称不能为空，且不超过 100 字")
     if not hall_code.isdigit() or not 6 <= len(hall_code) <= 12:
@@ -36,7 +37,25 @@ def register_device(db: ServerDB, name: str, hall_code: str) -> dict[str, str]:
     dev_id = str(uuid.uuid4())
     with db.session() as s:
         s.add(Device(device_id=dev_id, name=name.strip(), hall_code=hall_code, token_hash=token_hash(token), created_at=utcnow()))
-    return {"device_id": dev_id, "name": name.strip(), "hall_code": hall_code, "token": token}
+        if supervisor:
+            s.flush()
+            s.add(SupervisorDevice(device_id=dev_id, granted_at=utcnow()))
+    return {"device_id": dev_id, "name": name.strip(), "hall_code": hall_code, "supervisor": supervisor, "token": token}
+
+
+def set_supervisor_device(db: ServerDB, device_id: str, supervisor: bool) -> dict[str, Any]:
+    """Mark (or unmark) a registered device as a supervisor's PC: only those pull the hall's
+    day (every window's cases, with the applicants). Takes effect at its next pull."""
+    with db.session() as s:
+        dev = s.scalars(select(Device).where(Device.device_id == device_id.strip())).first()
+        if dev is None:
+            raise AdminError(f"没有设备 {device_id}（用 list-devices 查看设备 ID）")
+        row = s.get(SupervisorDevice, dev.device_id)
+        if supervisor and row is None:
+            s.add(SupervisorDevice(device_id=dev.device_id, granted_at=utcnow()))
+        elif not supervisor and row is not None:
+            s.delete(row)
+        return {"device_id": dev.device_id, "name": dev.name, "hall_code": dev.hall_code, "supervisor": supervisor}
 
 
 def _check_catalogue(data: Any) -> None:
@@ -210,6 +229,7 @@ def revoke_device(db: ServerDB, device_id: str) -> dict[str, Any]:
 
 def list_devices(db: ServerDB, hall_code: str | None = None) -> list[dict[str, Any]]:
     with db.session(read_only=True) as s:
+        supervisors = set(s.scalars(select(SupervisorDevice.device_id)))
         stmt = select(Device).order_by(Device.hall_code, Device.name, Device.id)
         if hall_code:
             stmt = stmt.where(Device.hall_code == hall_code)
@@ -219,6 +239,7 @@ def list_devices(db: ServerDB, hall_code: str | None = None) -> list[dict[str, A
                 "name": d.name,
                 "hall_code": d.hall_code,
                 "revoked": d.revoked,
+                "supervisor": d.device_id in supervisors,
                 "created_at": d.created_at.isoformat() if d.created_at else None,
                 "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
             }

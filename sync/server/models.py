@@ -29,6 +29,16 @@ class Device(ServerBase):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SupervisorDevice(ServerBase):
+    """A device the administrator marked as a supervisor's PC: only these get the hall's day
+    (`hall_day`, every window's cases with the applicants). A table of its own rather than a
+    column of srv_device, so that a database of an earlier version gains it by create_all."""
+
+    __tablename__ = "srv_supervisor_device"
+    device_id: Mapped[str] = mapped_column(String(36), ForeignKey("srv_device.device_id"), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Record(ServerBase):
     """One pushed outbox item, exactly once: the client's UUID is unique here."""
 

@@ -67,6 +67,7 @@ class StreamPage(BaseModel):
     rows: list[StreamRowOut]
     cursor: str
     more: bool
+    denied: Optional[str] = Field(None, description="why this device gets no rows of the stream (hall_day: not a supervisor's PC)")
 
 
 class PullAnswer(BaseModel):

@@ -15,7 +15,7 @@ from hallclient.models import utcnow
 from sync import protocol
 from sync.server import security
 from sync.server import hallday
-from sync.server.models import Device, Record, ServerCase, StreamRow
+from sync.server.models import Device, Record, ServerCase, StreamRow, SupervisorDevice
 from sync.server.store import ServerDB, publish, token_hash
 
 
@@ -33,16 +33,20 @@ class DeviceInfo:
     device_id: str
     name: str
     hall_code: str
+    supervisor: bool = False  # a supervisor's PC: gets the hall's day (SupervisorDevice)
 
 
 def authenticate(db: ServerDB, token: str | None) -> DeviceInfo:
     if not token:
         raise RequestRejected(401, "缺少设备令牌，请先注册本机（hallclient sync register）")
     with db.session(read_only=True) as s:
-        dev = s.scalars(select(Device).where(Device.token_hash == token_hash(token))).first()
-        if dev is None or dev.revoked:
+        found = s.execute(select(Device, SupervisorDevice.device_id)
+                          .outerjoin(SupervisorDevice, SupervisorDevice.device_id == Device.device_id)
+                          .where(Device.token_hash == token_hash(token))).first()
+        if found is None or found[0].revoked:
             raise RequestRejected(401, "设备令牌无效或已吊销，请联系管理员重新注册本机")
-        return DeviceInfo(dev.id, dev.device_id, dev.name, dev.hall_code)
+        dev = found[0]
+        return DeviceInfo(dev.id, dev.device_id, dev.name, dev.hall_code, supervisor=found[1] is not None)
 
 
 def digest(kind: str, payload: dict[str, Any]) -> str:
@@ -293,6 +297,10 @@ HALL_TZ = timezone(timedelta(hours=8), "CST")
 DAILY_STREAMS = frozenset({"cases_today"})  # rows visible only on the day they last changed
 
 
+SUPERVISOR_STREAMS = frozenset({"hall_day"})
+NOT_SUPERVISOR = "本机未被登记为值班长电脑，中心服务器不下发全大厅办件数据：请管理员用 server admin supervisor-device 登记本机"
+
+
 def day_start(now: datetime | None = None) -> datetime:
     """Midnight of the halls' current day, in UTC."""
     local = (now or utcnow()).astimezone(HALL_TZ)
@@ -315,6 +323,10 @@ def pull(db: ServerDB, device: DeviceInfo, cursors: dict[str, str], limit: int) 
     with db.session(read_only=True) as s:
         for stream, cursor in cursors.items():
             after = parse_cursor(cursor)
+            if stream in SUPERVISOR_STREAMS and not device.supervisor:
+                # Every window's cases with the applicants: for the supervisor's PC only.
+                out[stream] = {"rows": [], "cursor": str(after), "more": False, "denied": NOT_SUPERVISOR}
+                continue
             rows = s.execute(
                 select(StreamRow.seq, StreamRow.key, StreamRow.data)
                 .where(*_stream_filter(stream, device, since), StreamRow.seq > after)

@@ -30,6 +30,10 @@ def test_new_version_over_a_store_of_every_earlier_schema(tmp_path, rev):
     store = root / "hallclient.sqlite3"
     shutil.copyfile(FIXTURE, store)
     engine = db.make_engine(store)
+    from hallclient import keystore, personal
+
+    # From 0005 on the store is encrypted at rest: its key, as that release created it.
+    personal.attach_keys(engine, keystore.load_keys(root, may_create=True))
     try:
         command.upgrade(db.alembic_config(engine), rev)  # the store as that release left it
     finally:

@@ -3,11 +3,11 @@
 import json
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hallclient.queue.model import utc_now
+from hallclient.queue.model import HALL_TZ, utc_now
 from sync.hallqueue.server import LocalHall
 from sync.hallqueue.client import QueueClient, QueueOffline
 from sync.hallqueue.server import serve_in_background
@@ -84,8 +84,12 @@ def test_window_actions_over_http(client):
     assert stats["01"]["no_shows"] == 1 and stats["01"]["called"] == 3  # waits count where first called
 
 
-def test_appointment_check_in(client):
-    now = utc_now()
+def test_appointment_check_in(client, any_service):
+    # Appointments are for the hall's day: at noon (the service's clock), "3 hours later" is
+    # still today; by the wall clock it was tomorrow after 21:00 and the test failed then.
+    svc = any_service.config.app.state.queue_service
+    now = datetime.now(HALL_TZ).replace(hour=12, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    svc.clock = lambda: now
     client.add_appointment("YY0001", "B", (now + timedelta(minutes=5)).isoformat(), id_number="11010519491231002X")
     client.add_appointment("YY0002", "B", (now + timedelta(hours=3)).isoformat())
     assert client.check_in(code="YY0002")["event"]["outcome"] == "checkin_early"

@@ -167,13 +167,11 @@ def test_voice_import_failure_means_no_engine(qtbot):
 
 
 def test_kiosk_issues_priority_after_card_and_checks_in(qtbot, service, shots):
-    from datetime import timedelta
-
     from hallclient.queue.model import utc_now
     from ui.queue.kiosk import KioskWindow, age_on
 
     c = LocalHall(service)
-    c.add_appointment("YY0009", "B", (utc_now() + timedelta(minutes=3)).isoformat())
+    c.add_appointment("YY0009", "B", utc_now().isoformat())  # now: later could be tomorrow, hall time
     k = KioskWindow(service.url, "示例市政务服务中心", token=service.token("kiosk"))
     qtbot.addWidget(k)
     k.resize(1024, 768)

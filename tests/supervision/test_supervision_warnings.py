@@ -52,8 +52,12 @@ def test_the_yellow_threshold_is_a_hall_setting_and_other_warnings_show(store):
     b, rows_b = accepted_case(day, 10, promised=date(2026, 12, 1))         # overdue
     g, rows_g = accepted_case(day, 11, promised=date(2026, 12, 31),
                               gaps=[{"name": "房产证明", "status": "gap", "gap_due_date": "2026-12-02"}])
+    # Approved by the department, but the 容缺 material promised for 12-02 never came: still red.
+    ap, rows_ap = accepted_case(day, 12, promised=date(2026, 12, 31),
+                                gaps=[{"name": "租赁合同", "status": "gap", "gap_due_date": "2026-12-02"}])
+    rows_ap.append(event(ap, "decision", "approved", hall(day, 15), {"decision": "approve"}))
     sup, ref = uid(), uid()
-    rows += rows_b + rows_g + [
+    rows += rows_b + rows_g + rows_ap + [
         event(sup, "created", "draft", hall(day, 9), {"item_code": "GJJ-001"}),
         event(sup, "supplement_requested", "supplement", hall(day, 9, 20), {"materials": [{"name": "身份证明"}], "deadline": "2026-12-02"}),
         event(ref, "created", "draft", hall(day, 9), {"item_code": "GJJ-001"}),
@@ -65,6 +69,7 @@ def test_the_yellow_threshold_is_a_hall_setting_and_other_warnings_show(store):
     assert (a, "promised") not in ws  # 4 left, yellow at 2
     assert ws[(b, "promised")].level == RED and "逾期 2 个工作日" in ws[(b, "promised")].text
     assert ws[(g, "gap")].level == RED and "房产证明" in ws[(g, "gap")].text
+    assert ws[(ap, "gap")].level == RED and "租赁合同" in ws[(ap, "gap")].text
     assert ws[(sup, "supplement")].level == RED
     assert ws[(ref, "refusal_basis")].level == RED
     with store.session() as s:

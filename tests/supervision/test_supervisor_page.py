@@ -67,7 +67,7 @@ def synced_then_offline(ctx, tmp_path):
         _cases_at(ctx.store, "03", "clerk", ["赵一", "钱二", "孙三"])
         _cycle(ctx.store)
         sup = open_context(tmp_path / "supervisor", seed=True)
-        register(sup.store, server.url, register_device(server.db, "值班长", "440300001")["token"])
+        register(sup.store, server.url, register_device(server.db, "值班长", "440300001", supervisor=True)["token"])
         with sup.store.session() as s:
             settings.set_value(s, config.PULL_HALL_DAY, True)
         _cases_at(sup.store, "05", "clerk2", ["周四", "吴五"])  # the supervisor's PC is window 5 too

@@ -47,10 +47,10 @@ def sqlite_server(sqlite_url):
     st.stop()
 
 
-def new_device(db, name="3号窗口", hall="440300001") -> str:
+def new_device(db, name="3号窗口", hall="440300001", supervisor=False) -> str:
     from sync.server.admin import register_device
 
-    return register_device(db, name, hall)["token"]
+    return register_device(db, name, hall, supervisor=supervisor)["token"]
 
 
 def registered_store(ctx, url: str, token: str):

@@ -74,7 +74,7 @@ def test_a_windows_day_reaches_the_supervisors_pc(ctx, sqlite_server, sx, tmp_pa
         assert s.scalar(select(func.count()).select_from(HallCase)) == 0
     sup_ctx = open_context(tmp_path / "supervisor", seed=True)
     try:
-        sup = sx.registered_store(sup_ctx, sqlite_server.url, sx.new_device(db, "值班长"))
+        sup = sx.registered_store(sup_ctx, sqlite_server.url, sx.new_device(db, "值班长", supervisor=True))
         with sup.session() as s:
             settings.set_value(s, config.PULL_HALL_DAY, True)
         report = _cycle(sup, sqlite_server.url, load_state(sup).token)
@@ -101,6 +101,40 @@ def test_a_windows_day_reaches_the_supervisors_pc(ctx, sqlite_server, sx, tmp_pa
         assert len(again.cases) == len(day.cases) and again.bad_ratings[0].status_label == "已回访"
     finally:
         sup_ctx.close()
+
+
+def test_only_a_device_registered_as_the_supervisors_pc_gets_the_halls_day(ctx, sqlite_server, sx, tmp_path):
+    from sync.engine import load_state
+    from sync.server.admin import list_devices, set_supervisor_device
+
+    db = sqlite_server.db
+    window = sx.registered_store(ctx, sqlite_server.url, sx.new_device(db, "3号窗口"))
+    made = _work_at_a_window(window)
+    _cycle(window, sqlite_server.url, load_state(window).token)
+    # A PC that only says it is the supervisor's (a client setting) gets nothing of the hall.
+    other_ctx = open_context(tmp_path / "pretender", seed=True)
+    try:
+        other = sx.registered_store(other_ctx, sqlite_server.url, sx.new_device(db, "5号窗口"))
+        with other.session() as s:
+            settings.set_value(s, config.PULL_HALL_DAY, True)
+        _cycle(other, sqlite_server.url, load_state(other).token)
+        with other.session() as s:
+            assert s.scalar(select(func.count()).select_from(HallCase)) == 0
+        with reading(other) as s:  # the supervisor's page says why
+            fresh = load_day(s, Actor(3, "supervisor", "supervisor"), datetime.now(HALL_TZ).date()).freshness.text()
+        assert "未被登记为值班长电脑" in fresh
+        # The administrator registers it as the supervisor's PC: the next pull brings the day.
+        dev = next(d for d in list_devices(db) if d["name"] == "5号窗口")
+        assert not dev["supervisor"]
+        set_supervisor_device(db, dev["device_id"], True)
+        assert next(d for d in list_devices(db) if d["name"] == "5号窗口")["supervisor"]
+        _cycle(other, sqlite_server.url, load_state(other).token)
+        with other.session() as s:
+            assert made["accepted"] in set(s.scalars(select(HallCase.case_id)))
+        with reading(other) as s:
+            assert "大厅数据更新于" in load_day(s, Actor(3, "supervisor", "supervisor"), datetime.now(HALL_TZ).date()).freshness.text()
+    finally:
+        other_ctx.close()
 
 
 def test_the_queue_log_is_copied_once(store, tmp_path):

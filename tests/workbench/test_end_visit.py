@@ -9,19 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy import select
 
-from hallclient.models import Hall, Rating, User, Window
-from ui.login import Session
+from hallclient.models import Rating
+from tests.sessions import window_session
 from ui.ops import wait_all
 
 
 def test_f8_rates_the_visit_by_keyboard_and_asks_once_for_an_undecided_case(ctx, qtbot):
     from ui.main_window import MainWindow
 
-    with ctx.store.session() as s:
-        u = s.scalars(select(User).where(User.username == "clerk")).one()
-        w = s.scalars(select(Window).where(Window.code == "03")).one()
-        h = s.scalars(select(Hall)).one()
-        session = Session(u.id, u.username, u.display_name, u.role, w.id, w.code, w.name, h.code, h.name)
+    session = window_session(ctx.store)
     mw = MainWindow(ctx, session)
     qtbot.addWidget(mw)
     mw.show()

@@ -5,28 +5,27 @@ scrolled into view."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from hallclient.models import Hall, User, Window
+from tests.sessions import window_session
 
 #: 768 pixels less a taskbar: what a maximised window gets on a 1366x768 monitor.
 AVAILABLE_HEIGHT = 728
 
 
 def _window(ctx, qtbot):
-    from ui.login import Session
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import ui_font
     from ui.main_window import MainWindow
 
-    with ctx.store.read() as s:
-        u = s.scalars(select(User).where(User.username == "clerk")).one()
-        w = s.scalars(select(Window).where(Window.code == "03")).one()
-        h = s.scalars(select(Hall)).one()
-        session = Session(u.id, u.username, u.display_name, u.role, w.id, w.code, w.name, h.code, h.name)
+    QApplication.instance().setFont(ui_font())  # the bundled CJK font at 100 %, as the launcher sets it
+    session = window_session(ctx.store)
     mw = MainWindow(ctx, session)
     qtbot.addWidget(mw)
     mw.resize(1366, AVAILABLE_HEIGHT)
     mw.show()
     qtbot.waitExposed(mw)
+    mw.activateWindow()  # other tests' windows may have been active: focus goes to the active one
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is mw, timeout=5000)
     return mw
 
 

@@ -73,8 +73,13 @@ class SupervisorPage(QWidget):
         self.day: HallDay | None = None
         self.loads = 0  # finished loads (tests wait on it)
 
-        # -- header: period, refresh, export, freshness -----------------------------------
         shown = first_day or self.today  # the period shown first (default: today)
+        # The read of the first period starts before the widgets are made: SQLite reads while
+        # they are built and laid out (its answer is handled on this thread, after __init__).
+        self._generation = 0
+        self._read(shown, shown)
+
+        # -- header: period, refresh, export, freshness -----------------------------------
         qd = QDate(shown.year, shown.month, shown.day)
         self.date_from = QDateEdit(qd, objectName="sup_date_from")
         self.date_to = QDateEdit(qd, objectName="sup_date_to")
@@ -105,21 +110,23 @@ class SupervisorPage(QWidget):
         # -- tabs ------------------------------------------------------------------------
         self.tabs = QTabWidget(objectName="sup_tabs")
         self.tabs.addTab(self._cases_tab(), "办件(&C)")
+        # Every tab's model is filled by each read (the tab titles count their rows); the views
+        # of the warnings, exceptions and figures are made when their tab is first shown, as
+        # the charts are: making them all cost a quarter of opening the page.
         self.warn_model = tables.RowsModel(tables.warning_columns(), lambda w: tables.LEVEL_COLORS.get(w.level))
-        self.warn_view = _table("sup_warnings", self.warn_model, (60, 210, 50, 80, 100))
-        self.warn_view.activated.connect(lambda i: self._open_case(self.warn_model.row_at(i.row())))
-        self.tabs.addTab(self.warn_view, "监察预警(&W)")
         self.exc_model = tables.RowsModel(tables.exception_columns())
-        self.exc_view = _table("sup_exceptions", self.exc_model, (90, 100, 50, 80, 210))
-        self.exc_view.activated.connect(lambda i: self._open_case(self.exc_model.row_at(i.row())))
-        self.tabs.addTab(self.exc_view, "异常(&X)")
+        self.group_model = tables.RowsModel(tables.group_columns("分组"), tables.group_color)
+        self._outcomes_text = ""
+        self._unbuilt: dict[QWidget, object] = {}
+        self.tabs.addTab(self._later(self._warnings_tab), "监察预警(&W)")
+        self.tabs.addTab(self._later(self._exceptions_tab), "异常(&X)")
         self.tabs.addTab(self._ratings_tab(), "差评回访(&F)")
-        self.tabs.addTab(self._figures_tab(), "统计(&T)")
+        self.tabs.addTab(self._later(self._figures_tab), "统计(&T)")
         self.charts = ChartsPanel()
         self.charts.setObjectName("sup_charts")
         self.tabs.addTab(self.charts, "图表(&G)")
         self._charts_stale = False
-        self.tabs.currentChanged.connect(self._charts_if_visible)
+        self.tabs.currentChanged.connect(self._tab_shown)
 
         lay = QVBoxLayout(self)
         lay.addLayout(head)
@@ -136,12 +143,12 @@ class SupervisorPage(QWidget):
         self.date_to.dateChanged.connect(self._date_changed)
         self._date_timer = QTimer(self, singleShot=True, interval=300)
         self._date_timer.timeout.connect(self.reload)
-        self._generation = 0
         # "N 分钟前" ages while the page stays open (offline for hours, typically).
         self._fresh_timer = QTimer(self, interval=60_000)
         self._fresh_timer.timeout.connect(self._show_freshness)
         self._fresh_timer.start()
-        self.reload()
+        self.refresh_btn.setEnabled(False)  # until the first read is in
+        self.say("正在读取大厅数据…")
 
     # -- building the tabs --------------------------------------------------------------------
     def _cases_tab(self) -> QWidget:
@@ -202,6 +209,32 @@ class SupervisorPage(QWidget):
         lay.addWidget(self.case_count)
         return w
 
+    def _later(self, build) -> QWidget:
+        """A tab whose content `build()` makes when the tab is first shown."""
+        holder = QWidget()
+        QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+        self._unbuilt[holder] = build
+        return holder
+
+    def _tab_shown(self, *_args) -> None:
+        holder = self.tabs.currentWidget()
+        build = self._unbuilt.pop(holder, None)
+        if build is not None:
+            content = build()
+            holder.layout().addWidget(content)
+            content.show()  # now, not on the next turn of the event loop
+        self._charts_if_visible()
+
+    def _warnings_tab(self) -> QWidget:
+        self.warn_view = _table("sup_warnings", self.warn_model, (60, 210, 50, 80, 100))
+        self.warn_view.activated.connect(lambda i: self._open_case(self.warn_model.row_at(i.row())))
+        return self.warn_view
+
+    def _exceptions_tab(self) -> QWidget:
+        self.exc_view = _table("sup_exceptions", self.exc_model, (90, 100, 50, 80, 210))
+        self.exc_view.activated.connect(lambda i: self._open_case(self.exc_model.row_at(i.row())))
+        return self.exc_view
+
     def _ratings_tab(self) -> QWidget:
         w = QWidget()
         self.rating_model = tables.RowsModel(tables.bad_rating_columns())
@@ -229,11 +262,12 @@ class SupervisorPage(QWidget):
         for key, label in GROUPINGS:
             self.grouping.addItem(label, key)
         self.grouping.currentIndexChanged.connect(self._show_groups)
-        self.group_model = tables.RowsModel(tables.group_columns("分组"), tables.group_color)
         self.group_view = _table("sup_groups", self.group_model, (110, 90, 70, 80, 100, 100, 80, 100, 100))
         self.outcomes = QLabel(objectName="sup_outcomes")
         self.outcomes.setTextFormat(Qt.TextFormat.RichText)
         self.outcomes.setWordWrap(True)
+        self.outcomes.setText(self._outcomes_text)
+        self._show_groups()
         lg = QLabel("分组(&U)：")
         lg.setBuddy(self.grouping)
         row = QHBoxLayout()
@@ -261,9 +295,11 @@ class SupervisorPage(QWidget):
         """Read the period again; only the newest read's answer is shown (an older one that
         finishes later, e.g. of a date being typed, is dropped)."""
         self._date_timer.stop()
-        first, last = self._period()
         self.refresh_btn.setEnabled(False)
-        self._generation = gen = getattr(self, "_generation", 0) + 1
+        self._read(*self._period())
+
+    def _read(self, first: date, last: date) -> None:
+        self._generation = gen = self._generation + 1
 
         def shown(day: HallDay) -> None:
             if gen == self._generation:
@@ -302,10 +338,13 @@ class SupervisorPage(QWidget):
         self.warn_model.set_rows(day.warnings)
         self.exc_model.set_rows(day.exceptions)
         self.rating_model.set_rows(day.bad_ratings)
-        self._show_groups()
+        if hasattr(self, "grouping"):  # the figures per group are worked out when their tab is shown
+            self._show_groups()
         fees = "；".join(f"{label} {n} 笔 ￥{a / 100:,.2f}" for _c, label, n, a in f.fees) or "无"
-        self.outcomes.setText("办件结果：" + ("、".join(f"{label} {n}" for _k, label, n in f.cases_by_outcome) or "无")
-                              + f"<br>收费：{fees}（冲红/作废 {f.reversals} 笔）")
+        self._outcomes_text = ("办件结果：" + ("、".join(f"{label} {n}" for _k, label, n in f.cases_by_outcome) or "无")
+                               + f"<br>收费：{fees}（冲红/作废 {f.reversals} 笔）")
+        if hasattr(self, "outcomes"):
+            self.outcomes.setText(self._outcomes_text)
         # QtCharts are the slowest part of showing a period: built when their tab is shown.
         self._charts_stale = True
         self._charts_if_visible()
