@@ -79,6 +79,23 @@ def job_from_printer(printer: QPrinter, doc_name: str) -> PrintJob:
     )
 
 
+def choose_printer(parent, title: str, print_target: str | None = None) -> QPrinter | None:
+    """The printer for a document: the system's printer dialog, or with `print_target` (a PDF
+    file: tests, 'print to file' set-ups) that file without asking. None when cancelled."""
+    from PySide6.QtPrintSupport import QPrintDialog
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setResolution(300)  # enough for text and barcodes; 1200 dpi pages would be 500 MB images
+    printer.setDocName(title)
+    if print_target:
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(print_target)
+        return printer
+    dialog = QPrintDialog(printer, parent)
+    dialog.setWindowTitle("打印" + title)
+    return printer if dialog.exec() == QPrintDialog.DialogCode.Accepted else None
+
+
 # -- the child ---------------------------------------------------------------------------------
 def make_printer(job: PrintJob) -> QPrinter:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)

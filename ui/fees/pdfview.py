@@ -8,10 +8,9 @@ from typing import Callable
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ui.print_spooler import PrintResult, job_from_printer, spooler
+from ui.print_spooler import PrintResult, choose_printer, job_from_printer, spooler
 
 
 class FeePdfView(QWidget):
@@ -58,16 +57,8 @@ class FeePdfView(QWidget):
         printer took it or failed. False (and no call) when cancelled or nothing is shown."""
         if self.doc.pageCount() == 0:
             return False
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setResolution(300)
-        printer.setDocName(self.title)
-        if self.print_target:
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(self.print_target)
-        else:
-            dialog = QPrintDialog(printer, self)
-            dialog.setWindowTitle("打印" + self.title)
-            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-                return False
+        printer = choose_printer(self, self.title, self.print_target)
+        if printer is None:
+            return False
         spooler().submit(job_from_printer(printer, self.title), self._pdf, done)
         return True

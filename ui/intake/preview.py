@@ -12,12 +12,12 @@ import logging
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ui.intake.jobs import DOC_TITLES, RenderedDocument, log_printed, render
 from ui.ops import Op, error_text
-from ui.print_spooler import PrintResult, job_from_printer, spooler
+from ui.print_spooler import PrintResult, choose_printer, job_from_printer, spooler
 
 log = logging.getLogger(__name__)
 
@@ -128,18 +128,10 @@ class DocumentPreview(QWidget):
         if self.current is None or self.doc.pageCount() == 0:
             self.status.setText("没有可打印的文书")
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setResolution(300)  # enough for text and barcodes; 1200 dpi pages would be 500 MB images
-        printer.setDocName(DOC_TITLES.get(self.current.kind, self.current.kind))
-        if self.print_target:
-            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-            printer.setOutputFileName(self.print_target)
-        else:
-            dialog = QPrintDialog(printer, self)
-            dialog.setWindowTitle("打印" + DOC_TITLES.get(self.current.kind, ""))
-            if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-                self.status.setText("已取消打印")
-                return
+        printer = choose_printer(self, DOC_TITLES.get(self.current.kind, self.current.kind), self.print_target)
+        if printer is None:
+            self.status.setText("已取消打印")
+            return
         self.print_on(printer)
 
     def print_on(self, printer: QPrinter) -> None:
